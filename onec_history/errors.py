@@ -1,0 +1,224 @@
+"""Every failure onec-history raises, split by *where* it happened.
+
+::
+
+    OnecError                       base of everything below; ``.hint`` says what to do
+    ├── ConfigError                 bad or missing settings, unsafe config file
+    ├── QueryError                  rejected by us before anything was sent
+    │   └── ValidationError         a write that 1C would silently drop or truncate
+    ├── NotPublishedError           the base does not publish an entity set we need
+    ├── TransportError              no HTTP response at all
+    │   ├── ConnectError            refused, DNS, TLS, dropped connection
+    │   └── RequestTimeout          connect or read timeout, or the total deadline
+    ├── ODataError                  1C (or the web server in front) answered an error status
+    │   ├── AuthError               401/403: wrong login/password or no rights
+    │   ├── NotFoundError           404: no such object, OData not published, URL too long
+    │   ├── BadQueryError           400: 1C could not parse or apply the query
+    │   ├── KeyExistsError          code 15: an object with this key already exists
+    │   ├── ConflictError           412, or DataVersion changed since it was read
+    │   ├── BusinessError           code -1: 1C application code refused (posting, checks)
+    │   ├── UnsupportedError        501 / code 0: the platform does not support this
+    │   └── ServerUnavailable       502/503/504 from the web server or 1C
+    └── ResponseError               an answer we cannot read (HTML, bad JSON, wrong type)
+
+Each error that concerns a request carries the URL with credentials removed. ODataError
+keeps the HTTP status, 1C's error code (a string, as 1C sends it) and 1C's message verbatim.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "BadQueryError",
+    "BusinessError",
+    "ConfigError",
+    "ConflictError",
+    "ConnectError",
+    "KeyExistsError",
+    "NotFoundError",
+    "NotPublishedError",
+    "ODataError",
+    "OnecError",
+    "QueryError",
+    "RequestTimeout",
+    "ResponseError",
+    "ServerUnavailable",
+    "TransportError",
+    "UnsupportedError",
+    "ValidationError",
+    "error_for_status",
+]
+
+
+class OnecError(Exception):
+    """Base of all onec-history errors.
+
+    ``message`` says what happened, ``hint`` what the user can do about it.
+    """
+
+    def __init__(self, message: str, *, hint: str = "", url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.url = url
+
+    def explain(self) -> str:
+        """One paragraph for a person: what happened, where, and what to do."""
+        parts = [self.message.rstrip(".") + "."]
+        if self.url:
+            parts.append(f"URL: {self.url}.")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(parts)
+
+
+class ConfigError(OnecError):
+    """Settings are missing, malformed or unsafe."""
+
+
+class QueryError(OnecError):
+    """A query or value was rejected before anything was sent."""
+
+
+class ValidationError(QueryError):
+    """A write would be silently damaged by 1C (unknown field, wrong type, too long)."""
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
+class NotPublishedError(OnecError):
+    """An entity set is absent from the base's ``$metadata``."""
+
+    def __init__(self, entity_set: str, *, url: str | None = None) -> None:
+        super().__init__(
+            f"The base does not publish {entity_set} over OData",
+            hint=(
+                f"Ask the 1C administrator to add {entity_set} to the standard OData interface "
+                "(see README, 'For the 1C administrator'), then run 'onec-history metadata --refresh'."
+            ),
+            url=url,
+        )
+        self.entity_set = entity_set
+
+
+class TransportError(OnecError):
+    """No HTTP response was received."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made or was dropped."""
+
+
+class RequestTimeout(TransportError):
+    """The server did not answer in time, or the total deadline passed."""
+
+
+class ResponseError(OnecError):
+    """A response arrived but cannot be read as OData."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, url: str | None = None, hint: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint, url=url)
+        self.status = status
+
+
+class ODataError(OnecError):
+    """An error status from 1C or the web server in front of it."""
+
+    default_hint = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        url: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=self.default_hint if hint is None else hint, url=url)
+        self.status = status
+        self.code = code
+
+    def explain(self) -> str:
+        where = f"HTTP {self.status}" + (f", 1C error code {self.code}" if self.code is not None else "")
+        parts = [f"1C answered {where}: {self.message.rstrip('.')}."]
+        if self.url:
+            parts.append(f"URL: {self.url}.")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(parts)
+
+
+class AuthError(ODataError):
+    default_hint = (
+        "Check ONEC_USER and ONEC_PASSWORD (or the config file). 1C answers 401 both for a wrong "
+        "password and for a user without rights to the object: give the OData user read rights "
+        "(and write/posting rights for creating events)."
+    )
+
+
+class NotFoundError(ODataError):
+    default_hint = (
+        "Check the base URL (it ends in /odata/standard.odata/), that the standard OData "
+        "interface is published for this infobase, and that the object exists."
+    )
+
+
+class BadQueryError(ODataError):
+    default_hint = "1C rejected the query; if the message names a function, the platform may not support it."
+
+
+class KeyExistsError(ODataError):
+    default_hint = "An object with this key already exists in the base."
+
+
+class ConflictError(ODataError):
+    default_hint = "Someone changed the object in 1C after it was read; read it again and repeat the change."
+
+
+class BusinessError(ODataError):
+    default_hint = "The message above is 1C's own; fix the data it names and try again."
+
+
+class UnsupportedError(ODataError):
+    default_hint = "This 1C platform version does not support the operation or attribute type."
+
+
+class ServerUnavailable(ODataError):
+    default_hint = (
+        "The web server in front of 1C could not reach it; it may be starting or overloaded. "
+        "Try again later or raise --retries / --deadline."
+    )
+
+
+_BY_CODE: dict[str, type[ODataError]] = {
+    "-1": BusinessError,
+    "0": UnsupportedError,
+    "15": KeyExistsError,
+    "20": AuthError,
+}
+
+_BY_STATUS: dict[int, type[ODataError]] = {
+    400: BadQueryError,
+    401: AuthError,
+    403: AuthError,
+    404: NotFoundError,
+    405: UnsupportedError,
+    411: BadQueryError,
+    412: ConflictError,
+    501: UnsupportedError,
+    502: ServerUnavailable,
+    503: ServerUnavailable,
+    504: ServerUnavailable,
+}
+
+
+def error_for_status(status: int, code: str | None) -> type[ODataError]:
+    """The error class for an HTTP status and a 1C error code (the code wins when it is known)."""
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    return _BY_STATUS.get(status, ODataError)
