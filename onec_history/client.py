@@ -1,0 +1,331 @@
+"""The OData client: paging reads, counts, validated writes, posting.
+
+``iterate`` is the primary API — a lazy generator; a list is ``list(client.iterate(...))``.
+1C never sends ``odata.nextLink``, so the client pages itself with ``$top``/``$skip`` and a
+stable ``$orderby`` that always ends with the key (odata-1c.md §1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import errors
+from .metadata import EntitySet, Metadata, MetadataCache, Property, parse_metadata
+from .query import Filter, Query, guid
+from .transport import Transport, not_odata_error
+
+__all__ = ["Client", "entity_path"]
+
+_INT64 = re.compile(r"^-?\d+$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def entity_path(entity_set: str, key: uuid.UUID | str) -> str:
+    return f"{entity_set}({guid(key)})"
+
+
+class Client:
+    """Reads and writes one 1C base through a :class:`Transport`."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        page_size: int = 1000,
+        metadata_cache: MetadataCache | None = None,
+        metadata_ttl: float = 86400.0,
+        lengths: Mapping[str, Mapping[str, int]] | None = None,
+        cache_key: str | None = None,
+    ) -> None:
+        self.transport = transport
+        self.page_size = page_size
+        self._cache = metadata_cache
+        self._ttl = metadata_ttl
+        self._metadata: Metadata | None = None
+        self._cache_key = cache_key or f"{transport.safe_base_url}#{transport.user or ''}"
+        self.lengths: dict[str, dict[str, int]] = {k: dict(v) for k, v in (lengths or {}).items()}
+
+    # -- metadata -------------------------------------------------------------------------------
+    def fetch_metadata_bytes(self) -> bytes:
+        resp = self.transport.get_bytes("$metadata")
+        if "xml" not in resp.content_type:
+            raise not_odata_error(resp, "the $metadata XML document")
+        return resp.content
+
+    def metadata(self, *, refresh: bool = False) -> Metadata:
+        """The parsed ``$metadata``, cached on disk per base (it can be 15 MB and take 20 s)."""
+        if self._metadata is not None and not refresh:
+            return self._metadata
+        if self._cache is None:
+            self._metadata = parse_metadata(self.fetch_metadata_bytes())
+        else:
+            self._metadata = self._cache.load(
+                self._cache_key, self.fetch_metadata_bytes, ttl=self._ttl, refresh=refresh
+            )
+        return self._metadata
+
+    def entity_set(self, name: str) -> EntitySet:
+        return self.metadata().get(name)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def stable_order(self, entity_set: str, orderby: tuple[str, ...]) -> tuple[str, ...]:
+        """``orderby`` extended with the set's key so that pages never overlap or skip rows."""
+        try:
+            key = self.entity_set(entity_set).key or ("Ref_Key",)
+        except errors.NotPublishedError:
+            raise
+        named = {item.split()[0] for item in orderby}
+        return orderby + tuple(k for k in key if k not in named)
+
+    def pages(
+        self, entity_set: str, query: Query | None = None, *, page_size: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of rows; stops on a short page, never relies on ``nextLink``."""
+        q = query or Query()
+        size = page_size or self.page_size
+        q = replace(q, orderby=self.stable_order(entity_set, q.orderby))
+        limit = q.top
+        offset = q.skip or 0
+        taken = 0
+        while limit is None or taken < limit:
+            want = size if limit is None else min(size, limit - taken)
+            page_q = replace(q, top=want, skip=offset)
+            doc = self.transport.get_json(entity_set, page_q.render())
+            rows = _rows(doc, self.transport.url_for(entity_set))
+            if rows:
+                yield rows
+            taken += len(rows)
+            offset += len(rows)
+            if len(rows) < want:
+                return
+
+    def iterate(
+        self, entity_set: str, query: Query | None = None, *, page_size: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        for page in self.pages(entity_set, query, page_size=page_size):
+            yield from page
+
+    def count(self, entity_set: str, where: Filter | None = None) -> int:
+        """``Set/$count`` — never ``$inlinecount``, which makes 1C ignore ``$top``/``$skip``."""
+        query = Query(filter=where).render(json=False)
+        resp = self.transport.get_bytes(f"{entity_set}/$count", query)
+        text = resp.text().strip()
+        if not text.isdigit():
+            raise not_odata_error(resp, "a plain-text count")
+        return int(text)
+
+    def get(self, entity_set: str, key: uuid.UUID | str, *, select: tuple[str, ...] = ()) -> dict[str, Any]:
+        doc = self.transport.get_json(entity_path(entity_set, key), Query(select=select).render())
+        if not isinstance(doc, dict):
+            raise errors.ResponseError("Expected one object from 1C", url=self.transport.safe_base_url)
+        return doc
+
+    def find(self, entity_set: str, key: uuid.UUID | str, *, select: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        """Like :meth:`get`, but ``None`` when the object does not exist."""
+        try:
+            return self.get(entity_set, key, select=select)
+        except errors.NotFoundError as exc:
+            if exc.code in ("9", None):
+                return None
+            raise
+
+    # -- writes ---------------------------------------------------------------------------------
+    def validate(self, entity_set: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a write against ``$metadata`` and known lengths; return the JSON-ready body.
+
+        1C silently drops unknown properties and truncates long strings (odata-1c.md §4), so
+        both are errors here, naming the property.
+        """
+        es = self.entity_set(entity_set)
+        return _validate_object(es, body, self.lengths.get(entity_set, {}), self.lengths, entity_set)
+
+    def create(self, entity_set: str, body: Mapping[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
+        """POST a new object. ``idempotent`` only when the body carries a ``Ref_Key`` 1C honours."""
+        payload = self.validate(entity_set, body)
+        resp = self.transport.request(
+            "POST",
+            entity_set,
+            query=Query().render(),
+            body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            idempotent=idempotent,
+        )
+        result = resp.json()
+        if not isinstance(result, dict):
+            raise errors.ResponseError("Expected the created object from 1C", url=resp.url)
+        return result
+
+    def patch(
+        self,
+        entity_set: str,
+        key: uuid.UUID | str,
+        changes: Mapping[str, Any],
+        *,
+        data_version: str | None = None,
+    ) -> dict[str, Any]:
+        """PATCH only ``changes``. With ``data_version``, refuse when the object changed since.
+
+        1C documents ``If-Match`` but live bases were seen ignoring it, so the version is also
+        compared here before writing (odata-1c.md §4).
+        """
+        payload = self.validate(entity_set, changes)
+        headers: dict[str, str] = {}
+        if data_version is not None:
+            current = self.get(entity_set, key, select=("Ref_Key", "DataVersion")).get("DataVersion")
+            if current != data_version:
+                raise errors.ConflictError(
+                    f"{entity_set}({key}) was changed in 1C after it was read "
+                    f"(DataVersion {data_version} → {current})",
+                    status=412,
+                    url=self.transport.url_for(entity_path(entity_set, key)),
+                )
+            headers["If-Match"] = data_version
+        resp = self.transport.request(
+            "PATCH",
+            entity_path(entity_set, key),
+            query=Query().render(),
+            body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers=headers,
+            idempotent=True,
+        )
+        if resp.status == 204 or not resp.content:
+            return self.get(entity_set, key)
+        result = resp.json()
+        return result if isinstance(result, dict) else self.get(entity_set, key)
+
+    def post_document(self, entity_set: str, key: uuid.UUID | str, *, operational: bool = False) -> None:
+        """Post a document; 1C's own message comes back as :class:`BusinessError`."""
+        query = f"PostingModeOperational={'true' if operational else 'false'}&{Query().render()}"
+        self.transport.request("POST", f"{entity_path(entity_set, key)}/Post", query=query, idempotent=True)
+
+    def unpost_document(self, entity_set: str, key: uuid.UUID | str) -> None:
+        self.transport.request(
+            "POST", f"{entity_path(entity_set, key)}/Unpost", query=Query().render(), idempotent=True
+        )
+
+    def mark_deleted(self, entity_set: str, key: uuid.UUID | str, *, mark: bool = True) -> dict[str, Any]:
+        """Set the deletion mark — never a physical DELETE."""
+        return self.patch(entity_set, key, {"DeletionMark": mark})
+
+
+def _rows(doc: Any, url: str) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+        raise errors.ResponseError("Expected a collection ({'value': [...]}) from 1C", url=url)
+    rows: list[dict[str, Any]] = doc["value"]
+    return rows
+
+
+def _json_value(prop: Property, name: str, value: Any) -> Any:
+    t = prop.edm_type
+    bad = errors.ValidationError(
+        f"{name}: {value!r} is not a valid {t}", field=name, hint="Fix the value; 1C would ignore it silently."
+    )
+    if value is None:
+        if not prop.nullable:
+            raise errors.ValidationError(f"{name} must not be null", field=name)
+        return None
+    if t == "Edm.Guid":
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            raise bad from None
+    if t == "Edm.Boolean":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if t == "Edm.Int64" or t == "Edm.Int32" or t == "Edm.Int16":
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _INT64.match(value))):
+            raise bad
+        return str(value) if t == "Edm.Int64" else int(value)
+    if t in ("Edm.Double", "Edm.Decimal", "Edm.Single"):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise bad
+        return float(value)
+    if t == "Edm.DateTime":
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                raise errors.ValidationError(
+                    f"{name}: 1C dates are naive server-local times; got {value.isoformat()}", field=name
+                )
+            return value.strftime("%Y-%m-%dT%H:%M:%S")
+        if isinstance(value, date):
+            return value.strftime("%Y-%m-%dT00:00:00")
+        if isinstance(value, str) and _DATETIME.match(value):
+            return value
+        raise bad
+    if t == "Edm.String":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    return value
+
+
+def _validate_object(
+    es: EntitySet,
+    body: Mapping[str, Any],
+    lengths: Mapping[str, int],
+    all_lengths: Mapping[str, Mapping[str, int]],
+    label: str,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in body.items():
+        where = f"{label}.{name}"
+        if name in es.tabular_sections:
+            ts = es.tabular_sections[name]
+            if not isinstance(value, list):
+                raise errors.ValidationError(f"{where}: a tabular section must be a list of rows", field=name)
+            ts_lengths = all_lengths.get(ts.set_name or f"{es.name}_{name}", {})
+            out[name] = [
+                _validate_row(ts.properties, row, ts_lengths, f"{where}[{i}]", i)
+                for i, row in enumerate(value, start=1)
+            ]
+            continue
+        prop = es.properties.get(name)
+        if prop is None:
+            raise errors.ValidationError(
+                f"{where} is not a property of {es.name} in this base's $metadata",
+                field=name,
+                hint="1C would silently ignore it; check the spelling or the configuration profile.",
+            )
+        out[name] = _checked(prop, where, value, lengths.get(name))
+    for comp in es.composites.values():
+        if (comp.name in out) != (comp.type_property in out):
+            raise errors.ValidationError(
+                f"{label}.{comp.name}: a composite attribute needs both {comp.name} and {comp.type_property}",
+                field=comp.name,
+            )
+    return out
+
+
+def _validate_row(
+    props: Mapping[str, Property], row: Any, lengths: Mapping[str, int], where: str, line: int
+) -> dict[str, Any]:
+    if not isinstance(row, Mapping):
+        raise errors.ValidationError(f"{where}: a row must be an object", field=where)
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        prop = props.get(name)
+        if prop is None:
+            raise errors.ValidationError(f"{where}.{name} is not a column of this tabular section", field=name)
+        out[name] = _checked(prop, f"{where}.{name}", value, lengths.get(name))
+    # A tabular section is replaced whole; rows are numbered 1..n (odata-1c.md §4).
+    out.setdefault("LineNumber", str(line))
+    return out
+
+
+def _checked(prop: Property, where: str, value: Any, max_len: int | None) -> Any:
+    converted = _json_value(prop, where, value)
+    if max_len is not None and isinstance(converted, str) and len(converted) > max_len:
+        raise errors.ValidationError(
+            f"{where} is {len(converted)} characters long; the attribute holds {max_len}",
+            field=where,
+            hint="1C would silently cut it; shorten the value or put the rest into a longer attribute.",
+        )
+    return converted
+

@@ -1,0 +1,137 @@
+"""Settings: from a TOML config file, then the environment, then explicit overrides.
+
+The password is read only from ``ONEC_PASSWORD`` or from a config file that no one but its
+owner can read; it is never a command-line default and never appears in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["RetrySettings", "Settings", "default_config_path", "load_settings"]
+
+ENV_URL = "ONEC_URL"
+ENV_USER = "ONEC_USER"
+ENV_PASSWORD = "ONEC_PASSWORD"
+ENV_CONFIG = "ONEC_CONFIG"
+
+
+class RetrySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attempts: int = Field(5, ge=1, le=50)
+    backoff: float = Field(0.5, ge=0)
+    max_backoff: float = Field(15.0, ge=0)
+    deadline: float = Field(300.0, gt=0)
+
+
+class Settings(BaseModel):
+    """Everything needed to talk to one base."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    user: str | None = None
+    password: SecretStr | None = None
+    # 1C's first request after idle can take over 30 s while its process starts: the read
+    # timeout must allow for that (odata-1c.md §5).
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(120.0, gt=0)
+    retry: RetrySettings = Field(default_factory=lambda: RetrySettings())
+    page_size: int = Field(1000, ge=1, le=100_000)
+    verify_tls: bool | str = True
+    server_timezone: str | None = None
+    metadata_ttl: float = Field(86400.0, ge=0)
+    cache_dir: Path | None = None
+    profile: dict[str, Any] = Field(default_factory=dict)
+    lengths: dict[str, dict[str, int]] = Field(default_factory=dict)
+    source: str = "defaults"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "onec-history" / "config.toml"
+
+
+def _check_permissions(path: Path, data: Mapping[str, Any]) -> None:
+    if "password" not in data or os.name != "posix":
+        return
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"The config file {path} holds a password but other users can read it "
+            f"(mode {stat.S_IMODE(mode):o})",
+            hint=f"Run 'chmod 600 {path}', or keep the password in ONEC_PASSWORD instead.",
+        )
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {path} is not valid TOML: {exc}") from None
+    _check_permissions(path, data)
+    return data
+
+
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge the config file, the environment and explicit overrides (later wins)."""
+    environ = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    source = "defaults"
+    path = config_file or (Path(environ[ENV_CONFIG]) if environ.get(ENV_CONFIG) else None)
+    if path is None and default_config_path().is_file():
+        path = default_config_path()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"The config file {path} does not exist")
+        data.update(_read_file(path))
+        source = str(path)
+    for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD)):
+        if environ.get(var):
+            data[key] = environ[var]
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    data["source"] = source
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings ({source}): {problems}",
+            hint="See README, 'Configuration', for the keys a config file may hold.",
+        ) from None

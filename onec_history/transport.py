@@ -1,0 +1,310 @@
+"""The one request path to a 1C base: session, auth, timeouts, retries, error parsing.
+
+This is the only module that imports ``requests``. Callers hand over a path relative to the
+service root and a query string already encoded by :mod:`onec_history.query`; nothing here
+re-encodes it, so ``%20`` stays ``%20`` (1C reads ``+`` as a plus, odata-1c.md §2).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+import tenacity
+from defusedxml import ElementTree
+
+from . import errors
+
+__all__ = ["Response", "RetryPolicy", "Stats", "Transport", "not_odata_error", "parse_error", "redact_url"]
+
+log = logging.getLogger("onec_history.transport")
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_M_NS = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 15.0
+    deadline: float = 300.0
+
+
+@dataclass
+class Stats:
+    """What a run cost the server: requests, bytes and time."""
+
+    requests: int = 0
+    retries: int = 0
+    bytes_received: int = 0
+    bytes_sent: int = 0
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, *, received: int, sent: int, seconds: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.bytes_received += received
+            self.bytes_sent += sent
+            self.seconds += seconds
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "bytes_received": self.bytes_received,
+            "bytes_sent": self.bytes_sent,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").lower()
+
+    def json(self) -> Any:
+        """The body as JSON, refusing anything that is not (an HTML login page, Atom XML)."""
+        if "json" not in self.content_type:
+            raise not_odata_error(self, "JSON")
+        try:
+            # Bytes, not text: IIS may claim windows-1251 while 1C sends UTF-8 (odata-1c.md §5).
+            return json.loads(self.content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise errors.ResponseError(
+                f"The base answered invalid JSON ({exc})", status=self.status, url=self.url
+            ) from None
+
+    def text(self) -> str:
+        return self.content.decode("utf-8-sig", errors="replace")
+
+
+def redact_url(url: str) -> str:
+    """The URL without any ``user:password@`` part."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _title(html: str) -> str:
+    found = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    text = found.group(1) if found else re.sub(r"<[^>]+>", " ", html)
+    return " ".join(text.split())[:200]
+
+
+def not_odata_error(resp: Response, wanted: str) -> errors.ResponseError:
+    kind = resp.content_type.split(";")[0] or "no content type"
+    if "html" in kind:
+        detail = f"an HTML page ({_title(resp.text())!r})"
+        hint = (
+            "A proxy, a login page or a web server error page answered instead of 1C. Check the URL "
+            "(it must end in /odata/standard.odata/) and that the OData interface is published."
+        )
+    else:
+        detail = f"{kind}"
+        hint = "Check that the URL points at the standard OData interface of a 1C base."
+    return errors.ResponseError(
+        f"Expected {wanted} from 1C, got {detail} with HTTP {resp.status}",
+        status=resp.status,
+        url=resp.url,
+        hint=hint,
+    )
+
+
+def parse_error(resp: Response) -> errors.ODataError:
+    """Turn an error response (JSON, Atom, HTML, text or empty) into an :class:`ODataError`."""
+    code: str | None = None
+    message = ""
+    body = resp.content.strip()
+    if body and "json" in resp.content_type:
+        try:
+            doc = json.loads(body.decode("utf-8-sig"))
+            err = doc.get("odata.error") or doc.get("error") or {}
+            code = None if err.get("code") is None else str(err.get("code"))
+            msg = err.get("message")
+            message = msg.get("value", "") if isinstance(msg, dict) else str(msg or "")
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            message = resp.text()[:300]
+    elif body.startswith(b"<?xml") or b"<m:error" in body[:500] or b"<error" in body[:200]:
+        try:
+            root = ElementTree.fromstring(body)
+            code_el = root.find(f"{_M_NS}code")
+            msg_el = root.find(f"{_M_NS}message")
+            code = code_el.text if code_el is not None else None
+            message = (msg_el.text or "") if msg_el is not None else ""
+        except Exception:  # defusedxml raises several unrelated types for hostile XML
+            message = _title(resp.text())
+    elif body:
+        message = _title(resp.text()) if "html" in resp.content_type else resp.text()[:300]
+    if not message:
+        message = f"HTTP {resp.status} with no explanation"
+    cls = errors.error_for_status(resp.status, code)
+    hint: str | None = None
+    if resp.status == 404 and "html" in resp.content_type and len(resp.url) > 2048:
+        hint = "The URL is longer than IIS accepts (2048 bytes); this is a bug in onec-history."
+    return cls(message.strip(), status=resp.status, code=code, url=resp.url, hint=hint)
+
+
+class Transport:
+    """HTTP to one base: ``request()`` is the single place a request is made."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not base_url.endswith("/"):
+            base_url += "/"
+        self.base_url = base_url
+        self.safe_base_url = redact_url(base_url)
+        self.user = user
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self.stats = Stats()
+        self._session = session or requests.Session()
+        self._session.verify = verify
+        self._auth = self._basic(user, password) if user else None
+
+    @staticmethod
+    def _basic(user: str, password: str | None) -> str:
+        # requests encodes Basic credentials as latin-1; 1C wants UTF-8 for Cyrillic logins.
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+        return f"Basic {token}"
+
+    def url_for(self, path: str, query: str = "") -> str:
+        url = self.base_url + quote(path, safe="/'(),=$@!:*")
+        return f"{url}?{query}" if query else url
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """Send one request, retrying what is safe to repeat; raise on error statuses."""
+        url = self.url_for(path, query)
+        safe = method in _SAFE_METHODS if idempotent is None else idempotent
+        hdrs = {"Accept": "application/json", "Accept-Charset": "utf-8"}
+        if self._auth:
+            hdrs["Authorization"] = self._auth
+        if body is not None:
+            hdrs["Content-Type"] = "application/json;charset=utf-8"
+        elif method == "POST":
+            # IIS answers 411 to a bodiless POST without Content-Length (odata-1c.md §4).
+            hdrs["Content-Length"] = "0"
+        hdrs.update(headers or {})
+        if not safe:
+            return self._send_once(method, url, body, hdrs)
+        policy = self.retry
+        started = time.monotonic()
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            self.stats.retries += 1
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning("retrying %s %s after: %s", method, redact_url(url), exc)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(
+                (errors.ConnectError, errors.RequestTimeout, errors.ServerUnavailable)
+            ),
+            stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.deadline),
+            wait=tenacity.wait_random_exponential(multiplier=policy.backoff, max=policy.max_backoff),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        return retrying(self._send_once, method, url, body, hdrs, started + policy.deadline)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        deadline: float | None = None,
+    ) -> Response:
+        safe_url = redact_url(url)
+        timeout: tuple[float, float] = self.timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise errors.RequestTimeout("The total deadline for this request has passed", url=safe_url)
+            timeout = (min(timeout[0], left), min(timeout[1], left))
+        started = time.monotonic()
+        try:
+            raw = self._session.request(method, url, data=body, headers=dict(headers), timeout=timeout)
+        except requests.Timeout as exc:
+            raise errors.RequestTimeout(
+                f"The base did not answer within {timeout[1]:.0f} s ({type(exc).__name__})",
+                url=safe_url,
+                hint="1C can take over 30 s to start after idle; raise --timeout if it keeps happening.",
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            raise errors.ConnectError(
+                f"TLS failed: {exc}",
+                url=safe_url,
+                hint="Set verify_tls to a CA bundle path in the config file if the server uses a private CA.",
+            ) from None
+        except requests.ConnectionError as exc:
+            raise errors.ConnectError(
+                f"Cannot connect to the base: {_short(exc)}",
+                url=safe_url,
+                hint="Check that the server is running and the URL (ONEC_URL or --url) is right.",
+            ) from None
+        content = raw.content
+        self.stats.add(received=len(content), sent=len(body or b""), seconds=time.monotonic() - started)
+        resp = Response(raw.status_code, raw.headers, content, safe_url)
+        log.debug("%s %s -> %s (%d bytes)", method, safe_url, raw.status_code, len(content))
+        if raw.status_code >= 400:
+            raise parse_error(resp)
+        return resp
+
+    def get_json(self, path: str, query: str = "") -> Any:
+        return self.request("GET", path, query=query).json()
+
+    def get_bytes(self, path: str, query: str = "") -> Response:
+        return self.request("GET", path, query=query)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    found = re.search(r"\[Errno [^\]]+\] ([^')\"]+)", text)
+    if found:
+        return found.group(1).strip()
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the connection was closed without an answer"
+    return text[:200]
