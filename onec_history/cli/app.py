@@ -1,0 +1,98 @@
+"""The command-line context: settings, the client, the demo fallback, error handling."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..client import Client
+from ..config import Settings, load_settings
+from ..errors import OnecError
+from ..metadata import MetadataCache
+from ..transport import RetryPolicy, Transport
+
+__all__ = ["App", "pass_app"]
+
+
+@dataclass
+class App:
+    """Shared state of one command invocation; builds the client lazily."""
+
+    config_file: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    verbose: int = 0
+    quiet: bool = False
+    demo_dataset: str = "ut10"
+    _settings: Settings | None = None
+    _client: Client | None = None
+    _demo: Any = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_file, overrides=self.overrides)
+        return self._settings
+
+    def note(self, message: str) -> None:
+        """A line for the person on stderr (never on stdout, which scripts read)."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def using_demo(self) -> bool:
+        return self.settings().url is None
+
+    def client(self) -> Client:
+        if self._client is not None:
+            return self._client
+        settings = self.settings()
+        url = settings.url
+        user = settings.user
+        password = settings.password.get_secret_value() if settings.password else None
+        cache: MetadataCache | None = MetadataCache(settings.cache_dir)
+        if url is None:
+            from ..demo.server import start_demo
+
+            self._demo = start_demo(self.demo_dataset)
+            url, user, password, cache = self._demo.url, None, None, None
+            self.note(
+                f"No base configured (ONEC_URL or --url): using the built-in demo base "
+                f"'{self.demo_dataset}' at {url}"
+            )
+        transport = Transport(
+            url,
+            user=user,
+            password=password,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            retry=RetryPolicy(**settings.retry.model_dump()),
+            verify=settings.verify_tls,
+        )
+        self._client = Client(
+            transport,
+            page_size=settings.page_size,
+            metadata_cache=cache,
+            metadata_ttl=settings.metadata_ttl,
+            lengths=settings.lengths,
+        )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.transport.close()
+        if self._demo is not None:
+            self._demo.stop()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def explain(exc: OnecError) -> str:
+    return exc.explain()

@@ -1,0 +1,16 @@
+"""Every command of ``onec-history``, registered on the group in one place."""
+
+from __future__ import annotations
+
+import click
+
+from .doctor import doctor, metadata_cmd
+
+__all__ = ["register"]
+
+
+def register(group: click.Group) -> None:
+    if "doctor" in group.commands:
+        return
+    group.add_command(doctor)
+    group.add_command(metadata_cmd)

@@ -1,0 +1,106 @@
+"""``onec-history`` — the command group, global options and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import OnecError
+from ..exitcodes import ExitCode, exit_code_for
+from .app import App, setup_logging
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="onec-history")
+@click.option("--url", envvar="ONEC_URL", help="Service root, …/odata/standard.odata/ (env ONEC_URL).")
+@click.option("--user", envvar="ONEC_USER", help="1C infobase user (env ONEC_USER). Password: env ONEC_PASSWORD.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ONEC_CONFIG",
+    help="TOML config file (default ~/.config/onec-history/config.toml if present).",
+)
+@click.option("--ask-password", is_flag=True, help="Prompt for the password instead of reading ONEC_PASSWORD.")
+@click.option("--timeout", type=float, help="Read timeout in seconds (default 120: 1C may take 30 s to wake).")
+@click.option("--retries", type=int, help="Attempts for safe requests (default 5).")
+@click.option("--deadline", type=float, help="Total seconds one request may take with its retries.")
+@click.option("--page-size", type=int, help="Rows per request when paging (default 1000).")
+@click.option("--demo", "demo_dataset", default="ut10", show_default=True,
+              help="Built-in demo dataset used when no base is configured (ut10 or unf).")
+@click.option("-v", "--verbose", count=True, help="-v for requests, -vv for debugging.")
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    url: str | None,
+    user: str | None,
+    config_file: Path | None,
+    ask_password: bool,
+    timeout: float | None,
+    retries: int | None,
+    deadline: float | None,
+    page_size: int | None,
+    demo_dataset: str,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Client history in 1C:Enterprise bases over the standard OData interface.
+
+    Without a configured base every command runs against the built-in demo base.
+    """
+    setup_logging(verbose)
+    overrides: dict[str, object] = {"url": url, "user": user, "page_size": page_size, "read_timeout": timeout}
+    if ask_password:
+        overrides["password"] = click.prompt("1C password", hide_input=True)
+    retry: dict[str, object] = {}
+    if retries is not None:
+        retry["attempts"] = retries
+    if deadline is not None:
+        retry["deadline"] = deadline
+    app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
+              demo_dataset=demo_dataset)
+    if retry:
+        app.overrides["retry"] = {**app.settings().retry.model_dump(), **retry}
+        app._settings = None
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from . import commands
+
+    commands.register(cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; expected failures end in one paragraph on stderr and a named exit code."""
+    _register()
+    try:
+        rv = cli.main(args=argv, prog_name="onec-history", standalone_mode=False)
+    except OnecError as exc:
+        click.echo(f"Error: {exc.explain()}", err=True)
+        return int(exit_code_for(exc))
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    return rv if isinstance(rv, int) else int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Printing rows for people (table) and for scripts (json, jsonl, csv). Streams where it can."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import IO, Any, TypeVar
+
+import click
+from pydantic import BaseModel
+
+__all__ = ["FORMATS", "emit", "format_option", "plain"]
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> Callable[[F], F]:
+    """The shared ``--format`` option of list commands."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="table for people; json, jsonl or csv for scripts (stable field names).",
+    )
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready version of a value (dates ISO, enums by value, models as dicts)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        return plain(value.model_dump(mode="json"))
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M") if (value.hour or value.minute) else value.strftime("%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Enum):
+        return str(value.value)
+    return " ".join(str(value).split())
+
+
+def _fit(widths: list[int], total: int) -> list[int]:
+    """Shrink the widest columns until the table fits ``total`` characters."""
+    widths = list(widths)
+    gaps = 2 * (len(widths) - 1)
+    while sum(widths) + gaps > total and max(widths) > 6:
+        i = widths.index(max(widths))
+        widths[i] -= 1
+    return widths
+
+
+def emit(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: str,
+    *,
+    columns: Sequence[tuple[str, str]] | None = None,
+    out: IO[str] | None = None,
+) -> int:
+    """Write rows; ``columns`` are (key, heading) pairs for the table and csv. Returns the count."""
+    stream = out or sys.stdout
+    n = 0
+    if fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(plain(row), ensure_ascii=False) + "\n")
+            n += 1
+        return n
+    if fmt == "json":
+        stream.write("[")
+        for row in rows:
+            stream.write(("," if n else "") + "\n  " + json.dumps(plain(row), ensure_ascii=False))
+            n += 1
+        stream.write("\n]\n" if n else "]\n")
+        return n
+    materialised: list[Mapping[str, Any]] | None = None
+    if columns is None:
+        materialised = list(rows)
+        keys: list[str] = []
+        for row in materialised:
+            keys.extend(k for k in row if k not in keys)
+        columns = [(k, k) for k in keys]
+        rows = materialised
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        writer.writerow([h for _, h in columns])
+        for row in rows:
+            writer.writerow([_csv(row.get(k)) for k, _ in columns])
+            n += 1
+        return n
+    table = [[_cell(row.get(k)) for k, _ in columns] for row in (materialised or list(rows))]
+    heads = [h for _, h in columns]
+    width = shutil.get_terminal_size((120, 24)).columns
+    widths = _fit([max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)], width)
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [(c if len(c) <= w else c[: max(w - 1, 0)] + "…").ljust(w) for c, w in zip(cells, widths, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    stream.write(line(heads) + "\n")
+    stream.write("  ".join("-" * w for w in widths) + "\n")
+    for r in table:
+        stream.write(line(r) + "\n")
+    return len(table)
+
+
+def _csv(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value

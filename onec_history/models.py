@@ -1,0 +1,188 @@
+"""Domain models: counterparties, events, participants, document references.
+
+ASCII attribute names; values as 1C sends them are normalised here once: empty references
+and empty dates become ``None``, dates stay naive (1C server-local time), Int64 strings become
+numbers, space-padded fixed-length strings are stripped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EMPTY_DATE",
+    "EMPTY_REF",
+    "Counterparty",
+    "Direction",
+    "DocumentRef",
+    "Event",
+    "EventKind",
+    "EventState",
+    "Participant",
+    "parse_datetime",
+    "parse_ref",
+    "set_of_type",
+    "strip",
+]
+
+EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+EMPTY_DATE = "0001-01-01T00:00:00"
+_UNDEFINED = "StandardODATA.Undefined"
+
+
+class EventKind(str, Enum):
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    LETTER = "letter"
+    SMS = "sms"
+    RECORD = "record"
+    OTHER = "other"
+
+
+class Direction(str, Enum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class EventState(str, Enum):
+    PLANNED = "planned"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+
+def parse_ref(value: Any) -> str | None:
+    """A GUID string, or ``None`` for 1C's all-zero empty reference."""
+    if value in (None, "", EMPTY_REF):
+        return None
+    return str(value)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A naive datetime, or ``None`` for 1C's empty date ``0001-01-01T00:00:00``."""
+    if value in (None, "", EMPTY_DATE):
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)[:19])
+
+
+def strip(value: Any) -> str | None:
+    """Text without 1C's padding of fixed-length strings; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return str(value).strip()
+
+
+def set_of_type(type_name: Any) -> str | None:
+    """``StandardODATA.Document_X`` → ``Document_X``; primitives and Undefined → ``None``."""
+    if not isinstance(type_name, str) or not type_name.startswith("StandardODATA.") or type_name == _UNDEFINED:
+        return None
+    return type_name.removeprefix("StandardODATA.")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class DocumentRef(_Model):
+    """A reference to any object: its set and key, with what is known for display."""
+
+    entity_set: str
+    ref: str
+    number: str | None = None
+    date: datetime | None = None
+    title: str | None = None
+
+    @property
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.ref)
+
+    @property
+    def short_type(self) -> str:
+        return self.entity_set.partition("_")[2] or self.entity_set
+
+    def __str__(self) -> str:
+        parts = [self.short_type]
+        if self.number:
+            parts.append(self.number.strip())
+        if self.date:
+            parts.append(f"от {self.date:%d.%m.%Y}")
+        return " ".join(parts)
+
+
+class Counterparty(_Model):
+    ref: str
+    code: str | None = None
+    name: str = ""
+    full_name: str | None = None
+    inn: str | None = None
+    kpp: str | None = None
+    parent: str | None = None
+    parent_name: str | None = None
+    is_folder: bool = False
+    manager: str | None = None
+    manager_name: str | None = None
+    buyer: bool | None = None
+    supplier: bool | None = None
+    deleted: bool = False
+    comment: str | None = None
+    data_version: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
+
+
+class Participant(_Model):
+    """Someone an event involves: a counterparty or contact reference, or plain text."""
+
+    line: int | None = None
+    ref: str | None = None
+    entity_set: str | None = None
+    text: str | None = None
+    name: str | None = None
+
+
+class Event(_Model):
+    ref: str
+    number: str | None = None
+    date: datetime | None = None
+    posted: bool | None = None
+    deleted: bool = False
+    kind: EventKind | None = None
+    kind_raw: str | None = None
+    direction: Direction | None = None
+    direction_raw: str | None = None
+    state: EventState | None = None
+    state_raw: str | None = None
+    counterparty: str | None = None
+    counterparty_set: str | None = None
+    counterparty_text: str | None = None
+    counterparty_name: str | None = None
+    participants: tuple[Participant, ...] = ()
+    contact: str | None = None
+    responsible: str | None = None
+    responsible_name: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    subject: str | None = None
+    body: str | None = None
+    comment: str | None = None
+    basis: DocumentRef | None = None
+    data_version: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
+
+    @property
+    def duration_minutes(self) -> float | None:
+        if self.start is None or self.end is None or self.end < self.start:
+            return None
+        return (self.end - self.start).total_seconds() / 60
+
+    @property
+    def who(self) -> str:
+        """The client as a person reads it: resolved name, or an unregistered caller's text."""
+        return self.counterparty_name or self.counterparty_text or ""
