@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..api import History
 from ..client import Client
 from ..config import Settings, load_settings
 from ..errors import OnecError
@@ -30,6 +31,7 @@ class App:
     _settings: Settings | None = None
     _client: Client | None = None
     _demo: Any = None
+    _history: Any = None
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -78,6 +80,11 @@ class App:
             lengths=settings.lengths,
         )
         return self._client
+
+    def history(self) -> History:
+        if self._history is None:
+            self._history = History(self.client(), profile_overrides=self.settings().profile)
+        return self._history  # type: ignore[no-any-return]
 
     def close(self) -> None:
         if self._client is not None:

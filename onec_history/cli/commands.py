@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .doctor import doctor, metadata_cmd
+from .read_cmds import counterparties, events
 
 __all__ = ["register"]
 
@@ -14,3 +15,5 @@ def register(group: click.Group) -> None:
         return
     group.add_command(doctor)
     group.add_command(metadata_cmd)
+    group.add_command(counterparties)
+    group.add_command(events)

@@ -1,0 +1,454 @@
+"""The library's front door: counterparties and events of one base, in the family's own shape.
+
+>>> base = History(client)                      # doctest: +SKIP
+>>> romashka = base.find_counterparty("Ром")    # doctest: +SKIP
+>>> for event in base.events(counterparty=romashka.ref):  # doctest: +SKIP
+...     print(event.date, event.subject)
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import query as q
+from .client import Client
+from .errors import BadQueryError, NotFoundError, OnecError, UnsupportedError
+from .metadata import default_cache_dir
+from .models import Counterparty, Direction, Event, EventKind, EventState, parse_ref
+from .names import NameResolver
+from .profiles import AttrKind, Profile, detect_profile
+from .records import CounterpartyMapper, EventMapper
+
+__all__ = ["AmbiguousError", "EventFilter", "History"]
+
+log = logging.getLogger("onec_history.api")
+
+_INN = re.compile(r"^\d{10}(\d{2})?$")
+_SEARCH_ORDER = ("startswith", "like", "substringof")
+
+
+class AmbiguousError(OnecError):
+    """A name matched several objects."""
+
+    def __init__(self, text: str, candidates: list[Counterparty]) -> None:
+        super().__init__(
+            f"'{text}' matches {len(candidates)} counterparties",
+            hint="Give more of the name, the code, the ИНН or the reference (candidates are listed above).",
+        )
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    counterparty: str | None = None  # a reference
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: EventKind | None = None
+    state: EventState | None = None
+    direction: Direction | None = None
+    responsible: str | None = None  # a reference
+    include_deleted: bool = True
+
+
+class History:
+    """Reads counterparties and events of one base through its detected profile."""
+
+    def __init__(self, client: Client, *, profile_overrides: Mapping[str, Any] | None = None) -> None:
+        self.client = client
+        self._overrides = dict(profile_overrides or {})
+        self._profile: Profile | None = None
+        self.names = NameResolver(client)
+        self._state_lookup: dict[str, tuple[str, EventState]] | None = None
+        self._search_fn: str | None = None
+
+    # -- profile --------------------------------------------------------------------------------
+    @property
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = detect_profile(self.client.metadata(), self._overrides)
+            for set_name, props in self._profile.lengths.items():
+                self.client.lengths.setdefault(set_name, {}).update(
+                    {k: v for k, v in props.items() if k not in self.client.lengths.get(set_name, {})}
+                )
+        return self._profile
+
+    def event_mapper(self) -> EventMapper:
+        return EventMapper(self.profile, state_lookup=self.state_lookup())
+
+    def counterparty_mapper(self) -> CounterpartyMapper:
+        return CounterpartyMapper(self.profile)
+
+    def state_lookup(self) -> dict[str, tuple[str, EventState]]:
+        """Family B: the Состояние catalog, read once (it is small), by ref → (name, state)."""
+        if self._state_lookup is not None:
+            return self._state_lookup
+        lookup: dict[str, tuple[str, EventState]] = {}
+        catalog = self.profile.state_catalog
+        if catalog and catalog in self.client.metadata():
+            by_name = {v: k for k, v in self.profile.states.items()}
+            es = self.client.entity_set(catalog)
+            select = tuple(p for p in ("Ref_Key", "Description", "PredefinedDataName") if p in es.properties)
+            for row in self.client.iterate(catalog, q.Query(select=select)):
+                name = str(row.get("Description") or "").strip()
+                predefined = str(row.get("PredefinedDataName") or "")
+                state = by_name.get(predefined) or by_name.get(name) or EventState.OTHER
+                lookup[str(row["Ref_Key"])] = (name, state)
+                self.names.remember(catalog, str(row["Ref_Key"]), name)
+        self._state_lookup = lookup
+        return lookup
+
+    # -- counterparties -------------------------------------------------------------------------
+    def _capabilities_path(self) -> Path:
+        key = uuid.uuid5(uuid.NAMESPACE_URL, self.client.transport.safe_base_url).hex
+        return default_cache_dir() / f"capabilities-{key}.json"
+
+    def _remembered_search(self) -> str | None:
+        if self._search_fn is None:
+            try:
+                data = json.loads(self._capabilities_path().read_text(encoding="utf-8"))
+                self._search_fn = data.get("prefix_search")
+            except (OSError, ValueError):
+                return None
+        return self._search_fn
+
+    def _remember_search(self, fn: str) -> None:
+        self._search_fn = fn
+        path = self._capabilities_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"prefix_search": fn}), encoding="utf-8")
+        except OSError as exc:  # remembering is an optimisation; never fail a search over it
+            log.debug("cannot remember the search function: %s", exc)
+
+    def _prefix_filter(self, fn: str, name: str, text: str) -> q.Filter:
+        if fn == "startswith":
+            return q.startswith(name, text)
+        if fn == "like":
+            return q.like(name, q.like_escape(text) + "%")
+        return q.substringof(text, name)
+
+    def _search(self, base: q.Filter | None, name: str, text: str, limit: int | None) -> Iterator[Counterparty]:
+        """Prefix search with the platform's fallbacks: startswith → like → substringof."""
+        mapper = self.counterparty_mapper()
+        order = list(_SEARCH_ORDER)
+        remembered = self._remembered_search()
+        if remembered in order:
+            order.remove(remembered)
+            order.insert(0, remembered)
+        last_exc: OnecError | None = None
+        for fn in order:
+            flt = q.and_(base, self._prefix_filter(fn, name, text))
+            query = q.Query(filter=flt, select=mapper.select(), orderby=(name,),
+                            top=None if fn == "substringof" else limit)
+            try:
+                rows = self.client.iterate(self.profile.counterparty_set, query)
+                first = next(rows, None)
+            except (BadQueryError, UnsupportedError) as exc:
+                log.info("the platform rejected %s(): %s; falling back", fn, exc.message)
+                last_exc = exc
+                continue
+            if fn != remembered:
+                self._remember_search(fn)
+            yield from _prefix_only(mapper, first, rows, text, strict=fn == "substringof", limit=limit)
+            return
+        assert last_exc is not None
+        raise last_exc
+
+    def search_counterparties(
+        self,
+        text: str | None = None,
+        *,
+        substring: bool = False,
+        inn: str | None = None,
+        code: str | None = None,
+        group: str | None = None,
+        buyers_only: bool = False,
+        folders: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Counterparty]:
+        """Counterparties by the beginning of the name (the 1C way), a substring, ИНН or code."""
+        p = self.profile
+        fields = p.counterparty_fields()
+        conds: list[q.Filter | None] = []
+        if not folders and "IsFolder" in p.counterparty_es().properties:
+            conds.append(q.eq("IsFolder", False))
+        if inn:
+            conds.append(q.eq(self._cp_prop("inn"), inn.strip()))
+        if code:
+            conds.append(q.eq(self._cp_prop("code"), code.strip()))
+        if buyers_only and p.counterparty_attr("buyer") is not None:
+            conds.append(q.eq(self._cp_prop("buyer"), True))
+        base = q.and_(*conds) if any(conds) else None
+        groups: list[q.Filter | None] = [None]
+        if group:
+            folder_refs = self.group_with_subfolders(group)
+            terms = [q.eq("Parent_Key", r) for r in sorted(folder_refs)]
+            groups = list(q.split_or(terms, budget=900))
+        name = fields["name"] or "Description"
+        mapper = self.counterparty_mapper()
+        for gfilter in groups:
+            flt = q.and_(base, gfilter) if (base or gfilter) else None
+            if text and not substring:
+                yield from self._search(flt, name, text, limit)
+            else:
+                if text:
+                    flt = q.and_(flt, q.substringof(text, name))
+                query = q.Query(filter=flt, select=mapper.select(), orderby=(name,), top=limit)
+                yield from (mapper.map(r) for r in self.client.iterate(p.counterparty_set, query))
+
+    def _cp_prop(self, logical: str) -> str:
+        a = self.profile.counterparty_attr(logical)
+        if a is None:
+            raise OnecError(f"This base has no counterparty attribute for '{logical}'",
+                            hint="Map it in the config file's [profile.counterparty] table.")
+        return a.prop
+
+    def group_with_subfolders(self, group: str) -> set[str]:
+        """The folder named (or referenced by) ``group`` and every folder below it, in one pass."""
+        p = self.profile
+        folders = {
+            str(r["Ref_Key"]): (parse_ref(r.get("Parent_Key")), str(r.get("Description") or "").strip())
+            for r in self.client.iterate(
+                p.counterparty_set,
+                q.Query(filter=q.eq("IsFolder", True), select=("Ref_Key", "Parent_Key", "Description")),
+            )
+        }
+        roots = {ref for ref, (_, name) in folders.items() if name.casefold() == group.strip().casefold()}
+        if not roots and group in folders:
+            roots = {group}
+        if not roots:
+            raise NotFoundError(
+                f"No group of counterparties is named '{group}'", status=404,
+                hint="Folder names are matched whole; list them with 'counterparties search --folders'.",
+            )
+        children: dict[str | None, list[str]] = {}
+        for ref, (parent, _) in folders.items():
+            children.setdefault(parent, []).append(ref)
+        out, stack = set(), list(roots)
+        while stack:
+            ref = stack.pop()
+            if ref not in out:
+                out.add(ref)
+                stack.extend(children.get(ref, ()))
+        return out
+
+    def get_counterparty(self, ref: str) -> Counterparty:
+        mapper = self.counterparty_mapper()
+        return mapper.map(self.client.get(self.profile.counterparty_set, ref, select=mapper.select()))
+
+    def find_counterparty(self, spec: str) -> Counterparty:
+        """One counterparty from a reference, code, ИНН or name prefix; ambiguity is an error."""
+        spec = spec.strip()
+        if _is_guid(spec):
+            return self.get_counterparty(spec)
+        if _INN.match(spec):
+            found = list(self.search_counterparties(inn=spec, limit=20))
+            if found:
+                return _one(spec, found)
+        found = list(self.search_counterparties(code=spec, limit=20)) if len(spec) <= 11 else []
+        if found:
+            return _one(spec, found)
+        found = list(self.search_counterparties(spec, limit=50))
+        exact = [c for c in found if c.name.casefold() == spec.casefold()]
+        if not found:
+            raise NotFoundError(f"No counterparty matches '{spec}'", status=404,
+                                hint="Search with 'onec-history counterparties search TEXT'.")
+        return _one(spec, exact or found)
+
+    def find_user(self, spec: str) -> str:
+        """The reference of a responsible user/employee from a reference or a name prefix."""
+        spec = spec.strip()
+        if _is_guid(spec):
+            return spec
+        users = self.profile.users_set
+        rows = list(self.client.iterate(users, q.Query(filter=q.startswith("Description", spec),
+                                                       select=("Ref_Key", "Description"), top=20)))
+        exact = [r for r in rows if str(r.get("Description", "")).strip().casefold() == spec.casefold()]
+        rows = exact or rows
+        if len(rows) != 1:
+            names = ", ".join(str(r.get("Description", "")).strip() for r in rows) or "none"
+            raise NotFoundError(f"'{spec}' matches {len(rows)} entries of {users} ({names})", status=404,
+                                hint="Give the full name or the reference.")
+        return str(rows[0]["Ref_Key"])
+
+    # -- events ---------------------------------------------------------------------------------
+    def event_filter(self, f: EventFilter) -> q.Filter | None:
+        p = self.profile
+        conds: list[q.Filter | None] = []
+        date = p.event_fields()["date"] or "Date"
+        if f.since:
+            conds.append(q.ge(date, f.since))
+        if f.until:
+            conds.append(q.le(date, f.until))
+        if not f.include_deleted:
+            conds.append(q.eq("DeletionMark", False))
+        kind_attr, dir_attr = p.event_attr("kind"), p.event_attr("direction")
+        if f.kind is not None and kind_attr is not None:
+            conds.append(q.eq(kind_attr.prop, p.kinds.get(f.kind, f.kind.value)))
+        if f.direction is not None and dir_attr is not None:
+            conds.append(q.eq(dir_attr.prop, p.directions.get(f.direction, f.direction.value)))
+        if f.state is not None:
+            conds.append(self._state_filter(f.state))
+        if f.responsible:
+            a = p.event_attr("responsible")
+            if a is not None:
+                conds.append(q.eq(a.prop, uuid.UUID(f.responsible)))
+        present = [c for c in conds if c is not None]
+        return q.and_(*present) if present else None
+
+    def _state_filter(self, state: EventState) -> q.Filter:
+        a = self.profile.event_attr("state")
+        if a is None:
+            raise OnecError("This base's events have no state attribute")
+        if a.kind is AttrKind.REF:
+            refs = [ref for ref, (_, st) in self.state_lookup().items() if st is state]
+            if not refs:
+                return q.eq("Ref_Key", uuid.UUID(int=0))  # no such state in this base: nothing matches
+            return q.or_(*(q.eq(a.prop, uuid.UUID(r)) for r in refs))
+        return q.eq(a.prop, self.profile.states[state])
+
+    def events(self, f: EventFilter | None = None, *, newest_first: bool = True,
+               limit: int | None = None, resolve_names: bool = True) -> Iterator[Event]:
+        """Events by counterparty (header or participant), period, kind, state, direction, responsible."""
+        f = f or EventFilter()
+        mapper = self.event_mapper()
+        base = self.event_filter(f)
+        date = self.profile.event_fields()["date"] or "Date"
+        order = (f"{date} desc",) if newest_first else (date,)
+        if f.counterparty is None:
+            query = q.Query(filter=base, select=mapper.select(), orderby=order, top=limit)
+            rows: Iterable[dict[str, Any]] = self.client.iterate(self.profile.event_set, query)
+            yield from self._named(mapper, rows, resolve_names)
+            return
+        streams = [self._events_by_header(mapper, f.counterparty, base, order)] if self._header_client() else []
+        streams.append(self._events_by_participant(mapper, f.counterparty, base, newest_first))
+        merged = heapq.merge(*streams, key=lambda r: (str(r.get(date) or ""), str(r["Ref_Key"])),
+                             reverse=newest_first)
+        yield from self._named(mapper, _dedupe(merged, limit), resolve_names)
+
+    def _header_client(self) -> bool:
+        return self.profile.counterparty_on_event and self.profile.event_attr("counterparty") is not None
+
+    def _events_by_header(self, mapper: EventMapper, cp: str, base: q.Filter | None,
+                          order: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        a = self.profile.event_attr("counterparty")
+        assert a is not None
+        if a.kind is AttrKind.COMPOSITE:
+            cond = q.cast_eq(a.prop, cp, self.profile.counterparty_set)
+        else:
+            cond = q.eq(a.prop, uuid.UUID(cp))
+        query = q.Query(filter=q.and_(base, cond), select=mapper.select(), orderby=order)
+        return self.client.iterate(self.profile.event_set, query)
+
+    def _events_by_participant(self, mapper: EventMapper, cp: str, base: q.Filter | None,
+                               newest_first: bool) -> Iterator[dict[str, Any]]:
+        """Events where the client is a participant row: refs from the rows set, then events in chunks."""
+        pa = mapper.participant_attr
+        ts_set = f"{self.profile.event_set}_{mapper.section}" if mapper.section else None
+        if pa is None or ts_set is None or ts_set not in self.client.metadata():
+            if ts_set:
+                log.warning("%s is not published: events where the client is only a participant are skipped",
+                            ts_set)
+            return iter(())
+        if pa.kind is AttrKind.COMPOSITE:
+            cond = q.cast_eq(pa.prop, cp, self.profile.counterparty_set)
+        else:
+            cond = q.eq(pa.prop, uuid.UUID(cp))
+        refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
+            ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
+        rows: list[dict[str, Any]] = []
+        select = mapper.select()
+        overhead = len(q.Query(filter=base, select=select, orderby=("Ref_Key",),
+                               top=self.client.page_size).render()) + 60
+        for chunk in q.split_or([q.eq("Ref_Key", uuid.UUID(r)) for r in refs], overhead=overhead):
+            rows.extend(self.client.iterate(self.profile.event_set, q.Query(filter=q.and_(base, chunk), select=select)))
+        date = self.profile.event_fields()["date"] or "Date"
+        rows.sort(key=lambda r: (str(r.get(date) or ""), str(r["Ref_Key"])), reverse=newest_first)
+        return iter(rows)
+
+    def _named(self, mapper: EventMapper, rows: Iterable[dict[str, Any]], resolve: bool) -> Iterator[Event]:
+        """Map rows page by page, resolving display names for a whole batch in a few requests."""
+        batch: list[Event] = []
+        for row in rows:
+            batch.append(mapper.map(row))
+            if len(batch) >= self.client.page_size:
+                yield from self._with_names(batch, resolve)
+                batch = []
+        if batch:
+            yield from self._with_names(batch, resolve)
+
+    def _with_names(self, events: list[Event], resolve: bool) -> list[Event]:
+        if not resolve:
+            return events
+        users = self.profile.users_set
+        self.names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
+                            + [(users, e.responsible) for e in events])
+        return [
+            e.model_copy(update={
+                "counterparty_name": self.names.name(e.counterparty_set, e.counterparty),
+                "responsible_name": self.names.name(users, e.responsible),
+            })
+            for e in events
+        ]
+
+    def get_event(self, ref: str) -> Event:
+        mapper = self.event_mapper()
+        row = self.client.get(self.profile.event_set, ref, select=mapper.select())
+        return self._with_names([mapper.map(row)], True)[0]
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return len(text.replace("-", "")) == 32
+
+
+def _one(spec: str, found: list[Counterparty]) -> Counterparty:
+    if len(found) == 1:
+        return found[0]
+    raise AmbiguousError(spec, found)
+
+
+def _prefix_only(mapper: CounterpartyMapper, first: dict[str, Any] | None, rest: Iterator[dict[str, Any]],
+                 text: str, *, strict: bool, limit: int | None) -> Iterator[Counterparty]:
+    """With the substringof fallback, keep only names that really begin with ``text``."""
+    n = 0
+    if first is None:
+        return
+    for row in _chain(first, rest):
+        cp = mapper.map(row)
+        if strict and not cp.name.casefold().startswith(text.casefold()):
+            continue
+        yield cp
+        n += 1
+        if limit is not None and n >= limit:
+            return
+
+
+def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield first
+    yield from rest
+
+
+def _dedupe(rows: Iterable[dict[str, Any]], limit: int | None) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    for row in rows:
+        key = str(row["Ref_Key"])
+        if key in seen:
+            continue
+        seen.add(key)
+        yield row
+        if limit is not None and len(seen) >= limit:
+            return
+

@@ -1,0 +1,201 @@
+"""``counterparties search|show`` and ``events list|show``: the client card and its «События» tab."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..api import AmbiguousError, EventFilter, History
+from ..exitcodes import ExitCode
+from ..models import Counterparty, Direction, Event, EventKind, EventState
+from .app import App, pass_app
+from .output import emit, format_option
+
+__all__ = ["DATE", "counterparties", "event_filter_options", "events", "resolve_client"]
+
+DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y"])
+
+CP_COLUMNS = [("name", "Наименование"), ("code", "Код"), ("inn", "ИНН"), ("kpp", "КПП"),
+              ("parent_name", "Группа"), ("manager_name", "Менеджер"), ("ref", "Ссылка")]
+EVENT_COLUMNS = [("date", "Дата"), ("number", "Номер"), ("kind_raw", "Вид"), ("direction_raw", "Тип"),
+                 ("state_raw", "Состояние"), ("who", "Контрагент"), ("subject", "Описание"),
+                 ("responsible_name", "Ответственный"), ("ref", "Ссылка")]
+
+
+def cp_row(c: Counterparty) -> dict[str, Any]:
+    return c.model_dump(mode="json")
+
+
+def event_row(e: Event) -> dict[str, Any]:
+    row = e.model_dump(mode="json")
+    row["who"] = e.who
+    row["duration_minutes"] = e.duration_minutes
+    return row
+
+
+def _with_names(history: History, items: list[Counterparty]) -> list[Counterparty]:
+    cps = history.profile.counterparty_set
+    users = history.profile.users_set
+    history.names.prefetch([(cps, c.parent) for c in items] + [(users, c.manager) for c in items])
+    return [c.model_copy(update={"parent_name": history.names.name(cps, c.parent),
+                                 "manager_name": history.names.name(users, c.manager)}) for c in items]
+
+
+def resolve_client(ctx: click.Context, history: History, spec: str) -> Counterparty:
+    """A counterparty from a name prefix, code, ИНН or reference; ambiguity lists the candidates."""
+    try:
+        return history.find_counterparty(spec)
+    except AmbiguousError as exc:
+        click.echo(f"'{spec}' matches several counterparties:", err=True)
+        emit((cp_row(c) for c in _with_names(history, exc.candidates)), "table", columns=CP_COLUMNS,
+             out=sys.stderr)
+        click.echo("Give more of the name, the code, the ИНН or the reference.", err=True)
+        ctx.exit(int(ExitCode.AMBIGUOUS))
+        raise  # unreachable: ctx.exit raises
+
+
+@click.group()
+def counterparties() -> None:
+    """Find counterparties (Справочник «Контрагенты») and show a client's card."""
+
+
+@counterparties.command("search")
+@click.argument("text", required=False)
+@click.option("--group", help="Only this folder (e.g. «Покупатели») and every folder inside it.")
+@click.option("--inn", help="By ИНН.")
+@click.option("--code", help="By code.")
+@click.option("--substring", is_flag=True, help="Match anywhere in the name, not only at the beginning.")
+@click.option("--buyers", is_flag=True, help="Buyers only (Покупатель = true).")
+@click.option("--folders", is_flag=True, help="Include folders (groups) in the result.")
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@format_option()
+@pass_app
+def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, code: str | None,
+               substring: bool, buyers: bool, folders: bool, limit: int, fmt: str) -> None:
+    """Counterparties whose name begins with TEXT (as 1C's quick search does)."""
+    history = app.history()
+    found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
+                                               buyers_only=buyers, folders=folders, limit=limit))
+    n = emit((cp_row(c) for c in _with_names(history, found)), fmt, columns=CP_COLUMNS)
+    if fmt == "table":
+        app.note(f"{n} found")
+
+
+def event_filter_options(fn: Any) -> Any:
+    """The shared filters of event listings."""
+    options = [
+        click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY)."),
+        click.option("--until", type=DATE, help="Up to this date and time."),
+        click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
+        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER])),
+        click.option("--direction", type=click.Choice([d.value for d in Direction])),
+        click.option("--responsible", help="Responsible user: a name prefix or a reference."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def build_filter(history: History, *, counterparty: str | None, since: datetime | None, until: datetime | None,
+                 kind: str | None, state: str | None, direction: str | None, responsible: str | None) -> EventFilter:
+    if until is not None and until.hour == until.minute == until.second == 0:
+        until = until.replace(hour=23, minute=59, second=59)
+    return EventFilter(
+        counterparty=counterparty,
+        since=since,
+        until=until,
+        kind=EventKind(kind) if kind else None,
+        state=EventState(state) if state else None,
+        direction=Direction(direction) if direction else None,
+        responsible=history.find_user(responsible) if responsible else None,
+    )
+
+
+@counterparties.command("show")
+@click.argument("client")
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many events.")
+@format_option(choices=("table", "json"))
+@pass_app
+@click.pass_context
+def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) -> None:
+    """The card of CLIENT (name prefix, code, ИНН or reference) and its events, newest first."""
+    history = app.history()
+    cp = _with_names(history, [resolve_client(ctx, history, client)])[0]
+    evs = list(history.events(EventFilter(counterparty=cp.ref), limit=limit))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{cp.name}" + (f"  ({cp.full_name})" if cp.full_name and cp.full_name != cp.name else ""))
+    for label, value in (("Код", cp.code), ("ИНН", cp.inn), ("КПП", cp.kpp), ("Группа", cp.parent_name),
+                         ("Менеджер", cp.manager_name), ("Комментарий", cp.comment), ("Ссылка", cp.ref)):
+        if value:
+            click.echo(f"  {label}: {value}")
+    click.echo("")
+    click.echo(f"События ({len(evs)}{'+' if len(evs) >= limit else ''}):")
+    emit((event_row(e) for e in evs), "table", columns=[c for c in EVENT_COLUMNS if c[0] != "who"])
+
+
+@click.group()
+def events() -> None:
+    """Events (Документ «Событие»): list, show, create, import, export."""
+
+
+@events.command("list")
+@click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
+@event_filter_options
+@click.option("--oldest-first", is_flag=True, help="Oldest first (default: newest first).")
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many (0: no limit).")
+@format_option()
+@pass_app
+@click.pass_context
+def list_cmd(ctx: click.Context, app: App, client: str | None, since: datetime | None, until: datetime | None,
+             kind: str | None, state: str | None, direction: str | None, responsible: str | None,
+             oldest_first: bool, limit: int, fmt: str) -> None:
+    """Events filtered by client, period, kind, state, direction and responsible."""
+    history = app.history()
+    cp = resolve_client(ctx, history, client).ref if client else None
+    f = build_filter(history, counterparty=cp, since=since, until=until, kind=kind, state=state,
+                     direction=direction, responsible=responsible)
+    n = emit(_rows(history.events(f, newest_first=not oldest_first, limit=limit or None)), fmt,
+             columns=EVENT_COLUMNS)
+    if fmt == "table":
+        app.note(f"{n} events")
+
+
+def _rows(evs: Iterable[Event]) -> Iterator[dict[str, Any]]:
+    for e in evs:
+        yield event_row(e)
+
+
+@events.command("show")
+@click.argument("ref")
+@format_option(choices=("table", "json"))
+@pass_app
+def show_event_cmd(app: App, ref: str, fmt: str) -> None:
+    """One event by its reference (Ref_Key)."""
+    e = app.history().get_event(ref)
+    row = event_row(e)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        return
+    labels = [("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"), ("deleted", "Помечен на удаление"),
+              ("kind_raw", "Вид"), ("direction_raw", "Тип"), ("state_raw", "Состояние"), ("who", "Контрагент"),
+              ("responsible_name", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
+              ("subject", "Описание"), ("body", "Содержание"), ("comment", "Комментарий"), ("ref", "Ссылка")]
+    for key, label in labels:
+        value = row.get(key)
+        if value not in (None, "", []):
+            click.echo(f"{label}: {value}")
+    if e.basis:
+        click.echo(f"Основание: {e.basis.short_type} {e.basis.ref}")
+    for p in e.participants:
+        click.echo(f"Участник {p.line}: {p.text or p.ref} ({p.entity_set or 'текст'})")
