@@ -136,21 +136,19 @@ class History:
             return q.like(name, q.like_escape(text) + "%")
         return q.substringof(text, name)
 
-    def _search(self, base: q.Filter | None, name: str, text: str, limit: int | None) -> Iterator[Counterparty]:
-        """Prefix search with the platform's fallbacks: startswith → like → substringof."""
-        mapper = self.counterparty_mapper()
+    def _prefix_rows(self, base: q.Filter | None, name: str, text: str) -> Iterator[dict[str, Any]]:
+        """Names beginning with ``text``, with the platform's fallbacks: startswith → like → substringof."""
         order = list(_SEARCH_ORDER)
         remembered = self._remembered_search()
         if remembered in order:
             order.remove(remembered)
             order.insert(0, remembered)
         last_exc: OnecError | None = None
+        select = self.counterparty_mapper().select()
         for fn in order:
-            flt = q.and_(base, self._prefix_filter(fn, name, text))
-            query = q.Query(filter=flt, select=mapper.select(), orderby=(name,),
-                            top=None if fn == "substringof" else limit)
+            query = q.Query(filter=q.and_(base, self._prefix_filter(fn, name, text)), select=select, orderby=(name,))
+            rows = self.client.iterate(self.profile.counterparty_set, query)
             try:
-                rows = self.client.iterate(self.profile.counterparty_set, query)
                 first = next(rows, None)
             except (BadQueryError, UnsupportedError) as exc:
                 log.info("the platform rejected %s(): %s; falling back", fn, exc.message)
@@ -158,10 +156,40 @@ class History:
                 continue
             if fn != remembered:
                 self._remember_search(fn)
-            yield from _prefix_only(mapper, first, rows, text, strict=fn == "substringof", limit=limit)
+            if first is None:
+                return
+            for row in _chain(first, rows):
+                # substringof (the last fallback) also matches inside the name: keep true prefixes only
+                if fn != "substringof" or str(row.get(name) or "").casefold().startswith(text.casefold()):
+                    yield row
             return
         assert last_exc is not None
         raise last_exc
+
+    def _search(self, base: q.Filter | None, name: str, text: str, limit: int | None) -> Iterator[Counterparty]:
+        """1C's quick search: names beginning with ``text`` first, then names with a word beginning with it.
+
+        Real names carry a legal form in front («ООО Ромашка»), so "Ром" must find them too.
+        """
+        mapper = self.counterparty_mapper()
+        seen: set[str] = set()
+        for row in self._prefix_rows(base, name, text):
+            seen.add(str(row["Ref_Key"]))
+            yield mapper.map(row)
+            if limit is not None and len(seen) >= limit:
+                return
+        query = q.Query(filter=q.and_(base, q.substringof(text, name)), select=mapper.select(), orderby=(name,))
+        try:
+            for row in self.client.iterate(self.profile.counterparty_set, query):
+                cp = mapper.map(row)
+                if cp.ref in seen or not _word_starts(cp.name, text):
+                    continue
+                seen.add(cp.ref)
+                yield cp
+                if limit is not None and len(seen) >= limit:
+                    return
+        except (BadQueryError, UnsupportedError) as exc:
+            log.info("the platform rejected substringof(): %s; only name prefixes were searched", exc.message)
 
     def search_counterparties(
         self,
@@ -254,7 +282,7 @@ class History:
             found = list(self.search_counterparties(inn=spec, limit=20))
             if found:
                 return _one(spec, found)
-        found = list(self.search_counterparties(code=spec, limit=20)) if len(spec) <= 11 else []
+        found = list(self.search_counterparties(code=spec, limit=20)) if _looks_like_code(spec) else []
         if found:
             return _one(spec, found)
         found = list(self.search_counterparties(spec, limit=50))
@@ -414,26 +442,24 @@ def _is_guid(text: str) -> bool:
     return len(text.replace("-", "")) == 32
 
 
+def _looks_like_code(spec: str) -> bool:
+    return len(spec) <= 11 and " " not in spec and any(ch.isdigit() for ch in spec)
+
+
 def _one(spec: str, found: list[Counterparty]) -> Counterparty:
     if len(found) == 1:
         return found[0]
     raise AmbiguousError(spec, found)
 
 
-def _prefix_only(mapper: CounterpartyMapper, first: dict[str, Any] | None, rest: Iterator[dict[str, Any]],
-                 text: str, *, strict: bool, limit: int | None) -> Iterator[Counterparty]:
-    """With the substringof fallback, keep only names that really begin with ``text``."""
-    n = 0
-    if first is None:
-        return
-    for row in _chain(first, rest):
-        cp = mapper.map(row)
-        if strict and not cp.name.casefold().startswith(text.casefold()):
-            continue
-        yield cp
-        n += 1
-        if limit is not None and n >= limit:
-            return
+_WORD_SPLIT = re.compile(r"[\s\"'«»“”„()\-.,]+")
+
+
+def _word_starts(name: str, text: str) -> bool:
+    """Does a word of ``name`` (after a legal form or a quote) begin with ``text``?"""
+    needle = text.casefold()
+    folded = name.casefold()
+    return folded.startswith(needle) or any(folded[m.end():].startswith(needle) for m in _WORD_SPLIT.finditer(folded))
 
 
 def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -49,7 +50,7 @@ class NameResolver:
                 continue
             if name_field is None:
                 continue
-            terms = [q.eq("Ref_Key", k) for k in sorted(keys)]
+            terms = [q.eq("Ref_Key", uuid.UUID(k)) for k in sorted(keys)]
             select = ("Ref_Key", name_field)
             overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size).render()) + 40
             try:

@@ -116,8 +116,10 @@ def emit(
         return n
     table = [[_cell(row.get(k)) for k, _ in columns] for row in (materialised or list(rows))]
     heads = [h for _, h in columns]
-    width = shutil.get_terminal_size((120, 24)).columns
-    widths = _fit([max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)], width)
+    widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)]
+    if stream.isatty():
+        # Fit the terminal; piped output keeps whole values for whoever reads it.
+        widths = _fit(widths, shutil.get_terminal_size((120, 24)).columns)
 
     def line(cells: Sequence[str]) -> str:
         parts = [(c if len(c) <= w else c[: max(w - 1, 0)] + "…").ljust(w) for c, w in zip(cells, widths, strict=True)]

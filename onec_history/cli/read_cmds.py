@@ -27,11 +27,11 @@ EVENT_COLUMNS = [("date", "Дата"), ("number", "Номер"), ("kind_raw", "�
 
 
 def cp_row(c: Counterparty) -> dict[str, Any]:
-    return c.model_dump(mode="json")
+    return c.model_dump()
 
 
 def event_row(e: Event) -> dict[str, Any]:
-    row = e.model_dump(mode="json")
+    row = e.model_dump()
     row["who"] = e.who
     row["duration_minutes"] = e.duration_minutes
     return row
