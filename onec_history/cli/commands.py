@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events
 
@@ -17,3 +18,4 @@ def register(group: click.Group) -> None:
     group.add_command(metadata_cmd)
     group.add_command(counterparties)
     group.add_command(events)
+    group.add_command(demo)
