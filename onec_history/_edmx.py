@@ -1,16 +1,13 @@
 """Stream an EDMX document into flat records (private to ``onec_history.metadata``).
 
-One pass of defusedxml ``iterparse``; every schema-level element is read when it closes and
-then cleared, so a 16 MB ``$metadata`` never exists in memory as a tree.
+One pass of defusedxml's parser with a target that keeps only what the model needs: no element
+tree is ever built, so a 16 MB ``$metadata`` costs little more memory than its result.
 """
 
 from __future__ import annotations
 
-import io
-from xml.etree.ElementTree import Element
-
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, iterparse
+from defusedxml.ElementTree import ParseError, XMLParser
 
 from onec_history import errors
 
@@ -53,40 +50,6 @@ def collection_item(type_name: str) -> str | None:
     return None
 
 
-def _read_structured(elem: Element) -> RawType:
-    raw = RawType()
-    for child in elem:
-        tag = local(child.tag)
-        attrib = child.attrib
-        if tag == "Property":
-            name = attrib.get("Name")
-            if name:
-                # CSDL: Nullable defaults to true; 1C always writes it out.
-                nullable = attrib.get("Nullable", "true").lower() != "false"
-                raw.props.append((name, attrib.get("Type", ""), nullable))
-        elif tag == "NavigationProperty":
-            nav = (attrib.get("Relationship", ""), attrib.get("ToRole", ""), attrib.get("Type", ""))
-            raw.navs.append((attrib.get("Name", ""), *nav))
-        elif tag == "Key":
-            raw.key = tuple(ref.get("Name", "") for ref in child if local(ref.tag) == "PropertyRef")
-    return raw
-
-
-def _read_operation(elem: Element, raw: RawEdmx) -> None:
-    """A bound FunctionImport (v3, how 1C writes it) or a bound v4 Action/Function."""
-    name = elem.get("Name", "")
-    path = elem.get("EntitySetPath")
-    if path:
-        raw.bound.append((name, "set", path))
-    bindable = (elem.get("IsBindable") or elem.get("IsBound") or "").lower() == "true"
-    params = [p for p in elem if local(p.tag) == "Parameter"]
-    if not bindable or not params:
-        return
-    # 1C names the binding parameter "bindingParameter" and sets no EntitySet (odata1c-gate P4 probe).
-    binding = next((p for p in params if p.get("Name") == "bindingParameter"), params[0])
-    raw.bound.append((name, "type", local(binding.get("Type", ""))))
-
-
 def _head(data: bytes) -> bytes:
     return data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
 
@@ -111,49 +74,109 @@ def _not_edmx(data: bytes, root: str | None) -> errors.ResponseError:
     )
 
 
-def _scan(data: bytes) -> RawEdmx:
-    raw = RawEdmx()
-    schema: Element | None = None
-    container: Element | None = None
-    root_seen = False
-    for event, elem in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
-        tag = local(elem.tag)
-        if event == "start":
-            if not root_seen:
-                root_seen = True
-                if tag != "Edmx":
-                    raise _not_edmx(data, tag)
-            elif tag == "Schema":
-                schema = elem
-                raw.namespace = raw.namespace or elem.get("Namespace", "")
-            elif tag == "EntityContainer":
-                container = elem
-                raw.container = raw.container or elem.get("Name", "")
-            continue
-        if tag == "EntitySet":
-            raw.sets.append((elem.get("Name", ""), local(elem.get("EntityType", ""))))
-        elif tag in ("FunctionImport", "Action", "Function"):
-            _read_operation(elem, raw)
-        elif tag == "EntityType":
-            raw.entity_types[elem.get("Name", "")] = _read_structured(elem)
-        elif tag == "ComplexType":
-            raw.complex_types[elem.get("Name", "")] = _read_structured(elem)
-        elif tag == "EnumType":
-            members = tuple(m.get("Name", "") for m in elem if local(m.tag) == "Member")
+class _NotEdmx(Exception):
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+
+class _Target:
+    """Parser target: a small state machine over the elements 1C writes, the rest ignored."""
+
+    def __init__(self) -> None:
+        self.raw = RawEdmx()
+        self.names: dict[str, str] = {}
+        self.root_seen = False
+        self.structured: RawType | None = None  # inside EntityType / ComplexType
+        self.in_key = False
+        self.members: list[str] | None = None  # inside EnumType
+        self.ends: dict[str, str] | None = None  # inside Association
+        self.params: list[tuple[str, str]] | None = None  # inside FunctionImport / Action / Function
+        self.element: tuple[str, str] = ("", "")  # name and attributes of the open element above
+
+    def _local(self, tag: str) -> str:
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = local(tag)
+        return name
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = self._local(tag)
+        if name == "Property":
+            if self.structured is not None and attrib.get("Name"):
+                # CSDL: Nullable defaults to true; 1C always writes it out.
+                nullable = attrib.get("Nullable", "true").lower() != "false"
+                self.structured.props.append((attrib["Name"], attrib.get("Type", ""), nullable))
+        elif name == "PropertyRef":
+            if self.structured is not None and self.in_key:
+                self.structured.key += (attrib.get("Name", ""),)
+        elif name == "NavigationProperty":
+            if self.structured is not None:
+                nav = (attrib.get("Relationship", ""), attrib.get("ToRole", ""), attrib.get("Type", ""))
+                self.structured.navs.append((attrib.get("Name", ""), *nav))
+        elif name == "Key":
+            self.in_key = True
+        elif name in ("EntityType", "ComplexType"):
+            self.structured = RawType()
+            self.element = (name, attrib.get("Name", ""))
+        elif name == "EntitySet":
+            self.raw.sets.append((attrib.get("Name", ""), local(attrib.get("EntityType", ""))))
+        elif name == "Parameter":
+            if self.params is not None:
+                self.params.append((attrib.get("Name", ""), attrib.get("Type", "")))
+        elif name in ("FunctionImport", "Action", "Function"):
+            self._operation(attrib)
+        elif name == "Member":
+            if self.members is not None:
+                self.members.append(attrib.get("Name", ""))
+        elif name == "End":
+            if self.ends is not None:
+                self.ends[attrib.get("Role", "")] = local(attrib.get("Type", ""))
+        elif name in ("EnumType", "Association"):
+            self.element = (name, attrib.get("Name", ""))
+            self.members, self.ends = ([], None) if name == "EnumType" else (None, {})
+        elif name == "Schema":
+            self.raw.namespace = self.raw.namespace or attrib.get("Namespace", "")
+        elif name == "EntityContainer":
+            self.raw.container = self.raw.container or attrib.get("Name", "")
+        if not self.root_seen:
+            self.root_seen = True
+            if name != "Edmx":
+                raise _NotEdmx(name)
+
+    def _operation(self, attrib: dict[str, str]) -> None:
+        """A bound FunctionImport (v3, how 1C writes it) or a bound v4 Action/Function."""
+        name = attrib.get("Name", "")
+        if attrib.get("EntitySetPath"):
+            self.raw.bound.append((name, "set", attrib["EntitySetPath"]))
+        bindable = (attrib.get("IsBindable") or attrib.get("IsBound") or "").lower() == "true"
+        self.params = [] if bindable else None
+        self.element = ("FunctionImport", name)
+
+    def end(self, tag: str) -> None:
+        name = self._local(tag)
+        element = self.element[1]
+        if name == "Key":
+            self.in_key = False
+        elif name in ("EntityType", "ComplexType") and self.structured is not None:
+            target = self.raw.entity_types if name == "EntityType" else self.raw.complex_types
+            target[element] = self.structured
+            self.structured = None
+        elif name in ("FunctionImport", "Action", "Function") and self.params is not None:
+            params, self.params = self.params, None
+            if params:
+                # 1C names the binding parameter "bindingParameter", no EntitySet (odata1c-gate P4).
+                binding = next((p for p in params if p[0] == "bindingParameter"), params[0])
+                self.raw.bound.append((element, "type", local(binding[1])))
+        elif name == "EnumType" and self.members is not None:
             # A platform enum (AllowedLength) is declared twice in a live УТ dump (P4 probe).
-            raw.enums.setdefault(elem.get("Name", ""), members)
-        elif tag == "Association":
-            ends = {e.get("Role", ""): local(e.get("Type", "")) for e in elem if local(e.tag) == "End"}
-            raw.associations[elem.get("Name", "")] = ends
-        else:
-            continue
-        # Drop what was read: its parent keeps no children, so no tree builds up.
-        parent = container if tag in ("EntitySet", "FunctionImport") else schema
-        if parent is not None:
-            parent.clear()
-    if not root_seen:
-        raise _not_edmx(data, None)
-    return raw
+            self.raw.enums.setdefault(element, tuple(self.members))
+            self.members = None
+        elif name == "Association" and self.ends is not None:
+            self.raw.associations[element] = self.ends
+            self.ends = None
+
+    def close(self) -> RawEdmx:
+        return self.raw
 
 
 def read_edmx(data: bytes) -> RawEdmx:
@@ -161,8 +184,13 @@ def read_edmx(data: bytes) -> RawEdmx:
     head = _head(data)
     if not head.startswith(b"<") or head.startswith(b"<!doctype html") or b"<html" in head:
         raise _not_edmx(data, None)
+    target = _Target()
+    parser = XMLParser(target=target, forbid_dtd=True)
     try:
-        return _scan(data)
+        parser.feed(data)
+        parser.close()
+    except _NotEdmx as exc:
+        raise _not_edmx(data, exc.root) from None
     except ParseError as exc:
         raise errors.ResponseError(
             f"The $metadata answer is not well-formed XML ({exc}); the download may have been cut off",
@@ -170,3 +198,4 @@ def read_edmx(data: bytes) -> RawEdmx:
         ) from exc
     except DefusedXmlException as exc:
         raise errors.ResponseError(f"The $metadata answer uses forbidden XML features ({exc!r})") from exc
+    return target.raw

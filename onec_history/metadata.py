@@ -21,7 +21,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -47,7 +47,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_JSON_FORMAT = 1
+_JSON_FORMAT = 2
 
 
 class SetKind(str, Enum):
@@ -211,10 +211,6 @@ def parse_metadata(data: bytes) -> Metadata:
 # --------------------------------------------------------------------------- assembling
 
 
-def _properties(raw_type: RawType) -> dict[str, Property]:
-    return {name: Property(name, edm_type, nullable) for name, edm_type, nullable in raw_type.props}
-
-
 def _composites(props: Mapping[str, Property]) -> dict[str, Composite]:
     found: dict[str, Composite] = {}
     for prop in props.values():
@@ -236,13 +232,15 @@ def _references(props: Mapping[str, Property], targets: Mapping[str, str | None]
     return found
 
 
-def _sections_of(type_name: str, raw_type: RawType) -> Iterator[tuple[str, str]]:
+def _sections_of(type_name: str, raw_type: RawType) -> list[tuple[str, str]]:
     """(section name, row ComplexType) for each ``Collection(NS.<Type>_<Section>_RowType)``."""
+    found = []
     for name, edm_type, _ in raw_type.props:
-        item = collection_item(edm_type)
+        item = collection_item(edm_type) if edm_type[:1] == "C" else None
         # A register's RecordSet is Collection(<Register>_RowType): no section name, not a section.
         if item is not None and local(item) == f"{type_name}_{name}_RowType":
-            yield name, local(item)
+            found.append((name, local(item)))
+    return found
 
 
 class _Assembler:
@@ -252,11 +250,23 @@ class _Assembler:
         self.type_to_set: dict[str, str] = {}
         for name, type_ in raw.sets:
             self.type_to_set.setdefault(type_, name)
+        # The same (name, type, nullable) repeats across thousands of types: share one Property.
+        self.shared: dict[tuple[str, str, bool], Property] = {}
         self.actions: dict[tuple[str, str], list[str]] = {}
         for action, by, target in raw.bound:
             names = self.actions.setdefault((by, target), [])
             if action not in names:
                 names.append(action)
+
+    def properties(self, raw_type: RawType) -> dict[str, Property]:
+        found: dict[str, Property] = {}
+        shared = self.shared
+        for item in raw_type.props:
+            prop = shared.get(item)
+            if prop is None:
+                prop = shared[item] = Property(*item)
+            found[item[0]] = prop
+        return found
 
     def targets(self, raw_type: RawType | None) -> dict[str, str | None]:
         """Navigation name -> target entity set (None when the target type is not published)."""
@@ -271,10 +281,12 @@ class _Assembler:
 
     def section(self, owner_set: str, name: str, row_type: str) -> TabularSection:
         set_name: str | None = f"{owner_set}_{name}"
-        set_type = self.raw.entity_types.get(self.set_types.get(set_name or "", ""))
-        if set_name not in self.set_types:
-            set_name, set_type = None, None
-        props = _properties(self.raw.complex_types.get(row_type) or set_type or RawType())
+        set_type = None
+        if set_name in self.set_types:
+            set_type = self.raw.entity_types.get(self.set_types[set_name])
+        else:
+            set_name = None
+        props = self.properties(self.raw.complex_types.get(row_type) or set_type or RawType())
         return TabularSection(
             name=name,
             set_name=set_name,
@@ -305,21 +317,19 @@ class _Assembler:
         return kind, object_name, None
 
     def build(self) -> Metadata:
-        owners = {
-            f"{set_name}_{section}": (set_name, section)
-            for set_name, type_name in self.set_types.items()
-            for section, _ in _sections_of(type_name, self.raw.entity_types.get(type_name) or RawType())
-        }
+        types = {name: self.raw.entity_types.get(type_name) or RawType() for name, type_name in self.set_types.items()}
+        sections_of = {name: _sections_of(self.set_types[name], raw_type) for name, raw_type in types.items()}
+        owners = {f"{name}_{section}": (name, section) for name, found in sections_of.items() for section, _ in found}
         sets: dict[str, EntitySet] = {}
         for set_name, type_name in self.set_types.items():
-            raw_type = self.raw.entity_types.get(type_name) or RawType()
+            raw_type = types[set_name]
             kind, object_name, owner = self.owner_of(set_name, raw_type, owners)
             sections = {
                 section: self.section(set_name, section, row_type)
-                for section, row_type in _sections_of(type_name, raw_type)
+                for section, row_type in sections_of[set_name]
                 if kind is not SetKind.TABULAR_SECTION
             }
-            props = _properties(raw_type)
+            props = self.properties(raw_type)
             actions = self.actions.get(("type", type_name), []) + self.actions.get(("set", set_name), [])
             sets[set_name] = EntitySet(
                 name=set_name,
@@ -345,27 +355,31 @@ class _Assembler:
 # --------------------------------------------------------------------------- JSON form
 
 
-def _shape_to_obj(shape: _Shape) -> dict[str, Any]:
+def _shape_to_obj(shape: _Shape, table: dict[Property, int]) -> dict[str, Any]:
+    # Properties go by index into one table: the same property repeats across thousands of sets.
     return {
-        "properties": [[p.name, p.edm_type, p.nullable] for p in shape.properties.values()],
+        "properties": [table.setdefault(p, len(table)) for p in shape.properties.values()],
         "composites": [[c.name, c.type_property] for c in shape.composites.values()],
         "references": [[r.name, r.key_property, r.target_set] for r in shape.references.values()],
     }
 
 
-def _shape_from_obj(obj: Mapping[str, Any]) -> dict[str, Any]:
+def _shape_from_obj(obj: Mapping[str, Any], table: list[Property]) -> dict[str, Any]:
+    props = [table[i] for i in obj["properties"]]
     return {
-        "properties": MappingProxyType({p[0]: Property(p[0], p[1], bool(p[2])) for p in obj["properties"]}),
+        "properties": MappingProxyType({p.name: p for p in props}),
         "composites": MappingProxyType({c[0]: Composite(c[0], c[1]) for c in obj["composites"]}),
         "references": MappingProxyType({r[0]: Reference(r[0], r[1], r[2]) for r in obj["references"]}),
     }
 
 
 def _metadata_to_obj(metadata: Metadata) -> dict[str, Any]:
+    table: dict[Property, int] = {}
     sets = []
     for es in metadata.sets.values():
         sections = [
-            {"name": ts.name, "set_name": ts.set_name, **_shape_to_obj(ts)} for ts in es.tabular_sections.values()
+            {"name": ts.name, "set_name": ts.set_name, **_shape_to_obj(ts, table)}
+            for ts in es.tabular_sections.values()
         ]
         sets.append(
             {
@@ -374,7 +388,7 @@ def _metadata_to_obj(metadata: Metadata) -> dict[str, Any]:
                 "object_name": es.object_name,
                 "type_name": es.type_name,
                 "key": list(es.key),
-                **_shape_to_obj(es),
+                **_shape_to_obj(es, table),
                 "tabular_sections": sections,
                 "actions": list(es.actions),
                 "owner": es.owner,
@@ -385,6 +399,7 @@ def _metadata_to_obj(metadata: Metadata) -> dict[str, Any]:
         "namespace": metadata.namespace,
         "container": metadata.container,
         "enums": {name: list(members) for name, members in metadata.enums.items()},
+        "property_table": [[p.name, p.edm_type, p.nullable] for p in table],
         "sets": sets,
     }
 
@@ -392,10 +407,11 @@ def _metadata_to_obj(metadata: Metadata) -> dict[str, Any]:
 def _metadata_from_obj(obj: Mapping[str, Any]) -> Metadata:
     if obj.get("format") != _JSON_FORMAT:
         raise ValueError(f"unsupported metadata format {obj.get('format')!r}")
+    table = [Property(name, edm_type, bool(nullable)) for name, edm_type, nullable in obj["property_table"]]
     sets: dict[str, EntitySet] = {}
     for item in obj["sets"]:
         sections = {
-            ts["name"]: TabularSection(name=ts["name"], set_name=ts["set_name"], **_shape_from_obj(ts))
+            ts["name"]: TabularSection(name=ts["name"], set_name=ts["set_name"], **_shape_from_obj(ts, table))
             for ts in item["tabular_sections"]
         }
         sets[item["name"]] = EntitySet(
@@ -404,7 +420,7 @@ def _metadata_from_obj(obj: Mapping[str, Any]) -> Metadata:
             object_name=item["object_name"],
             type_name=item["type_name"],
             key=tuple(item["key"]),
-            **_shape_from_obj(item),
+            **_shape_from_obj(item, table),
             tabular_sections=MappingProxyType(sections),
             actions=tuple(item["actions"]),
             owner=item["owner"],

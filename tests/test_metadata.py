@@ -334,7 +334,9 @@ def test_json_round_trip_is_exact(ut10: Metadata, unf: Metadata) -> None:
         assert again.get("Document_Событие").kind is SetKind.DOCUMENT
 
 
-@pytest.mark.parametrize("data", [b"", b"[]", b'{"format": 99}', b'{"format": 1, "sets": [{}]}', b"\xff"])
+@pytest.mark.parametrize(
+    "data", [b"", b"[]", b'{"format": 99}', b'{"format": 2, "property_table": [], "sets": [{}]}', b"\xff"]
+)
 def test_from_json_rejects_other_documents(data: bytes) -> None:
     with pytest.raises(ValueError):
         Metadata.from_json(data)
@@ -389,7 +391,7 @@ def test_cache_ttl_and_refresh(tmp_path: Path) -> None:
     assert fetch.calls == 4
 
 
-@pytest.mark.parametrize("junk", [b"", b"{not json", b'{"saved_at": 1000, "metadata": {"format": 1}}', b"\x00" * 10])
+@pytest.mark.parametrize("junk", [b"", b"{not json", b'{"saved_at": 1000, "metadata": {"format": 2}}', b"\x00" * 10])
 def test_corrupt_cache_is_refetched_and_replaced(tmp_path: Path, junk: bytes, ut10: Metadata) -> None:
     cache, fetch = make_cache(tmp_path, [1000.0]), Fetcher(read("ut10.xml"))
     path = cache.path_for(URL)
