@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -24,7 +24,7 @@ from defusedxml import ElementTree
 
 from . import errors
 
-__all__ = ["Response", "RetryPolicy", "Stats", "Transport", "not_odata_error", "parse_error", "redact_url"]
+__all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "not_odata_error", "parse_error", "redact_url"]
 
 log = logging.getLogger("onec_history.transport")
 
@@ -67,6 +67,16 @@ class Stats:
             "bytes_sent": self.bytes_sent,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer, for observers such as ``onec-history record``."""
+
+    method: str
+    target: str  # path and query string relative to the service root, exactly as sent
+    request_body: bytes | None
+    response: Response
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,7 @@ class Transport:
         self._session = session or requests.Session()
         self._session.verify = verify
         self._auth = self._basic(user, password) if user else None
+        self.observers: list[Callable[[Exchange], None]] = []
 
     @staticmethod
     def _basic(user: str, password: str | None) -> str:
@@ -288,6 +299,8 @@ class Transport:
         content = raw.content
         self.stats.add(received=len(content), sent=len(body or b""), seconds=time.monotonic() - started)
         resp = Response(raw.status_code, raw.headers, content, safe_url)
+        for observe in self.observers:
+            observe(Exchange(method, url[len(self.base_url):], body, resp))
         log.debug("%s %s -> %s (%d bytes)", method, safe_url, raw.status_code, len(content))
         if raw.status_code >= 400:
             raise parse_error(resp)

@@ -7,6 +7,7 @@ import click
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events
+from .record_cmd import record
 
 __all__ = ["register"]
 
@@ -19,3 +20,4 @@ def register(group: click.Group) -> None:
     group.add_command(counterparties)
     group.add_command(events)
     group.add_command(demo)
+    group.add_command(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +21,8 @@ def demo() -> None:
 
 @demo.command("serve")
 @click.option("--dataset", default="ut10", show_default=True,
-              help="ut10 (УТ 10.3, family A), unf (УНФ 3.0, family B), or a SQLite file from 'demo generate'.")
+              help="ut10 (УТ 10.3, family A), unf (УНФ 3.0, family B), a SQLite file from 'demo generate', "
+              "or a directory written by 'onec-history record' (replayed).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=int, default=8010, show_default=True, help="Port (0: any free port).")
 @click.option("--base", default="demo", show_default=True, help="Publication name: /<base>/odata/standard.odata/.")
@@ -39,6 +41,13 @@ def serve(dataset: str, host: str, port: int, base: str, faults: str, persist: b
     if user and not password:
         raise ConfigError("--user needs a password in ONEC_DEMO_PASSWORD",
                           hint="export ONEC_DEMO_PASSWORD=… and run the command again.")
+    from ..demo.replay import ReplayServer, is_recording
+
+    if is_recording(dataset):
+        replay = ReplayServer(Path(dataset), host=host, port=port, base=base).start()
+        click.echo(f"Replaying the recording {dataset} at {replay.url} (requests not in it answer 404)", err=True)
+        _wait(replay)
+        return
     try:
         srv = start_demo(dataset, host=host, port=port, faults=fault_cfg, persist=persist, user=user,
                          password=password, base=base)
@@ -49,6 +58,10 @@ def serve(dataset: str, host: str, port: int, base: str, faults: str, persist: b
                           hint="Choose another --port (0 picks a free one).") from None
     click.echo(f"Demo base '{dataset}' at {srv.url}", err=True)
     click.echo(f"  export ONEC_URL={srv.url}", err=True)
+    _wait(srv)
+
+
+def _wait(srv: Any) -> None:
     click.echo("Press Ctrl-C to stop.", err=True)
     try:
         while True:
@@ -71,5 +84,7 @@ def generate(family: str, n_events: int, n_counterparties: int, seed: int, out: 
     from ..demo import generator
 
     started = time.monotonic()
-    generator.generate(family=family, events=n_events, counterparties=n_counterparties, seed=seed, out=out)
-    click.echo(f"Wrote {out} in {time.monotonic() - started:.1f} s", err=True)
+    counts = generator.generate(out, family=family, events=n_events, counterparties=n_counterparties, seed=seed,
+                                progress=lambda msg: click.echo(msg, err=True))
+    rows = ", ".join(f"{name}: {n}" for name, n in counts.items())
+    click.echo(f"Wrote {out} in {time.monotonic() - started:.1f} s ({rows})", err=True)
