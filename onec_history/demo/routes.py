@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from onec_history.demo import render
 from onec_history.demo.schema import Table
@@ -108,7 +109,8 @@ def _collection_resource(r: Request, table: Table, tail: str | None) -> None:
         _send_rows(r, table, rows, query.select, count)
     elif r.method == "POST":
         row = service.create(table, parse_json_body(r.body), datetime.now().replace(microsecond=0))
-        location = r.app.url + render.entity_path(table, row)
+        # Header values must be Latin-1 on the wire: the Cyrillic set name is percent-encoded (UTF-8).
+        location = quote(r.app.url + render.entity_path(table, row), safe=":/?&=$(),'")
         _send_entity(r, table, row, None, 201, {"Location": location})
     else:
         raise _not_allowed()

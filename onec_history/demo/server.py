@@ -134,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         app.handle(self, method)
 
     def send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
+        for value in (headers or {}).values():
+            value.encode("latin-1")  # fail before anything is buffered, so the 500 that follows is clean
         if self.suppress:
             self.close_connection = True
             return
@@ -144,9 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("DataServiceVersion", "3.0")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        self.server.app.count_response(len(body))  # counted first: the client may look as soon as it reads
         self.end_headers()
         self.wfile.write(body)
-        self.server.app.count_response(len(body))
 
 
 class DemoServer:
@@ -188,12 +190,14 @@ class DemoServer:
     # lifecycle
     def start(self) -> DemoServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._http.serve_forever, name="onec-demo", daemon=True)
+            self._thread = threading.Thread(
+                target=self._http.serve_forever, args=(0.05,), name="onec-demo", daemon=True
+            )
             self._thread.start()
         return self
 
     def serve_forever(self) -> None:
-        self._http.serve_forever()
+        self._http.serve_forever(0.05)
 
     def stop(self) -> None:
         self._http.shutdown() if self._thread is not None else None

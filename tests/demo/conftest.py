@@ -1,0 +1,29 @@
+"""Shared fixtures for the demo-base tests: started servers (the HTTP helper is demo_http.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from onec_history.demo.server import DemoServer, start_demo
+
+
+@pytest.fixture(scope="module")
+def ut10() -> Iterator[DemoServer]:
+    """A read-mostly "ut10" server shared by a module (tests that write use ``fresh``)."""
+    with start_demo("ut10") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def unf() -> Iterator[DemoServer]:
+    with start_demo("unf") as server:
+        yield server
+
+
+@pytest.fixture
+def fresh() -> Iterator[DemoServer]:
+    """A private "ut10" server for tests that write."""
+    with start_demo("ut10") as server:
+        yield server
