@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from . import export_cmds  # noqa: F401  (attaches 'events export' to the events group)
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events

@@ -1,0 +1,266 @@
+"""``events export`` (streaming, incremental, for cron) and the ``report`` group."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, BinaryIO, TypeVar
+
+import click
+
+from .. import reports as rep
+from ..api import EventFilter, History
+from ..exitcodes import ExitCode
+from ..export import (
+    FORMATS,
+    AtomicOutput,
+    CsvOptions,
+    ExportOptions,
+    LockedError,
+    RunLock,
+    StateFile,
+    cleanup_stale_partials,
+    export_events,
+    lock_path_for,
+    scope_key,
+)
+from .app import App, pass_app
+from .output import emit
+from .read_cmds import DATE, build_filter, event_filter_options, events, resolve_client
+
+__all__ = ["events_export", "report"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """cron and systemd stop jobs with SIGTERM: turn it into KeyboardInterrupt so cleanup runs."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. inside a test runner's worker): nothing to do
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _sink(output: str) -> Iterator[tuple[BinaryIO, AtomicOutput | None]]:
+    if output == "-":
+        yield sys.stdout.buffer, None
+        sys.stdout.buffer.flush()
+        return
+    atomic = AtomicOutput(output)
+    with atomic as stream:
+        yield stream, atomic
+
+
+class _Progress:
+    """A running count on stderr for a person at a terminal (the total is not known in advance)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._shown = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._shown >= 0.2:
+            self._shown = now
+            sys.stderr.write(f"\rexporting… {self.done} events")
+            sys.stderr.flush()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._shown:
+            sys.stderr.write("\r\033[K")  # erase the counter line; the summary follows
+            sys.stderr.flush()
+
+
+def _progress(quiet: bool) -> contextlib.AbstractContextManager[_Progress | None]:
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return _Progress()
+
+
+@events.command("export")
+@click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
+@event_filter_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
+              help="csv, jsonl (one JSON object a line) or xlsx (Excel, written in streaming mode).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="File to write (replaced atomically when the export is complete); - for stdout.")
+@click.option("--excel", is_flag=True, help="CSV for Excel in a Russian locale: UTF-8 BOM and ';'.")
+@click.option("--bom/--no-bom", default=None, help="Start the CSV with a UTF-8 BOM (Excel needs it for Cyrillic).")
+@click.option("-d", "--delimiter", type=click.Choice([",", ";", "\t", "|"]), help="CSV field separator.")
+@click.option("--headings", type=click.Choice(["keys", "ru"]), default="keys", show_default=True,
+              help="Column headings of CSV/XLSX: stable keys (client, client_ref, …) or Russian labels.")
+@click.option("--state-file", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Incremental: remember what was exported here; the next run exports only new, changed "
+                   "and deleted events (column 'change').")
+@click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Lock file against overlapping runs (default: STATE_FILE.lock, or OUTPUT.lock).")
+@click.option("--quiet", "local_quiet", is_flag=True, help="No summary line on stderr.")
+@pass_app
+@click.pass_context
+def events_export(ctx: click.Context, app: App, client: str | None, since: datetime | None, until: datetime | None,
+                  kind: str | None, state: str | None, direction: str | None, responsible: str | None, fmt: str,
+                  output: str, excel: bool, bom: bool | None, delimiter: str | None, headings: str,
+                  state_path: Path | None, lock_path: Path | None, local_quiet: bool) -> None:
+    """Export events of a period for a data warehouse or Excel, streamed page by page.
+
+    Exit codes for cron: 0 done, 10 nothing new (with --state-file), 9 done but some names could not
+    be read, 14 another run holds the lock; errors as for every command. One summary line goes
+    to stderr (--quiet: none).
+    """
+    if fmt == "xlsx" and output == "-" and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE.xlsx")
+    csv_options = CsvOptions.excel() if excel else CsvOptions()
+    csv_options = CsvOptions(delimiter=delimiter or csv_options.delimiter,
+                             bom=csv_options.bom if bom is None else bom)
+    history = app.history()
+    cp = resolve_client(ctx, history, client).ref if client else None
+    flt = build_filter(history, counterparty=cp, since=since, until=until, kind=kind, state=state,
+                       direction=direction, responsible=responsible)
+    lock_file = lock_path or (lock_path_for(state_path) if state_path else
+                              lock_path_for(output) if output != "-" else None)
+    options = ExportOptions(fmt=fmt, csv=csv_options, headings=headings)
+    quiet = local_quiet or app.quiet
+    try:
+        with _sigterm_as_interrupt(), (RunLock(lock_file) if lock_file else contextlib.nullcontext()):
+            if output != "-":
+                cleanup_stale_partials(output)
+            if state_path is not None:
+                cleanup_stale_partials(state_path)
+            result = _run_export(app, history, flt, output, options, state_path, quiet)
+    except LockedError as exc:
+        click.echo(f"Error: {exc.explain()}", err=True)
+        ctx.exit(int(ExitCode.LOCKED))
+    if not quiet:
+        click.echo(result.summary(), err=True)
+    if result.names_unavailable:
+        if not quiet:
+            click.echo(f"Names could not be read from {', '.join(result.names_unavailable)}: references "
+                       "were exported instead.", err=True)
+        ctx.exit(int(ExitCode.PARTIAL))
+    if result.nothing_to_do:
+        ctx.exit(int(ExitCode.NOTHING_TO_DO))
+
+
+def _run_export(app: App, history: History, flt: EventFilter, output: str, options: ExportOptions,
+                state_path: Path | None, quiet: bool) -> Any:
+    state_file = StateFile(state_path) if state_path else None
+    meta = _state_meta(app, history, flt)
+    run = state_file.begin(meta) if state_file else None
+    with contextlib.ExitStack() as stack:
+        if run is not None:
+            stack.enter_context(run)
+        stream, atomic = stack.enter_context(_sink(output))
+        bar = stack.enter_context(_progress(quiet))
+        result = export_events(history, flt, stream, options=options, state=run,
+                               progress=bar.update if bar is not None else None)
+        # Output first, state second: a crash between the two re-exports the same changes next
+        # time (at least once) instead of losing them.
+        if atomic is not None:
+            atomic.commit()
+        if run is not None:
+            run.commit()
+    return result
+
+
+def _state_meta(app: App, history: History, flt: EventFilter) -> dict[str, str]:
+    base = f"demo:{app.demo_dataset}" if app.using_demo() else history.client.transport.safe_base_url
+    scope = scope_key({"counterparty": flt.counterparty, "kind": flt.kind, "state": flt.state,
+                       "direction": flt.direction, "responsible": flt.responsible})
+    return {"base": base, "event_set": history.profile.event_set, "scope": scope,
+            "since": flt.since.isoformat() if flt.since else "", "until": flt.until.isoformat() if flt.until else ""}
+
+
+# -- reports ----------------------------------------------------------------------------------------
+REPORT_FORMATS = ("table", "csv", "json")
+
+
+def _report_format() -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+                        help="table for people; csv or json for scripts.")
+
+
+@click.group()
+def report() -> None:
+    """Reports for managers: inactive buyers, overdue events, activity, the sales funnel."""
+
+
+@report.command("inactive")
+@click.option("--days", type=click.IntRange(min=1), required=True, help="No completed event for this many days.")
+@click.option("--manager", help="Only buyers of this manager (name prefix or reference).")
+@click.option("--lookback", type=click.IntRange(min=1), default=365, show_default=True,
+              help="Look this many days further back for the date of the last completed event.")
+@_report_format()
+@pass_app
+def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str) -> None:
+    """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
+    history = app.history()
+    manager_ref = history.find_user(manager) if manager else None
+    rows = rep.inactive(history, days=days, manager=manager_ref, lookback_days=lookback)
+    _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event")
+
+
+@report.command("overdue")
+@click.option("--responsible", help="Only this responsible (name prefix or reference).")
+@_report_format()
+@pass_app
+def overdue_cmd(app: App, responsible: str | None, fmt: str) -> None:
+    """Planned events whose start has passed, per responsible."""
+    history = app.history()
+    ref = history.find_user(responsible) if responsible else None
+    rows = rep.overdue(history, responsible=ref)
+    _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events")
+
+
+@report.command("activity")
+@click.option("--by", type=click.Choice(["manager", "kind", "week"]), default="manager", show_default=True)
+@click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
+@click.option("--until", type=DATE, help="Up to this date (default: now).")
+@_report_format()
+@pass_app
+def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str) -> None:
+    """Completed events: count, total and average duration, by manager, kind or week."""
+    history = app.history()
+    if until is not None and until.hour == until.minute == until.second == 0:
+        until = until.replace(hour=23, minute=59, second=59)
+    rows = rep.activity(history, by=by, since=since, until=until)
+    _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups")
+
+
+@report.command("funnel")
+@click.option("--since", type=DATE, required=True, help="First incoming events from this date.")
+@click.option("--until", type=DATE, required=True, help="Up to this date.")
+@_report_format()
+@pass_app
+def funnel_cmd(app: App, since: datetime, until: datetime, fmt: str) -> None:
+    """First incoming event → order → delivery: conversion at each step and median lead time."""
+    history = app.history()
+    if until.hour == until.minute == until.second == 0:
+        until = until.replace(hour=23, minute=59, second=59)
+    rows = rep.funnel(history, since=since, until=until)
+    _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps")
+
+
+def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str) -> None:
+    n = emit(rows, fmt, columns=columns)
+    if fmt == "table":
+        app.note(f"{n} {what}")

@@ -1,0 +1,365 @@
+"""The streaming export of events: full, or incremental against a state file.
+
+Full export: one paged pass over the period (``$select`` from the profile, stable
+``$orderby``), each page parsed, its display names fetched in bulk, mapped to tuples and
+written before the next page is requested. Memory holds one page.
+
+Incremental export (``state`` given, the last state exists):
+
+1. *scan* — a paged pass reading only ``Ref_Key, DataVersion, DeletionMark`` of the period
+   (about 90 bytes an event, in pages of ``scan_page_size``) into the new state's work table;
+2. *diff* — a join on disk against the last state: new, changed, newly marked for deletion;
+3. *fetch* — only those, by key, several keys per request (``split_or`` keeps URLs short);
+   when so many changed that key requests would outnumber plain pages, page the period instead
+   and skip the unchanged rows;
+4. *gone* — events of the last state missing from the scan are checked by key: ``vanished``
+   when 1C no longer has them, ``left`` when they exist but fell out of the period or filters.
+
+Every exported row then carries a ``change`` column: ``new``, ``changed``, ``deleted`` (newly
+marked for deletion; the row is still exported in full), ``vanished`` or ``left`` (these two
+carry only the reference). The first run (no state yet) is a full export that also records
+the state, all rows ``new``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, BinaryIO
+
+from .. import query as q
+from ..api import EventFilter, History
+from ..client import Client
+from ..errors import ResponseError
+from ..profiles import AttrKind
+from ..transport import not_odata_error
+from .rows import EventRowMapper, columns, headings, vanished_row
+from .state import DiffCounts, StateRun
+from .writers import CsvOptions, RowWriter, open_writer
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
+__all__ = ["ExportOptions", "ExportResult", "export_events", "fetch_pages"]
+
+log = logging.getLogger("onec_history.export")
+
+_BUDGET = q.DEFAULT_BUDGET
+_SCAN_SELECT = ("Ref_Key", "DataVersion", "DeletionMark")
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    fmt: str = "csv"
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    headings: str = "keys"  # keys | ru
+    page_size: int | None = None  # default: the client's
+    scan_page_size: int = 10_000  # Ref_Key+DataVersion rows are ~90 bytes: big pages, few requests
+
+
+@dataclass
+class ExportResult:
+    exported: int = 0
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0  # newly marked for deletion + vanished
+    left: int = 0  # out of the period/filters since the last run
+    incremental: bool = False
+    seconds: float = 0.0
+    requests: int = 0
+    bytes_received: int = 0
+    names_unavailable: tuple[str, ...] = ()
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.incremental and self.exported == 0
+
+    def summary(self) -> str:
+        text = f"exported {self.exported} events"
+        if self.incremental:
+            extra = f", {self.left} out of the filter" if self.left else ""
+            text += f" ({self.new} new, {self.changed} changed, {self.deleted} deleted{extra})"
+        return (f"{text} in {self.seconds:.1f} s, {self.requests} requests, "
+                f"{_human_bytes(self.bytes_received)}")
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _loads(content: bytes) -> Any:
+    if content.startswith(_BOM):
+        content = content[3:]
+    if _orjson is not None:
+        return _orjson.loads(content)
+    return json.loads(content)
+
+
+def fetch_pages(client: Client, entity_set: str, query: q.Query, *,
+                page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Like :meth:`Client.pages`, parsing the bytes with orjson when it is installed.
+
+    The same paging rules: a stable ``$orderby`` ending with the key, ``$top``/``$skip``, stop
+    on a short page (1C sends no ``nextLink``, odata-1c.md §1).
+    """
+    size = page_size or client.page_size
+    query = replace(query, orderby=client.stable_order(entity_set, query.orderby))
+    offset = query.skip or 0
+    limit = query.top
+    taken = 0
+    while limit is None or taken < limit:
+        want = size if limit is None else min(size, limit - taken)
+        resp = client.transport.get_bytes(entity_set, replace(query, top=want, skip=offset).render())
+        if "json" not in resp.content_type:
+            raise not_odata_error(resp, "JSON")
+        try:
+            doc = _loads(resp.content)
+        except ValueError as exc:
+            raise ResponseError(f"The base answered invalid JSON ({exc})", status=resp.status, url=resp.url) from None
+        rows = doc.get("value") if isinstance(doc, dict) else None
+        if not isinstance(rows, list):
+            raise ResponseError("Expected a collection ({'value': [...]}) from 1C", url=resp.url)
+        if rows:
+            yield rows
+        taken += len(rows)
+        offset += len(rows)
+        if len(rows) < want:
+            return
+
+
+class _Exporter:
+    def __init__(self, history: History, flt: EventFilter, sink: BinaryIO, options: ExportOptions,
+                 state: StateRun | None, progress: Callable[[int], None] | None) -> None:
+        self.history = history
+        self.client = history.client
+        self.profile = history.profile
+        self.flt = flt
+        self.options = options
+        self.state = state
+        self.progress = progress
+        mapper = history.event_mapper()
+        self.rows = EventRowMapper(mapper, history.names, users_set=self.profile.users_set,
+                                   counterparty_set=self.profile.counterparty_set)
+        self.base = history.event_filter(flt)
+        self.date = self.profile.event_fields()["date"] or "Date"
+        self.order = (self.date,)
+        self.cols = columns(with_change=state is not None)
+        self.writer: RowWriter = open_writer(options.fmt, sink, self.cols,
+                                             headings=headings(self.cols, options.headings),
+                                             csv_options=options.csv)
+        self.result = ExportResult(incremental=state is not None)
+        self.select = self._fitting_select(mapper.select())
+
+    def _fitting_select(self, select: tuple[str, ...]) -> tuple[str, ...]:
+        """The profile's ``$select``, unless it would push the URL over the budget (then all properties)."""
+        probe = q.Query(filter=self.base, select=select, orderby=(*self.order, "Ref_Key"), top=999_999,
+                        skip=999_999_999)
+        if len(probe.render()) <= _BUDGET:
+            return select
+        log.info("the $select list would make the URL too long: asking for all properties instead")
+        return ()
+
+    # -- writing ----------------------------------------------------------------------------------
+    def _emit(self, page: list[dict[str, Any]], labels: dict[str, str] | None) -> None:
+        """Map and write one page; ``labels`` (incremental) picks the rows and their change."""
+        if labels is not None:
+            page = [r for r in page if str(r.get("Ref_Key")) in labels]
+            if not page:
+                return
+        self.rows.prefetch(page)
+        mapped = [self.rows.map(r) for r in page]
+        if labels is not None:
+            mapped = [(*m, labels[m[0]]) for m in mapped]
+            for m in mapped:
+                self._count(m[-1])
+        elif self.state is not None:
+            mapped = [(*m, "new") for m in mapped]
+            self.result.new += len(mapped)
+        self.writer.write_rows(mapped)
+        self.result.exported += len(mapped)
+        if self.state is not None:
+            self.state.record((str(r["Ref_Key"]), str(r.get("DataVersion") or ""), bool(r.get("DeletionMark")))
+                              for r in page)
+        if self.progress is not None:
+            self.progress(len(mapped))
+
+    def _count(self, change: str) -> None:
+        if change == "new":
+            self.result.new += 1
+        elif change == "changed":
+            self.result.changed += 1
+        else:
+            self.result.deleted += 1
+
+    # -- passes -----------------------------------------------------------------------------------
+    def _pages(self, select: tuple[str, ...], page_size: int | None) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the events in scope: the period and filters, and the client if one is given.
+
+        A client's events are those with the client in the header (family A) and those listing
+        it among the participants; the latter are found through the participants' set (a client
+        has few), then fetched by key — never merged in memory.
+        """
+        es = self.profile.event_set
+        if not self.flt.counterparty:
+            yield from fetch_pages(self.client, es, q.Query(filter=self.base, select=select, orderby=self.order),
+                                   page_size=page_size)
+            return
+        extra = self._participant_refs(self.flt.counterparty)
+        header = self._header_condition(self.flt.counterparty)
+        if header is not None:
+            query = q.Query(filter=q.and_(self.base, header), select=select, orderby=self.order)
+            for page in fetch_pages(self.client, es, query, page_size=page_size):
+                extra.difference_update(str(r.get("Ref_Key")) for r in page)
+                yield page
+        if not extra:
+            return
+        if select and self._keys_per_request(select) < 10:
+            select = ()
+        overhead = len(q.Query(filter=self.base, select=select, orderby=(*self.order, "Ref_Key"),
+                               top=999_999).render()) + 16
+        for chunk in q.split_or([q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(extra)], overhead=overhead):
+            query = q.Query(filter=q.and_(self.base, chunk), select=select, orderby=self.order)
+            yield from fetch_pages(self.client, es, query, page_size=page_size)
+
+    def _header_condition(self, cp: str) -> q.Filter | None:
+        a = self.profile.event_attr("counterparty")
+        if not self.profile.counterparty_on_event or a is None:
+            return None
+        if a.kind is AttrKind.COMPOSITE:
+            return q.cast_eq(a.prop, cp, self.profile.counterparty_set)
+        return q.eq(a.prop, uuid.UUID(cp))
+
+    def _participant_refs(self, cp: str) -> set[str]:
+        pa, section = self.rows.mapper.participant_attr, self.rows.mapper.section
+        ts_set = f"{self.profile.event_set}_{section}" if section else None
+        if pa is None or ts_set is None or ts_set not in self.client.metadata():
+            return set()
+        if pa.kind is AttrKind.COMPOSITE:
+            cond = q.cast_eq(pa.prop, cp, self.profile.counterparty_set)
+        else:
+            cond = q.eq(pa.prop, uuid.UUID(cp))
+        query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
+        return {str(r["Ref_Key"]) for page in fetch_pages(self.client, ts_set, query) for r in page}
+
+    def full(self) -> None:
+        for page in self._pages(self.select, self.options.page_size):
+            self._emit(page, None)
+
+    def incremental(self) -> None:
+        state = self.state
+        assert state is not None
+        for page in self._pages(_SCAN_SELECT, self.options.scan_page_size):
+            state.add_scan((str(r["Ref_Key"]), str(r.get("DataVersion") or ""), bool(r.get("DeletionMark")))
+                           for r in page)
+        diff = state.diff()
+        log.info("incremental: %d scanned, %d new, %d changed, %d marked for deletion, %d gone",
+                 diff.scanned, diff.new, diff.changed, diff.deleted, diff.gone)
+        if diff.todo:
+            if self._paging_is_cheaper(diff):
+                self._fetch_by_paging(state)
+            else:
+                self._fetch_by_key(state)
+        if diff.gone:
+            self._gone(state)
+
+    def _keys_per_request(self, select: tuple[str, ...]) -> int:
+        """How many ``Ref_Key eq guid'…'`` terms fit one URL next to the rest of the query."""
+        overhead = len(q.Query(select=select, orderby=(*self.order, "Ref_Key"), top=999_999).render()) + 16
+        term = len(q.encode(f"Ref_Key eq guid'{uuid.UUID(int=0)}' or "))
+        return max(0, (_BUDGET - overhead) // term)
+
+    def _key_select(self) -> tuple[str, ...]:
+        # The profile's $select is long in Cyrillic (percent-encoded at 6 bytes a letter): when it
+        # leaves room for too few keys, fetch all properties — more bytes per row, far fewer requests.
+        return self.select if self._keys_per_request(self.select) >= 10 else ()
+
+    def _paging_is_cheaper(self, diff: DiffCounts) -> bool:
+        per_key = max(1, self._keys_per_request(self._key_select()))
+        page = self.options.page_size or self.client.page_size
+        return diff.todo / per_key > diff.scanned / page
+
+    def _fetch_by_paging(self, state: StateRun) -> None:
+        for page in self._pages(self.select, self.options.page_size):
+            labels = state.changes_of(str(r.get("Ref_Key")) for r in page)
+            self._emit(page, labels)
+
+    def _fetch_by_key(self, state: StateRun) -> None:
+        select = self._key_select()
+        overhead = len(q.Query(select=select, orderby=(*self.order, "Ref_Key"), top=999_999).render()) + 16
+        chunk = 500
+        for todo in state.todo_chunks(chunk):
+            labels = dict(todo)
+            terms = [q.eq("Ref_Key", uuid.UUID(ref)) for ref, _ in todo]
+            seen: set[str] = set()
+            for flt in q.split_or(terms, overhead=overhead):
+                query = q.Query(filter=flt, select=select, orderby=self.order)
+                for page in fetch_pages(self.client, self.profile.event_set, query,
+                                        page_size=self.options.page_size):
+                    seen.update(str(r.get("Ref_Key")) for r in page)
+                    self._emit(page, labels)
+            missing = [ref for ref in labels if ref not in seen]
+            if missing:
+                # Deleted between the scan and the fetch: report like any vanished event.
+                self._write_gone(missing, "vanished")
+
+    def _gone(self, state: StateRun) -> None:
+        """Old events the scan did not see: ask 1C by key which still exist (``left``) and which not."""
+        overhead = len(q.Query(select=("Ref_Key",), orderby=("Ref_Key",), top=999_999).render()) + 16
+        for refs in state.gone_chunks(500):
+            terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in refs]
+            exists: set[str] = set()
+            for flt in q.split_or(terms, overhead=overhead):
+                query = q.Query(filter=flt, select=("Ref_Key",))
+                for page in fetch_pages(self.client, self.profile.event_set, query):
+                    exists.update(str(r["Ref_Key"]) for r in page)
+            self._write_gone([r for r in refs if r in exists], "left")
+            self._write_gone([r for r in refs if r not in exists], "vanished")
+
+    def _write_gone(self, refs: list[str], change: str) -> None:
+        if not refs:
+            return
+        self.writer.write_rows(vanished_row(r, change) for r in refs)
+        self.result.exported += len(refs)
+        if change == "left":
+            self.result.left += len(refs)
+        else:
+            self.result.deleted += len(refs)
+        if self.state is not None:
+            self.state.forget(refs)
+
+
+def export_events(history: History, flt: EventFilter, sink: BinaryIO, *, options: ExportOptions | None = None,
+                  state: StateRun | None = None, progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Export the events of ``flt`` to ``sink``, oldest first; incremental when ``state`` has a last run.
+
+    The caller owns ``sink`` (an :class:`~onec_history.export.writers.AtomicOutput` for files)
+    and ``state`` (commit it only after the output was committed). ``progress`` is called with
+    the number of rows written after each page.
+    """
+    opts = options or ExportOptions()
+    stats = history.client.transport.stats
+    req0, bytes0, started = stats.requests, stats.bytes_received, time.monotonic()
+    exporter = _Exporter(history, flt, sink, opts, state, progress)
+    if state is not None and state.has_old:
+        exporter.incremental()
+    else:
+        exporter.full()
+    exporter.writer.close()
+    result = exporter.result
+    result.seconds = time.monotonic() - started
+    result.requests = stats.requests - req0
+    result.bytes_received = stats.bytes_received - bytes0
+    result.names_unavailable = tuple(sorted(history.names.unavailable))
+    return result

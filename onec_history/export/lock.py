@@ -1,0 +1,98 @@
+"""One run at a time: an advisory lock on a file beside the state (or output) file.
+
+The lock is held by the operating system for the life of the open file descriptor
+(``flock`` on POSIX, ``msvcrt.locking`` on Windows), so a run killed with SIGKILL or a power
+loss leaves no stale lock behind — the next cron run simply gets it. The file's content (pid,
+start time) is only for the message a second run prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from ..errors import OnecError
+
+__all__ = ["LockedError", "RunLock", "lock_path_for"]
+
+
+class LockedError(OnecError):
+    """Another run holds the lock (exit code LOCKED)."""
+
+
+def lock_path_for(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(p.name + ".lock")
+
+
+class RunLock:
+    """``with RunLock(path):`` — raises :class:`LockedError` at once if another process holds it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(fd)
+        except OSError:
+            holder = _read(fd)
+            os.close(fd)
+            raise LockedError(
+                f"Another run holds the lock {self.path}" + (f" ({holder})" if holder else ""),
+                hint="Wait for it to finish; the lock is released automatically when that process ends.",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
+def _read(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+if sys.platform == "win32":  # pragma: no cover - CI runs on Linux
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)

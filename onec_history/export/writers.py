@@ -1,0 +1,262 @@
+"""Streaming writers for exports (CSV, JSONL, XLSX) and the atomic output file.
+
+Rows arrive as tuples in column order, already plain values: ``str``, ``int``, ``float``,
+``bool``, ``None``, and dates as the ISO text 1C sends (``2024-07-03T10:02:53``). Each writer
+converts only what its format needs, so the hot loop does no per-cell type dispatch beyond
+the date and flag columns it was told about.
+
+Nothing is ever held back: CSV and JSONL write each batch through; XLSX uses XlsxWriter's
+``constant_memory`` mode (each row is flushed to a temporary file when the next one starts,
+strings are written inline instead of into a shared-string table that would grow with the
+export).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Protocol
+
+from ..errors import OnecError
+
+try:  # orjson is 3-5x faster at dumping rows; plain json is the fallback
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _orjson = None  # type: ignore[assignment]
+
+import json
+
+__all__ = [
+    "FORMATS",
+    "AtomicOutput",
+    "Column",
+    "CsvOptions",
+    "RowWriter",
+    "cleanup_stale_partials",
+    "open_writer",
+]
+
+FORMATS = ("csv", "jsonl", "xlsx")
+
+# Excel's limit per sheet (1,048,576 rows, the heading included); further rows go to a new sheet.
+XLSX_MAX_ROWS = 1_048_576
+_PARTIAL_MARK = ".onec-partial-"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: its stable key, a heading for people, and its kind of value."""
+
+    key: str
+    heading: str
+    kind: str = "text"  # text | datetime | bool | number
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """CSV dialect. ``excel()`` is what a Russian-locale Excel opens by double-click: BOM and ``;``."""
+
+    delimiter: str = ","
+    bom: bool = False
+
+    @classmethod
+    def excel(cls) -> CsvOptions:
+        return cls(delimiter=";", bom=True)
+
+
+class RowWriter(Protocol):
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _CsvWriter:
+    def __init__(self, stream: BinaryIO, columns: Sequence[Column], headings: Sequence[str],
+                 options: CsvOptions) -> None:
+        if options.bom:
+            stream.write(codecs.BOM_UTF8)  # Excel reads UTF-8 only with the BOM; otherwise cp1251
+        # newline="" lets the csv module write its own \r\n line ends, as RFC 4180 and Excel expect.
+        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        self._csv = csv.writer(self._text, delimiter=options.delimiter)
+        self._csv.writerow(headings)
+        self._dates = [i for i, c in enumerate(columns) if c.kind == "datetime"]
+        self._flags = [i for i, c in enumerate(columns) if c.kind == "bool"]
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        dates, flags = self._dates, self._flags
+        out = []
+        for row in rows:
+            cells = list(row)
+            for i in dates:
+                v = cells[i]
+                if v:
+                    # "2024-07-03 10:02:53" is recognised as a date by Excel and LibreOffice; the T form is not.
+                    cells[i] = v.replace("T", " ", 1)
+            for i in flags:
+                v = cells[i]
+                if v is not None:
+                    cells[i] = "true" if v else "false"
+            out.append(cells)
+        self._csv.writerows(out)
+
+    def close(self) -> None:
+        self._text.flush()
+        self._text.detach()
+
+
+class _JsonlWriter:
+    def __init__(self, stream: BinaryIO, columns: Sequence[Column]) -> None:
+        self._stream = stream
+        self._keys = tuple(c.key for c in columns)
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        keys = self._keys
+        if _orjson is not None:
+            dumps = _orjson.dumps
+            self._stream.write(b"".join(dumps(dict(zip(keys, row, strict=True))) + b"\n" for row in rows))
+            return
+        text = "".join(json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n" for row in rows)
+        self._stream.write(text.encode("utf-8"))
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+class _XlsxWriter:
+    def __init__(self, stream: BinaryIO, columns: Sequence[Column], headings: Sequence[str]) -> None:
+        import xlsxwriter  # type: ignore[import-untyped]  # optional: only XLSX exports need it
+
+        self._book = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_numbers": False,
+                                                  "strings_to_formulas": False, "strings_to_urls": False})
+        self._bold = self._book.add_format({"bold": True})
+        self._date_fmt = self._book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+        self._columns = list(columns)
+        self._headings = list(headings)
+        self._dates = {i for i, c in enumerate(columns) if c.kind == "datetime"}
+        self._sheets = 0
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self._sheets += 1
+        name = "events" if self._sheets == 1 else f"events {self._sheets}"
+        self._sheet = self._book.add_worksheet(name)
+        self._sheet.write_row(0, 0, self._headings, self._bold)
+        self._sheet.freeze_panes(1, 0)
+        for i, c in enumerate(self._columns):
+            if c.kind == "datetime":
+                self._sheet.set_column(i, i, 19)
+        self._row = 1
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        sheet, dates, fmt = self._sheet, self._dates, self._date_fmt
+        for row in rows:
+            if self._row >= XLSX_MAX_ROWS:
+                self._new_sheet()
+                sheet = self._sheet
+            r = self._row
+            for i, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if i in dates:
+                    sheet.write_datetime(r, i, datetime.fromisoformat(v), fmt)
+                elif isinstance(v, str):
+                    sheet.write_string(r, i, v)
+                elif isinstance(v, bool):
+                    sheet.write_boolean(r, i, v)
+                else:
+                    sheet.write_number(r, i, v)
+            self._row = r + 1
+
+    def close(self) -> None:
+        self._book.close()
+
+
+def open_writer(fmt: str, stream: BinaryIO, columns: Sequence[Column], *, headings: Sequence[str] | None = None,
+                csv_options: CsvOptions | None = None) -> RowWriter:
+    """A writer of ``fmt`` over a binary stream; the heading row (CSV, XLSX) is written at once."""
+    heads = list(headings) if headings is not None else [c.key for c in columns]
+    if fmt == "csv":
+        return _CsvWriter(stream, columns, heads, csv_options or CsvOptions())
+    if fmt == "jsonl":
+        return _JsonlWriter(stream, columns)
+    if fmt == "xlsx":
+        return _XlsxWriter(stream, columns, heads)
+    raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+class AtomicOutput:
+    """Write to a temporary file beside ``path``; replace ``path`` only on :meth:`commit`.
+
+    Any exit without ``commit`` (an error, Ctrl-C, SIGTERM turned into an exception) removes
+    the temporary file, so a reader of ``path`` sees the old file or the complete new one,
+    never a half-written one. The temporary file lives in the same directory because
+    ``os.replace`` is atomic only within one file system.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._tmp: Path | None = None
+        self._file: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        directory = self.path.parent
+        if not directory.is_dir():
+            raise OnecError(f"The output directory {directory} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}{_PARTIAL_MARK}", dir=directory)
+        self._tmp = Path(tmp)
+        self._file = os.fdopen(fd, "wb", buffering=1 << 20)
+        return self._file
+
+    def commit(self) -> None:
+        if self._file is None or self._tmp is None:
+            raise RuntimeError("AtomicOutput.commit() outside its with-block or twice")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(self._tmp, mode)  # mkstemp makes 0600; keep what the replaced file (or umask) had
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.abort()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def cleanup_stale_partials(path: str | Path) -> list[Path]:
+    """Remove temporary files a killed run (SIGKILL, power loss) left beside ``path``.
+
+    Call only while holding the run lock: then no other run can be writing them.
+    """
+    target = Path(path)
+    removed = []
+    for candidate in target.parent.glob(f".{target.name}{_PARTIAL_MARK}*"):
+        candidate.unlink(missing_ok=True)
+        removed.append(candidate)
+    return removed

@@ -1,0 +1,96 @@
+"""The state file (diff on disk, atomic commit) and the run lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from onec_history.errors import ConfigError
+from onec_history.export import LockedError, RunLock, StateFile
+
+META = {"base": "http://x/odata/standard.odata/", "event_set": "Document_Событие", "scope": "{}"}
+
+
+def first_state(path: Path, rows: list[tuple[str, str, bool]]) -> None:
+    with StateFile(path).begin(META) as run:
+        run.record(rows)
+        run.commit()
+
+
+def test_diff_finds_new_changed_marked_and_gone(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first_state(path, [("a", "v1", False), ("b", "v1", False), ("c", "v1", False), ("d", "v1", False)])
+    with StateFile(path).begin(META) as run:
+        run.add_scan([("b", "v2", False), ("a", "v1", False), ("c", "v2", True), ("e", "v1", False)])
+        diff = run.diff()
+        assert (diff.scanned, diff.new, diff.changed, diff.deleted, diff.gone) == (4, 1, 1, 1, 1)
+        todo = [pair for chunk in run.todo_chunks(2) for pair in chunk]
+        assert todo == [("b", "changed"), ("c", "deleted"), ("e", "new")]  # in scan order
+        assert [r for chunk in run.gone_chunks(10) for r in chunk] == ["d"]
+        assert run.changes_of(["a", "b", "zzz"]) == {"b": "changed"}
+        run.record([("b", "v2", False), ("c", "v2", True), ("e", "v1", False)])
+        run.commit()
+    assert StateFile(path).versions() == {"a": "v1", "b": "v2", "c": "v2", "e": "v1"}
+    assert StateFile(path).read_meta()["events"] == "4"
+
+
+def test_aborted_run_leaves_the_old_state_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first_state(path, [("a", "v1", False)])
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError), StateFile(path).begin(META) as run:
+        run.add_scan([("a", "v2", False)])
+        run.diff()
+        run.record([("a", "v2", False)])
+        raise RuntimeError("killed midway")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["state.db"]
+
+
+def test_state_of_other_filters_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first_state(path, [])
+    with pytest.raises(ConfigError, match="another scope"):
+        StateFile(path).begin({**META, "scope": '{"kind": "call"}'})
+
+
+def test_a_file_that_is_not_a_state_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_text("hello")
+    with pytest.raises(ConfigError, match="not an onec-history export state"):
+        StateFile(path).begin(META)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t(x)").connection.close()
+    with pytest.raises(ConfigError):
+        StateFile(other).read_meta()
+
+
+def test_second_run_is_locked_out(tmp_path: Path) -> None:
+    lock = tmp_path / "state.db.lock"
+    with RunLock(lock):
+        with pytest.raises(LockedError, match=r"pid \d+"):
+            RunLock(lock).acquire()
+    with RunLock(lock):  # released on exit
+        pass
+
+
+def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
+    lock = tmp_path / "x.lock"
+    code = (f"from onec_history.export import RunLock; l = RunLock({str(lock)!r}); l.acquire(); "
+            "print('held', flush=True); import time; time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError):
+            RunLock(lock).acquire()
+    finally:
+        proc.kill()
+        proc.wait()
+    time.sleep(0.05)
+    with RunLock(lock):
+        pass
