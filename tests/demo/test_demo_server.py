@@ -205,3 +205,9 @@ def test_concurrent_clients(ut10: DemoServer) -> None:
     for thread in threads:
         thread.join()
     assert results == [200] * 30
+
+
+def test_allowed_only_is_accepted(ut10: DemoServer) -> None:
+    plain = call(ut10, "GET", "Catalog_Контрагенты?$format=json&$select=Ref_Key").json["value"]
+    allowed = call(ut10, "GET", "Catalog_Контрагенты?$format=json&$select=Ref_Key&allowedOnly=true").json["value"]
+    assert allowed == plain and len(plain) > 40  # the demo has no record-level restrictions to apply
