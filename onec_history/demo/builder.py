@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,3 @@ class Builder:
             store.set_meta(f"format:{key}", fmt)
         store.create_indexes()
         return store
-
-
-def later(start: datetime, **delta: float) -> datetime:
-    return start + timedelta(**delta)

@@ -19,14 +19,15 @@ from onec_history.demo.rows import (
     GOODS,
     MANAGERS,
     ROMASHKA,
+    Link,
+    composite,
     dt,
     partner_specs,
     person_name,
     position,
-    type_of,
     working_time,
 )
-from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE
+from onec_history.demo.schema import EMPTY_REF
 
 STAFF = "Catalog_Сотрудники"
 USERS = "Catalog_Пользователи"
@@ -39,16 +40,6 @@ EVENT = "Document_Событие"
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_СчетНаОплату"
 SHIPMENT = "Document_РасходнаяНакладная"
-
-Link = tuple[str, str]
-
-
-def _composite(prefix: str, value: Link | str | None) -> dict[str, Any]:
-    if value is None:
-        return {prefix: "", f"{prefix}_Type": UNDEFINED_TYPE}
-    if isinstance(value, tuple):
-        return {prefix: value[1], f"{prefix}_Type": type_of(value[0])}
-    return {prefix: value, f"{prefix}_Type": "Edm.String"}
 
 
 class _Unf:
@@ -147,11 +138,11 @@ class _Unf:
     ) -> str:
         members: list[dict[str, Any]] = []
         if partner:
-            members.append({**_composite("Контакт", (PARTNERS, partner)), "КакСвязаться": ""})
+            members.append({**composite("Контакт", (PARTNERS, partner)), "КакСвязаться": ""})
             if partner in self.contacts:
-                members.append({**_composite("Контакт", (CONTACTS, self.contacts[partner])), "КакСвязаться": ""})
+                members.append({**composite("Контакт", (CONTACTS, self.contacts[partner])), "КакСвязаться": ""})
         elif caller:
-            members.append({**_composite("Контакт", caller), "КакСвязаться": caller})
+            members.append({**composite("Контакт", caller), "КакСвязаться": caller})
         subject: Link | str = (TOPICS, self.topics[topic]) if isinstance(topic, int) else topic
         return self.b.add(
             EVENT,
@@ -161,13 +152,13 @@ class _Unf:
             ТипСобытия=kind,
             ВходящееИсходящееСобытие=direction,
             Состояние_Key=self.states[state],
-            **_composite("Тема", subject),
+            **composite("Тема", subject),
             Содержание=body,
             НачалоСобытия=dt(when),
             ОкончаниеСобытия=dt(when + timedelta(minutes=minutes)),
             Ответственный_Key=self.staff[manager],
             Автор_Key=self.author,
-            **_composite("ДокументОснование", basis),
+            **composite("ДокументОснование", basis),
             Участники=members,
         )
 
@@ -199,7 +190,7 @@ class _Unf:
         rows, total = self.lines(picks)
         values: dict[str, Any] = {}
         for name, value in links.items():
-            values.update(_composite(name, value) if name in ("ДокументОснование", "Заказ") else {name: value})
+            values.update(composite(name, value) if name in ("ДокументОснование", "Заказ") else {name: value})
         return self.b.add(
             set_name,
             key,

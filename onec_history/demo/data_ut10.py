@@ -13,14 +13,15 @@ from onec_history.demo.rows import (
     GOODS,
     MANAGERS,
     ROMASHKA,
+    Link,
+    composite,
     dt,
     partner_specs,
     person_name,
     position,
-    type_of,
     working_time,
 )
-from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE
+from onec_history.demo.schema import EMPTY_REF
 
 USERS = "Catalog_Пользователи"
 PARTNERS = "Catalog_Контрагенты"
@@ -30,16 +31,6 @@ EVENT = "Document_Событие"
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_СчетНаОплатуПокупателю"
 SALE = "Document_РеализацияТоваровУслуг"
-
-Link = tuple[str, str]  # (set name, Ref_Key) of a composite value
-
-
-def _composite(prefix: str, value: Link | str | None) -> dict[str, Any]:
-    if value is None:
-        return {prefix: "", f"{prefix}_Type": UNDEFINED_TYPE}
-    if isinstance(value, tuple):
-        return {prefix: value[1], f"{prefix}_Type": type_of(value[0])}
-    return {prefix: value, f"{prefix}_Type": "Edm.String"}  # an unregistered caller typed as text
 
 
 class _Ut10:
@@ -141,14 +132,14 @@ class _Ut10:
         person: Link | str | None = (
             (CONTACTS, self.contacts[partner]) if partner and partner in self.contacts else contact
         )
-        values = {
-            **_composite("Контрагент", who),
-            **_composite("КонтактноеЛицо", person),
-            **_composite("Основание", basis),
+        values: dict[str, Any] = {
+            **composite("Контрагент", who),
+            **composite("КонтактноеЛицо", person),
+            **composite("Основание", basis),
         }
         if kind == "ЛичнаяВстреча" and partner:
             # Meeting participants: the client and its contact person (the «События» tab reads these too).
-            values["СторонниеЛица"] = [{"Контрагент_Key": partner, **_composite("Лицо", person)}]
+            values["СторонниеЛица"] = [{"Контрагент_Key": partner, **composite("Лицо", person)}]
         return self.b.add(
             EVENT,
             key,
@@ -205,7 +196,7 @@ class _Ut10:
             Posted=int(posted),
             DeletionMark=int(deleted),
             Контрагент_Key=partner,
-            **_composite("ДокументОснование", basis),
+            **composite("ДокументОснование", basis),
             ВалютаДокумента_Key=self.rub,
             СуммаДокумента=total,
             ДатаОтгрузки=dt((when + timedelta(days=7)).replace(hour=0, minute=0, second=0)),
@@ -258,7 +249,7 @@ class _Ut10:
             Date=dt(when),
             Posted=int(posted),
             Контрагент_Key=partner,
-            **_composite("Сделка", deal),
+            **composite("Сделка", deal),
             ВалютаДокумента_Key=self.rub,
             СуммаДокумента=total,
             Ответственный_Key=self.users[manager],

@@ -28,12 +28,13 @@ from onec_history.demo.rows import (
     MANAGERS,
     ROMASHKA,
     ROMASHKA_INN,
+    Link,
     company_name,
+    composite,
     dt,
     inn,
-    type_of,
 )
-from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE
+from onec_history.demo.schema import EMPTY_REF
 from onec_history.demo.store import Store, data_version
 
 Rows = Iterator[dict[str, Any]]
@@ -56,12 +57,6 @@ class _Ids:
         salt = self.salts.setdefault(set_name, len(self.salts) + 1)
         x = ((index + 1) * 0x9E3779B97F4A7C15 + salt * 0xD1B54A32D192ED03) & _MASK
         return f"{x >> 32:08x}-{x >> 16 & 0xFFFF:04x}-{x & 0xFFFF:04x}-{0x8000 | salt:04x}-{self.seed:012x}"
-
-
-def _composite(name: str, set_name: str | None, ref: str = "") -> dict[str, str]:
-    if set_name is None:
-        return {name: "", f"{name}_Type": UNDEFINED_TYPE}
-    return {name: ref, f"{name}_Type": type_of(set_name)}
 
 
 class Generator:
@@ -213,11 +208,10 @@ class Generator:
             partner_ref = ids(partners, partner + 3)
             roll = rng.random()
             state = "Запланировано" if when > DATASET_NOW or roll < 0.03 else "Отменено" if roll < 0.08 else "Завершено"
-            basis = _composite("Основание" if self.a else "ДокументОснование", None)
+            earlier: Link | None = None
             if i and rng.random() < 0.3:  # a follow-up of an earlier event
-                basis = _composite(
-                    next(iter(basis)), "Document_Событие", ids("Document_Событие", i - rng.randint(1, min(i, 50)))
-                )
+                earlier = ("Document_Событие", ids("Document_Событие", i - rng.randint(1, min(i, 50))))
+            basis = composite("Основание" if self.a else "ДокументОснование", earlier)
             kind = rng.choice(_KINDS_A if self.a else _KINDS_B)
             end = when + timedelta(minutes=rng.choice((5, 10, 15, 30, 60)))
             row: dict[str, Any] = {
@@ -241,12 +235,12 @@ class Generator:
                     ОписаниеСобытия=topic,
                     Важность="Средняя",
                     Posted=1,
-                    **_composite("Контрагент", partners, partner_ref),
-                    **_composite("КонтактноеЛицо", contacts, ids(contacts, partner)),
+                    **composite("Контрагент", (partners, partner_ref)),
+                    **composite("КонтактноеЛицо", (contacts, ids(contacts, partner))),
                 )
                 if kind == "ЛичнаяВстреча":
                     section.append(
-                        {"Контрагент_Key": partner_ref, **_composite("Лицо", contacts, ids(contacts, partner))}
+                        {"Контрагент_Key": partner_ref, **composite("Лицо", (contacts, ids(contacts, partner)))}
                     )
             else:
                 states = ("Запланировано", "Завершено", "Отменено")
@@ -258,7 +252,7 @@ class Generator:
                     Тема_Type="Edm.String",
                     Автор_Key=ids("Catalog_Пользователи", 0),
                 )
-                section.append({**_composite("Контакт", partners, partner_ref), "КакСвязаться": ""})
+                section.append({**composite("Контакт", (partners, partner_ref)), "КакСвязаться": ""})
             yield row, section
 
     def goods_rows(self, link: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], float]:
@@ -300,7 +294,7 @@ class Generator:
                 "Ответственный_Key": ids(self.staff_set, self.partner_of(event) % len(MANAGERS)),
             }
             rows, total = self.goods_rows()
-            link = _composite("ДокументОснование", "Document_Событие", ids("Document_Событие", event))
+            link = composite("ДокументОснование", ("Document_Событие", ids("Document_Событие", event)))
             if not self.a:
                 link["Событие_Key"] = ids("Document_Событие", event)
             yield (
@@ -313,7 +307,7 @@ class Generator:
                 back = (
                     {"ЗаказПокупателя_Key": order_ref}
                     if self.a
-                    else _composite("ДокументОснование", order_set, order_ref)
+                    else composite("ДокументОснование", (order_set, order_ref))
                 )
                 rows, total = self.goods_rows({"ЗаказПокупателя_Key": order_ref} if self.a else None)
                 yield (
@@ -329,7 +323,7 @@ class Generator:
                     rows,
                 )
             if k % 3 != 2:
-                deal = _composite("Сделка" if self.a else "Заказ", order_set, order_ref)
+                deal = composite("Сделка" if self.a else "Заказ", (order_set, order_ref))
                 rows, total = self.goods_rows({"ЗаказПокупателя_Key": order_ref} if self.a else None)
                 yield (
                     sale_set,

@@ -6,7 +6,7 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from onec_history.demo.schema import NAMESPACE
+from onec_history.demo.schema import NAMESPACE, UNDEFINED_TYPE
 
 # Every demo GUID is uuid5 of a readable path in this namespace: stable across runs and machines.
 _GUID_NAMESPACE = uuid.UUID("6f1c2d9e-3b51-4c8a-9d0e-1c0de5a1e000")
@@ -27,6 +27,18 @@ def dt(value: datetime) -> str:
 def type_of(set_name: str) -> str:
     """The value of an ``X_Type`` column for a reference to ``set_name``."""
     return f"{NAMESPACE}.{set_name}"
+
+
+Link = tuple[str, str]  # (set name, Ref_Key): the value of a composite attribute that is a reference
+
+
+def composite(prefix: str, value: Link | str | None) -> dict[str, str]:
+    """Both halves of a composite attribute: a reference, a text typed as Edm.String, or nothing."""
+    if value is None:
+        return {prefix: "", f"{prefix}_Type": UNDEFINED_TYPE}
+    if isinstance(value, tuple):
+        return {prefix: value[1], f"{prefix}_Type": type_of(value[0])}
+    return {prefix: value, f"{prefix}_Type": "Edm.String"}  # e.g. an unregistered caller typed as text
 
 
 def working_time(rng: random.Random, start: datetime, end: datetime) -> datetime:

@@ -326,10 +326,6 @@ class DemoServer:
             return False
         return login == self.user and password == self.password
 
-    @property
-    def root(self) -> str:
-        return self.url
-
     def _route(
         self, h: _Handler, method: str, rest: str, params: dict[str, str], body: bytes, as_json: bool, metadata: bool
     ) -> None:

@@ -264,11 +264,6 @@ class Store:
                 total += len(chunk)
         return total
 
-    def insert_tuples(self, set_name: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Fast path for the generator: tuples already in column order."""
-        with self.lock:
-            self.conn.executemany(_insert_sql(self.schema.tables[set_name]), rows)
-
     def create_indexes(self) -> None:
         """Indexes the server's filters need; created after bulk loading, which is faster."""
         with self.lock:
@@ -302,18 +297,6 @@ class Store:
             cursor = self.conn.execute(sql, tuple(params))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-
-    def iter_select(
-        self, table: Table, *, where: str = "", params: Sequence[object] = (), order: str = ""
-    ) -> Iterator[list[Row]]:
-        """Pages of rows for answers that may be huge ($inlinecount makes 1C ignore $top)."""
-        offset = 0
-        while True:
-            rows = self.select(table, where=where, params=params, order=order or "rowid", limit=5000, offset=offset)
-            if not rows:
-                return
-            yield rows
-            offset += len(rows)
 
     def count(self, table: Table, *, where: str = "", params: Sequence[object] = ()) -> int:
         sql = f"SELECT COUNT(*) FROM {q(table.set_name)}"
