@@ -1,0 +1,358 @@
+"""Importing counterparties: match each row to ``Catalog_Контрагенты``, then create or update it.
+
+>>> job = CounterpartyImport(history, match="inn-kpp", group="Покупатели")   # doctest: +SKIP
+>>> plan = job.plan(*read_records("clients.csv"))                             # doctest: +SKIP
+>>> for result in job.apply(plan): print(result.line, result.status)          # doctest: +SKIP
+
+``plan`` reads what it needs from 1C (the matched counterparties with their ``DataVersion``, the
+folders, the managers) and checks every row; ``dry_run(plan)`` shows it; ``apply(plan)`` writes
+exactly the plan: creations through the exactly-once ledger of ``events import``, updates as a
+PATCH of the changed fields only, refused when 1C's ``DataVersion`` moved since the plan read it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api import History
+from ..create.ledger import Ledger
+from ..create.reader import InputRow
+from ..create.spec import ref_key_for
+from ..errors import ConflictError, KeyExistsError, ODataError, OnecError, TransportError, ValidationError
+from .cp_lookup import FolderTree, Lookup, parse_match
+from .cp_plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
+from .cp_rows import CpSchema, FieldSpec, ParsedRow
+
+__all__ = ["OK_STATUSES", "CounterpartyImport", "RowResult"]
+
+OK_STATUSES = frozenset({"created", "already_present", "updated", "unchanged", "marked", "folder_created",
+                         "would_create", "would_update", "would_mark", "would_create_folder"})
+
+
+@dataclass
+class RowResult:
+    """What happened to one row (or one folder, or one counterparty absent from the file)."""
+
+    line: int | None
+    status: str  # created already_present updated unchanged marked conflict failed would_* folder_created
+    ref: str | None = None
+    name: str | None = None
+    key: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "status": self.status, "ref": self.ref, "name": self.name, "key": self.key,
+                "changes": [c.as_dict() for c in self.changes], "message": self.message}
+
+
+class CounterpartyImport:
+    """One import of a counterparty file into one base."""
+
+    def __init__(self, history: History, *, match: str = "inn-kpp", group: str | None = None,
+                 create_folders: bool = False, mark_missing: bool = False, inn_checksum: bool = True,
+                 ledger: Ledger | None = None, source: str | None = None) -> None:
+        self.history = history
+        self.client = history.client
+        self.profile = history.profile
+        self.entity_set = self.profile.counterparty_set
+        self.es = self.profile.counterparty_es()
+        self.schema = CpSchema(self.profile, self.es, inn_checksum=inn_checksum)
+        self.match_text = match
+        self.group = group
+        self.create_folders = create_folders
+        self.mark_missing = mark_missing
+        self.ledger = ledger
+        self.source = source
+
+    # -- planning ---------------------------------------------------------------------------------
+    def plan(self, header: list[str], records: Iterable[InputRow]) -> ImportPlan:
+        """Read what is needed from 1C and decide every row; nothing is written."""
+        start = self.client.transport.stats.requests
+        columns = self.schema.header_map(header)
+        match = parse_match(self.match_text, self.schema, columns)
+        rows = [ParsedRow(r.line, {}, errors=[r.error]) if r.error else self.schema.parse(r.line, r.values, columns)
+                for r in records]
+        lookup = Lookup(self.client, self.profile, self.schema, match, columns)
+        keys = lookup.keys(rows)
+        lookup.load(keys.values(), full=self.mark_missing)
+        self._resolve_managers(rows)
+        plan = ImportPlan(self.entity_set)
+        folders = lookup.folder_tree(needed=self._needs_folders(rows) or bool(self.mark_missing and self.group))
+        ledger_refs = self._ledger_matches(lookup, rows, keys)
+        matched: set[str] = set()
+        for row in rows:
+            plan.rows.append(self._plan_row(row, keys.get(row.line), lookup, folders, plan, matched, ledger_refs))
+        if self.mark_missing:
+            self._plan_missing(plan, lookup, folders, matched)
+        plan.requests = self.client.transport.stats.requests - start
+        return plan
+
+    def _needs_folders(self, rows: list[ParsedRow]) -> bool:
+        return bool(self.group) or any("group" in r.values for r in rows)
+
+    def _resolve_managers(self, rows: list[ParsedRow]) -> None:
+        """Manager names → references, one lookup per distinct name."""
+        spec = self.schema.by_logical.get("manager")
+        if spec is None:
+            return
+        found: dict[str, str | OnecError] = {}
+        for row in rows:
+            value = row.values.get("manager")
+            if value is None:
+                continue
+            if value not in found:
+                try:
+                    found[value] = str(uuid.UUID(value)) if _is_guid(value) else self.history.find_user(value)
+                except OnecError as exc:
+                    found[value] = exc
+            resolved = found[value]
+            if isinstance(resolved, OnecError):
+                row.errors.append(f"manager: {resolved.message}")
+            else:
+                row.values["manager"] = resolved
+
+    def _ledger_matches(self, lookup: Lookup, rows: list[ParsedRow],
+                        keys: dict[int, tuple[str, ...]]) -> dict[int, dict[str, Any]]:
+        """Rows the file matches to nothing, but which an earlier run already created (its key was edited)."""
+        if self.ledger is None:
+            return {}
+        wanted: dict[int, str] = {}
+        for row in rows:
+            key = keys.get(row.line)
+            if row.ok and key is not None and not lookup.candidates(key):
+                wanted[row.line] = self._identity(row, key)
+        entries = self.ledger.get_many(wanted.values())
+        refs = {line: e.created_ref for line, ident in wanted.items()
+                if (e := entries.get(ident)) is not None and e.state == "done" and e.created_ref}
+        found = lookup.by_refs([r for r in refs.values() if r])
+        return {line: found[ref] for line, ref in refs.items() if ref in found}
+
+    def _identity(self, row: ParsedRow, key: tuple[str, ...]) -> str:
+        ext = row.values.get("external_id")
+        return f"counterparty:ext:{ext}" if ext else f"counterparty:{self.match_text}:{'|'.join(key)}"
+
+    def _plan_row(self, row: ParsedRow, key: tuple[str, ...] | None, lookup: Lookup, folders: FolderTree,
+                  plan: ImportPlan, matched: set[str], ledger_refs: dict[int, dict[str, Any]]) -> RowPlan:
+        if not row.ok or key is None:
+            return RowPlan(row.line, Action.FAILED, message="; ".join(row.errors) or "no match key")
+        key_text = lookup.key_text(key)
+        try:
+            existing = ledger_refs.get(row.line) or lookup.one(key)
+        except ValidationError as exc:
+            return RowPlan(row.line, Action.FAILED, key=key_text, message=exc.message)
+        if existing is not None:
+            ref = str(existing["Ref_Key"])
+            if ref in matched:
+                return RowPlan(row.line, Action.FAILED, key=key_text, ref=ref,
+                               message="an earlier row of the file matched the same counterparty")
+            matched.add(ref)
+            return self._plan_update(row, key_text, existing)
+        return self._plan_create(row, key, key_text, folders, plan)
+
+    def _desired(self, row: ParsedRow) -> list[tuple[FieldSpec, Any]]:
+        out = []
+        for name, value in row.values.items():
+            spec = self.schema.by_logical.get(name) or self.schema.resolve(name)
+            if spec is not None and spec.prop is not None:
+                out.append((spec, value))
+        return out
+
+    def _plan_update(self, row: ParsedRow, key_text: str, existing: dict[str, Any]) -> RowPlan:
+        ref = str(existing["Ref_Key"])
+        name = str(existing.get(self.schema.name_prop) or "").strip() or None
+        changes = [Change(spec.name, spec.prop or "", _display(spec, existing.get(spec.prop or "")), value,
+                          spec.target_set)
+                   for spec, value in self._desired(row)
+                   if not same_value(spec.edm_type, existing.get(spec.prop or ""), value)]
+        if not changes:
+            return RowPlan(row.line, Action.UNCHANGED, key=key_text, ref=ref, name=name,
+                           data_version=existing.get("DataVersion"))
+        body = {c.prop: c.new for c in changes}
+        try:
+            body = self.client.validate(self.entity_set, body)
+        except ValidationError as exc:
+            return RowPlan(row.line, Action.FAILED, key=key_text, ref=ref, name=name, message=exc.message)
+        return RowPlan(row.line, Action.UPDATE, key=key_text, ref=ref, name=name, changes=changes, body=body,
+                       data_version=existing.get("DataVersion"))
+
+    def _plan_create(self, row: ParsedRow, key: tuple[str, ...], key_text: str, folders: FolderTree,
+                     plan: ImportPlan) -> RowPlan:
+        desired = self._desired(row)
+        name = row.values.get("name")
+        if not name:
+            return RowPlan(row.line, Action.FAILED, key=key_text,
+                           message="no counterparty matches and the row has no name to create one with")
+        legal = self.schema.by_logical.get("legal_form")
+        inn = row.values.get("inn")
+        if legal is not None and "legal_form" not in row.values and isinstance(inn, str):
+            desired.append((legal, self.schema.legal_form("legal" if len(inn) == 10 else "person")))
+        identity = self._identity(row, key)
+        ref = str(ref_key_for(identity))
+        body: dict[str, Any] = {spec.prop: value for spec, value in desired if spec.prop}
+        if "IsFolder" in self.es.properties:
+            body["IsFolder"] = False
+        if self.ledger is None or self.ledger.honours_keys() is not False:
+            body["Ref_Key"] = ref
+        path = row.values.get("group") or self.group
+        folder_label: str | None = None
+        if path:
+            try:
+                parent = folders.resolve(str(path), create=self.create_folders, plan=plan)
+            except ValidationError as exc:
+                return RowPlan(row.line, Action.FAILED, key=key_text, name=name, message=exc.message)
+            body["Parent_Key"] = parent
+            folder_label = str(path)
+        try:
+            body = self.client.validate(self.entity_set, body)
+        except ValidationError as exc:
+            return RowPlan(row.line, Action.FAILED, key=key_text, name=name, message=exc.message)
+        changes = [Change(spec.name, spec.prop or "", None, value, spec.target_set) for spec, value in desired]
+        return RowPlan(row.line, Action.CREATE, key=key_text, identity=identity, ref=ref, name=name,
+                       changes=changes, body=body, folder=folder_label)
+
+    def _plan_missing(self, plan: ImportPlan, lookup: Lookup, folders: FolderTree, matched: set[str]) -> None:
+        failed = plan.failed
+        if failed:
+            plan.missing_blocked = (f"{len(failed)} row(s) of the file failed; marking the counterparties absent "
+                                    "from it would also mark theirs. Fix the rows and run again.")
+            return
+        scope = folders.subtree(self.group) if self.group else None
+        for row in lookup.all_items():
+            ref = str(row["Ref_Key"])
+            if ref in matched or row.get("DeletionMark") or row.get("Predefined"):
+                continue
+            if scope is not None and str(row.get("Parent_Key")) not in scope:
+                continue
+            plan.missing.append(RowPlan(None, Action.MARK, ref=ref,
+                                        name=str(row.get(self.schema.name_prop) or "").strip() or None,
+                                        data_version=row.get("DataVersion"), body={"DeletionMark": True}))
+
+    # -- showing and applying ---------------------------------------------------------------------
+    def dry_run(self, plan: ImportPlan) -> Iterator[RowResult]:
+        """The plan as results: ``would_create`` / ``would_update`` / ``would_mark``; nothing is sent."""
+        for f in plan.folders:
+            yield RowResult(None, "would_create_folder", ref=f.ref, name=f.label)
+        for row in [*plan.rows, *plan.missing]:
+            status = {Action.CREATE: "would_create", Action.UPDATE: "would_update",
+                      Action.MARK: "would_mark"}.get(row.action, row.action.value)
+            yield _result(row, status)
+
+    def apply(self, plan: ImportPlan, *, fail_fast: bool = False) -> Iterator[RowResult]:
+        """Write the plan. With ``fail_fast``, a bad row stops the run before anything is sent."""
+        if fail_fast and plan.failed:
+            yield _result(plan.failed[0], "failed")
+            return
+        with self.ledger.exclusive() if self.ledger is not None else nullcontext():
+            broken: dict[str, str] = {}  # planned folder ref → why it does not exist
+            remap: dict[str, str] = {}  # planned folder ref → the ref 1C gave (a base ignoring our keys)
+            for f in plan.folders:
+                result = self._create_folder(f, broken, remap)
+                yield result
+                if fail_fast and not result.ok:
+                    return
+            for row in [*plan.rows, *plan.missing]:
+                result = self._apply_row(row, broken, remap)
+                yield result
+                if fail_fast and not result.ok:
+                    return
+
+    def _create_folder(self, f: FolderPlan, broken: dict[str, str], remap: dict[str, str]) -> RowResult:
+        if f.parent in broken:
+            broken[f.ref] = broken[f.parent]
+            return RowResult(None, "failed", ref=f.ref, name=f.label, message=broken[f.ref])
+        body: dict[str, Any] = {self.schema.name_prop: f.name, "IsFolder": True}
+        if f.parent:
+            body["Parent_Key"] = remap.get(f.parent, f.parent)
+        if self.ledger is None or self.ledger.honours_keys() is not False:
+            body["Ref_Key"] = f.ref
+        status, ref, message = self._create_once(f"counterparty-folder:{f.label.casefold()}", f.ref, body, None)
+        if status == "failed":
+            broken[f.ref] = f"the folder {f.label} could not be created: {message}"
+        elif ref != f.ref:
+            remap[f.ref] = ref
+        return RowResult(None, "folder_created" if status == "created" else status, ref=ref, name=f.label,
+                         message=message)
+
+    def _apply_row(self, row: RowPlan, broken: dict[str, str], remap: dict[str, str]) -> RowResult:
+        if row.action in (Action.FAILED, Action.UNCHANGED):
+            return _result(row, row.action.value)
+        if row.action is Action.CREATE:
+            parent = row.body.get("Parent_Key")
+            if parent in broken:
+                return _result(row, "failed", broken[str(parent)])
+            body = {**row.body, "Parent_Key": remap[parent]} if parent in remap else row.body
+            status, ref, message = self._create_once(row.identity or "", row.ref or "", body, row.line)
+            result = _result(row, status, message)
+            result.ref = ref
+            return result
+        assert row.ref is not None
+        try:
+            self.client.patch(self.entity_set, row.ref, row.body, data_version=row.data_version)
+        except ConflictError as exc:
+            return _result(row, "conflict", f"{exc.message}; not overwritten — re-run the import to apply "
+                                            "the file on top of the new version")
+        except OnecError as exc:
+            return _result(row, "failed", exc.explain())
+        return _result(row, "updated" if row.action is Action.UPDATE else "marked")
+
+    def _create_once(self, identity: str, ref: str, body: dict[str, Any], line: int | None) -> tuple[str, str, str]:
+        """POST ``body`` at most once for ``identity`` → (status, the 1C reference, message)."""
+        ledger = self.ledger
+        if ledger is not None:
+            entry = ledger.get(identity)
+            if entry is not None and entry.state in ("pending", "done"):
+                probe = entry.created_ref or entry.ref_key
+                if self.client.find(self.entity_set, probe, select=("Ref_Key",)) is not None:
+                    ledger.done(identity, probe, "present", ref_key=ref)
+                    return "already_present", probe, "created by an earlier run"
+            ledger.intend(identity, ref, content=None, source=self.source, line=line, marker=False)
+        keyed = "Ref_Key" in body
+        try:
+            created = self.client.create(self.entity_set, body,
+                                         idempotent=keyed and ledger is not None and ledger.honours_keys() is True)
+        except KeyExistsError:
+            if ledger is not None:
+                ledger.done(identity, ref, "present", ref_key=ref)
+            return "already_present", ref, "an object with this key exists (created by an earlier run)"
+        except TransportError as exc:
+            if ledger is not None:
+                ledger.note(identity, exc.message)
+            return "failed", ref, f"{exc.explain()} The outcome is unknown; a re-run resolves it without duplicates."
+        except ODataError as exc:
+            if ledger is not None:
+                ledger.failed(identity, exc.message)
+            return "failed", ref, exc.explain()
+        actual = str(created.get("Ref_Key") or ref)
+        if ledger is not None:
+            if keyed:
+                ledger.set_honours_keys(actual == ref)
+            ledger.done(identity, actual, "created", ref_key=ref)
+        return "created", actual, ""
+
+
+def _result(row: RowPlan, status: str, message: str | None = None) -> RowResult:
+    return RowResult(row.line, status, ref=row.ref, name=row.name, key=row.key, changes=list(row.changes),
+                     message=row.message if message is None else message)
+
+
+def _display(spec: FieldSpec, value: Any) -> Any:
+    """1C's value as the diff shows it: padding stripped, empty references and dates as None."""
+    return normalise(spec.edm_type, value)
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return len(text.replace("-", "")) == 32
+

@@ -1,0 +1,31 @@
+"""Per-family 1C value names the sync needs and the profiles do not carry.
+
+Family-specific 1C names live in this module only (configurations.md: Справочник.Контрагенты of
+УТ 10.3 keeps the legal form in the enum ЮрФизЛицо, УНФ in ЮридическоеФизическоеЛицо). Code
+outside it spells no Russian value name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..profiles import Family
+
+__all__ = ["LEGAL", "PERSON", "legal_form_values"]
+
+LEGAL = "legal"
+PERSON = "person"
+
+# --------------------------------------------------------------------------- family data
+_LEGAL_FORMS: dict[Family, dict[str, str]] = {
+    Family.A: {LEGAL: "ЮрЛицо", PERSON: "ФизЛицо"},
+    Family.B: {LEGAL: "ЮридическоеЛицо", PERSON: "ФизическоеЛицо"},
+}
+# ------------------------------------------------------------------------- end family data
+
+
+def legal_form_values(family: Family, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{"legal": <1C value>, "person": <1C value>}`` for ``family`` (overridable)."""
+    out = dict(_LEGAL_FORMS.get(family, {}))
+    out.update(overrides or {})
+    return out
