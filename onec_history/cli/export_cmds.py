@@ -194,9 +194,12 @@ def _state_meta(app: App, history: History, flt: EventFilter) -> dict[str, str]:
 REPORT_FORMATS = ("table", "csv", "json")
 
 
-def _report_format() -> Callable[[F], F]:
+def _report_options(fn: F) -> F:
+    """``--format`` and ``--as-of`` shared by the reports."""
+    fn = click.option("--as-of", "as_of", type=DATE,
+                      help="Compute as of this moment instead of now (for reproducible reports).")(fn)
     return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
-                        help="table for people; csv or json for scripts.")
+                        help="table for people; csv or json for scripts.")(fn)
 
 
 @click.group()
@@ -209,25 +212,25 @@ def report() -> None:
 @click.option("--manager", help="Only buyers of this manager (name prefix or reference).")
 @click.option("--lookback", type=click.IntRange(min=1), default=365, show_default=True,
               help="Look this many days further back for the date of the last completed event.")
-@_report_format()
+@_report_options
 @pass_app
-def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str) -> None:
+def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None) -> None:
     """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
     history = app.history()
     manager_ref = history.find_user(manager) if manager else None
-    rows = rep.inactive(history, days=days, manager=manager_ref, lookback_days=lookback)
+    rows = rep.inactive(history, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
     _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event")
 
 
 @report.command("overdue")
 @click.option("--responsible", help="Only this responsible (name prefix or reference).")
-@_report_format()
+@_report_options
 @pass_app
-def overdue_cmd(app: App, responsible: str | None, fmt: str) -> None:
+def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None) -> None:
     """Planned events whose start has passed, per responsible."""
     history = app.history()
     ref = history.find_user(responsible) if responsible else None
-    rows = rep.overdue(history, responsible=ref)
+    rows = rep.overdue(history, responsible=ref, now=as_of)
     _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events")
 
 
@@ -235,23 +238,24 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str) -> None:
 @click.option("--by", type=click.Choice(["manager", "kind", "week"]), default="manager", show_default=True)
 @click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
 @click.option("--until", type=DATE, help="Up to this date (default: now).")
-@_report_format()
+@_report_options
 @pass_app
-def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str) -> None:
+def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str,
+                 as_of: datetime | None) -> None:
     """Completed events: count, total and average duration, by manager, kind or week."""
     history = app.history()
     if until is not None and until.hour == until.minute == until.second == 0:
         until = until.replace(hour=23, minute=59, second=59)
-    rows = rep.activity(history, by=by, since=since, until=until)
+    rows = rep.activity(history, by=by, since=since, until=until, now=as_of)
     _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups")
 
 
 @report.command("funnel")
 @click.option("--since", type=DATE, required=True, help="First incoming events from this date.")
 @click.option("--until", type=DATE, required=True, help="Up to this date.")
-@_report_format()
+@_report_options
 @pass_app
-def funnel_cmd(app: App, since: datetime, until: datetime, fmt: str) -> None:
+def funnel_cmd(app: App, since: datetime, until: datetime, fmt: str, as_of: datetime | None) -> None:
     """First incoming event → order → delivery: conversion at each step and median lead time."""
     history = app.history()
     if until.hour == until.minute == until.second == 0:
