@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from onec_history import query as q
 from onec_history.api import EventFilter, History
@@ -13,12 +14,15 @@ from onec_history.export import EVENT_COLUMNS, ExportOptions, export_events
 from onec_history.export.rows import EventRowMapper
 
 
+def iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 def expected_row(e: object) -> dict[str, object]:
     """The export columns computed from a pydantic Event, independently of EventRowMapper."""
     from onec_history.models import Event
 
     assert isinstance(e, Event)
-    iso = (lambda d: d.isoformat() if d else None)
     parts = "; ".join(p.name or p.text or p.ref or "" for p in e.participants) or None
     return {
         "ref": e.ref, "number": e.number or None, "date": iso(e.date),

@@ -72,9 +72,8 @@ def test_a_file_that_is_not_a_state_is_refused(tmp_path: Path) -> None:
 
 def test_second_run_is_locked_out(tmp_path: Path) -> None:
     lock = tmp_path / "state.db.lock"
-    with RunLock(lock):
-        with pytest.raises(LockedError, match=r"pid \d+"):
-            RunLock(lock).acquire()
+    with RunLock(lock), pytest.raises(LockedError, match=r"pid \d+"):
+        RunLock(lock).acquire()
     with RunLock(lock):  # released on exit
         pass
 
