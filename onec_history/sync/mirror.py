@@ -1,0 +1,331 @@
+"""A local database copy of a base's counterparties, events and document links, kept current.
+
+>>> report = Mirror(history, "sqlite:///mirror.db").sync()       # doctest: +SKIP
+
+The first run copies every set in one paged pass each. Later runs read ``Ref_Key, DataVersion``
+of each set (a few bytes per object), compare with the stored versions, fetch only the rows that
+are new or changed — in ``Ref_Key eq … or …`` groups that fit the URL budget — and delete the
+rows 1C no longer has. Deletion marks arrive as changed rows. Each set is written in one
+transaction, so an interrupted run leaves every set either as before or fully updated.
+
+The database is any SQLAlchemy URL; ``postgresql://`` is served by psycopg 3. The schema is
+described in :mod:`onec_history.sync.mirror_schema`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import query as q
+from ..api import History
+from ..chains.links import Link, LinkTable, discover_links
+from ..chains.nodes import NodeReader, link_value
+from ..errors import NotPublishedError
+from ..models import Event
+from . import mirror_schema as ms
+
+__all__ = ["Mirror", "MirrorReport", "SetReport", "engine_for"]
+
+log = logging.getLogger("onec_history.mirror")
+
+Rows = dict[sa.Table, list[dict[str, Any]]]
+_BATCH = 500  # rows per INSERT statement
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine for ``url``: ``sqlite:///file``, a bare file path, or ``postgresql://…`` (psycopg 3)."""
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return sa.create_engine(url, future=True)
+
+
+@dataclass
+class SetReport:
+    entity_set: str
+    role: str
+    mode: str = "incremental"  # full | incremental
+    remote: int = 0  # objects in 1C
+    changed: int = 0  # new or changed, fetched
+    deleted: int = 0  # gone from 1C, removed locally
+    requests: int = 0
+    bytes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class MirrorReport:
+    sets: list[SetReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.sets)
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.sets)
+
+    @property
+    def changed(self) -> int:
+        return sum(s.changed + s.deleted for s in self.sets)
+
+
+@dataclass
+class _Unit:
+    """One entity set and how its rows land in the tables."""
+
+    entity_set: str
+    role: str
+    select: tuple[str, ...]
+    table: sa.Table  # holds (ref, data_version); scoped by entity_set when it has that column
+    convert: Callable[[list[dict[str, Any]]], Rows]
+    children: tuple[tuple[sa.Table, str, str | None], ...] = ()  # (table, ref column, set column)
+
+    def scope(self, table: sa.Table, set_column: str | None = "entity_set") -> Any:
+        if set_column and set_column in table.c:
+            return table.c[set_column] == self.entity_set
+        return sa.true()
+
+
+class Mirror:
+    """Copies one base into one database."""
+
+    def __init__(self, history: History, db_url: str, *, link_overrides: Any = None) -> None:
+        self.history = history
+        self.client = history.client
+        self.profile = history.profile
+        self.engine = engine_for(db_url)
+        self.link_overrides = link_overrides
+
+    # -- units ------------------------------------------------------------------------------------
+    def _units(self, report: MirrorReport) -> list[_Unit]:
+        p = self.profile
+        md = self.client.metadata()
+        table: LinkTable = discover_links(md, p.family, self.link_overrides)
+        report.warnings.extend(table.warnings)
+        reader = NodeReader(self.client, table, p)
+        units = [self._counterparty_unit(), self._event_unit(table, reader)]
+        for entity_set in table.document_sets():
+            if entity_set != p.event_set and entity_set in md:
+                units.append(self._document_unit(entity_set, table, reader))
+        for catalog in (p.users_set, p.state_catalog):
+            if catalog and catalog in md:
+                units.append(self._names_unit(catalog))
+        return units
+
+    def _counterparty_unit(self) -> _Unit:
+        mapper = self.history.counterparty_mapper()
+        cols = [c.name for c in ms.counterparties.c]
+
+        def convert(rows: list[dict[str, Any]]) -> Rows:
+            out = []
+            for row in rows:
+                d = mapper.map(row).model_dump()
+                out.append({c: d.get(c) for c in cols})
+            return {ms.counterparties: out}
+
+        return _Unit(self.profile.counterparty_set, "counterparties", _with_version(mapper.select()),
+                     ms.counterparties, convert)
+
+    def _event_unit(self, table: LinkTable, reader: NodeReader) -> _Unit:
+        mapper = self.history.event_mapper()
+        shape = reader.shape(self.profile.event_set)
+        own = table.of_set(self.profile.event_set)
+        select = _with_version((*mapper.select(), *shape.select, *_link_columns(own)))
+        event_set = self.profile.event_set
+
+        def convert(rows: list[dict[str, Any]]) -> Rows:
+            evs: list[dict[str, Any]] = []
+            parts: list[dict[str, Any]] = []
+            for row in rows:
+                e = mapper.map(row)
+                evs.append(_event_row(e))
+                parts.extend({"event_ref": e.ref, "line": p.line or i, "ref": p.ref, "entity_set": p.entity_set,
+                              "text": p.text} for i, p in enumerate(e.participants, start=1))
+            docs = self._doc_rows(event_set, rows, reader, own)
+            return {ms.events: evs, ms.event_participants: parts, **docs}
+
+        return _Unit(event_set, "events", select, ms.events, convert,
+                     children=((ms.event_participants, "event_ref", None), (ms.documents, "ref", "entity_set"),
+                               (ms.links, "child_ref", "child_set")))
+
+    def _document_unit(self, entity_set: str, table: LinkTable, reader: NodeReader) -> _Unit:
+        own = table.of_set(entity_set)
+        shape = reader.shape(entity_set)
+        select = _with_version((*shape.select, *_link_columns(own)))
+
+        def convert(rows: list[dict[str, Any]]) -> Rows:
+            return self._doc_rows(entity_set, rows, reader, own)
+
+        return _Unit(entity_set, "documents", select, ms.documents, convert,
+                     children=((ms.links, "child_ref", "child_set"),))
+
+    def _doc_rows(self, entity_set: str, rows: list[dict[str, Any]], reader: NodeReader,
+                  own: tuple[Link, ...]) -> Rows:
+        shape = reader.shape(entity_set)
+        docs, edges = [], {}
+        for row in rows:
+            node = shape.node(row)
+            docs.append({"entity_set": entity_set, "ref": node.key.ref, "data_version": row.get("DataVersion"),
+                         "number": node.number, "date": node.date, "posted": node.posted, "deleted": node.deleted,
+                         "counterparty": node.counterparty, "counterparty_set": node.counterparty_set,
+                         "amount": node.amount, "currency": node.currency, "title": node.title, "kind": node.kind,
+                         "state": node.state})
+            for link in own:
+                for source in (row.get(link.section) or ()) if link.section else (row,):
+                    parent = link_value(link, source)
+                    if parent is not None:
+                        key = (entity_set, node.key.ref, link.name, parent.entity_set, parent.ref)
+                        edges[key] = dict(zip(("child_set", "child_ref", "link", "parent_set", "parent_ref"), key,
+                                              strict=True))
+        return {ms.documents: docs, ms.links: list(edges.values())}
+
+    def _names_unit(self, entity_set: str) -> _Unit:
+        es = self.client.entity_set(entity_set)
+        name_prop = "Description" if "Description" in es.properties else "Ref_Key"
+
+        def convert(rows: list[dict[str, Any]]) -> Rows:
+            return {ms.names: [{"entity_set": entity_set, "ref": str(r["Ref_Key"]),
+                                "data_version": r.get("DataVersion"), "name": str(r.get(name_prop) or "").strip()}
+                               for r in rows]}
+
+        return _Unit(entity_set, "names", _with_version(("Ref_Key", name_prop)), ms.names, convert)
+
+    # -- running ----------------------------------------------------------------------------------
+    def sync(self, *, full: bool = False, progress: Callable[[SetReport], None] | None = None) -> MirrorReport:
+        """Bring the database up to date; ``full`` re-copies everything."""
+        ms.metadata.create_all(self.engine)
+        report = MirrorReport()
+        self._write_meta()
+        for unit in self._units(report):
+            try:
+                done = self._sync_unit(unit, full=full)
+            except NotPublishedError as exc:
+                report.warnings.append(f"{unit.entity_set}: {exc.message}; skipped")
+                continue
+            report.sets.append(done)
+            if progress is not None:
+                progress(done)
+        return report
+
+    def _write_meta(self) -> None:
+        p = self.profile
+        facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": self.client.transport.safe_base_url,
+                 "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
+                 "users_set": p.users_set, "state_catalog": p.state_catalog or ""}
+        with self.engine.begin() as conn:
+            conn.execute(ms.mirror_meta.delete())
+            conn.execute(ms.mirror_meta.insert(), [{"key": k, "value": v} for k, v in facts.items()])
+
+    def _local_versions(self, unit: _Unit) -> dict[str, str | None]:
+        t = unit.table
+        with self.engine.connect() as conn:
+            return {str(r[0]): r[1] for r in conn.execute(sa.select(t.c.ref, t.c.data_version).where(unit.scope(t)))}
+
+    def _sync_unit(self, unit: _Unit, *, full: bool) -> SetReport:
+        stats = self.client.transport.stats
+        req0, bytes0 = stats.requests, stats.bytes_received
+        rep = SetReport(unit.entity_set, unit.role)
+        local = {} if full else self._local_versions(unit)
+        if not local:
+            rows = list(self.client.iterate(unit.entity_set, q.Query(select=unit.select)))
+            rep.mode, rep.remote, rep.changed = "full", len(rows), len(rows)
+            self._replace_all(unit, rows)
+        else:
+            remote = {str(r["Ref_Key"]): r.get("DataVersion") for r in self.client.iterate(
+                unit.entity_set, q.Query(select=("Ref_Key", "DataVersion")))}
+            changed = [ref for ref, dv in remote.items() if local.get(ref) != dv]
+            gone = [ref for ref in local if ref not in remote]
+            rep.remote, rep.changed, rep.deleted = len(remote), len(changed), len(gone)
+            if changed and len(changed) > len(remote) // 2:
+                # Most rows moved: one paged pass is cheaper than or-groups of keys.
+                rows = list(self.client.iterate(unit.entity_set, q.Query(select=unit.select)))
+                rep.mode = "full"
+                self._replace_all(unit, rows)
+            elif changed or gone:
+                rows = list(self._fetch(unit, changed))
+                self._replace(unit, changed + gone, rows)
+        self._mark_synced(unit, rep)
+        rep.requests, rep.bytes = stats.requests - req0, stats.bytes_received - bytes0
+        return rep
+
+    def _fetch(self, unit: _Unit, refs: list[str]) -> Iterator[dict[str, Any]]:
+        overhead = len(q.Query(select=unit.select, orderby=("Ref_Key",), top=self.client.page_size,
+                               skip=10**6).render()) + 60
+        terms = [q.eq("Ref_Key", _uuid(r)) for r in sorted(refs)]
+        for group in q.split_or(terms, overhead=overhead):
+            yield from self.client.iterate(unit.entity_set, q.Query(filter=group, select=unit.select))
+
+    def _replace_all(self, unit: _Unit, rows: list[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(unit.table.delete().where(unit.scope(unit.table)))
+            for table, _, set_col in unit.children:
+                conn.execute(table.delete().where(unit.scope(table, set_col)))
+            self._insert(conn, unit.convert(rows))
+
+    def _replace(self, unit: _Unit, refs: list[str], rows: list[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            for i in range(0, len(refs), _BATCH):
+                chunk = refs[i:i + _BATCH]
+                conn.execute(unit.table.delete().where(unit.scope(unit.table), unit.table.c.ref.in_(chunk)))
+                for table, ref_col, set_col in unit.children:
+                    conn.execute(table.delete().where(unit.scope(table, set_col), table.c[ref_col].in_(chunk)))
+            self._insert(conn, unit.convert(rows))
+
+    @staticmethod
+    def _insert(conn: sa.Connection, rows: Rows) -> None:
+        for table, items in rows.items():
+            for i in range(0, len(items), _BATCH):
+                if items[i:i + _BATCH]:
+                    conn.execute(table.insert(), items[i:i + _BATCH])
+
+    def _mark_synced(self, unit: _Unit, rep: SetReport) -> None:
+        now = datetime.now().replace(microsecond=0)
+        t = ms.mirror_sets
+        with self.engine.begin() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(unit.table).where(unit.scope(unit.table)))
+            values: dict[str, Any] = {"role": unit.role, "rows": int(count.scalar_one()), "synced_at": now}
+            if rep.mode == "full":
+                values["full_at"] = now
+            done = conn.execute(t.update().where(t.c.entity_set == unit.entity_set).values(**values))
+            if done.rowcount == 0:
+                conn.execute(t.insert().values(entity_set=unit.entity_set, **values))
+
+
+def _with_version(select: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(("Ref_Key", "DataVersion", *select)))
+
+
+def _link_columns(links: Iterable[Link]) -> list[str]:
+    """Header link columns, and the tabular sections holding row links (read inline)."""
+    out: list[str] = []
+    for link in links:
+        out.extend([link.section] if link.section else link.columns)
+    return out
+
+
+def _uuid(ref: str) -> uuid.UUID:
+    return uuid.UUID(ref)
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {"ref": e.ref, "data_version": e.data_version, "number": e.number, "date": e.date, "posted": e.posted,
+            "deleted": e.deleted, "kind": e.kind.value if e.kind else None, "kind_raw": e.kind_raw,
+            "direction": e.direction.value if e.direction else None, "direction_raw": e.direction_raw,
+            "state": e.state.value if e.state else None, "state_raw": e.state_raw, "counterparty": e.counterparty,
+            "counterparty_set": e.counterparty_set, "counterparty_text": e.counterparty_text, "contact": e.contact,
+            "responsible": e.responsible, "start_time": e.start, "end_time": e.end, "subject": e.subject,
+            "body": e.body, "comment": e.comment, "basis_set": e.basis.entity_set if e.basis else None,
+            "basis_ref": e.basis.ref if e.basis else None}
+

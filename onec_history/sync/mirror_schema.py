@@ -1,0 +1,177 @@
+"""The mirror's tables (SQLAlchemy Core): one schema for SQLite and PostgreSQL.
+
+=====================  ==========================================================================
+table                  what it holds (one row per …)
+=====================  ==========================================================================
+mirror_meta            key/value facts: schema version, the base's URL, family, set names
+mirror_sets            synced entity set: rows, time of the last run and of the last full copy
+counterparties         counterparty or folder of the catalog (``Counterparty`` model fields)
+events                 event (``Event`` model fields; ``start_time``/``end_time``; basis as set+ref)
+event_participants     participant row of an event (family B's client lives here)
+documents              document of any linked set, events included: number, date, posted, deletion
+                       mark, counterparty, amount, currency, title, kind, state (a chain node)
+links                  "child was entered on the basis of parent": (child, link attribute, parent)
+names                  display name of a referenced catalog item (users/employees, УНФ states)
+=====================  ==========================================================================
+
+References are 1C's ``Ref_Key`` GUIDs as text (36 characters, lower case); an empty reference is
+NULL. Dates are naive 1C server-local times, as 1C sends them. ``data_version`` is 1C's opaque
+``DataVersion``: the next run compares it with a ``Ref_Key, DataVersion`` scan and fetches only
+the rows whose version moved. Deletion marks are the ``deleted`` columns; objects deleted in 1C
+physically disappear from the mirror.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "counterparties",
+    "documents",
+    "event_participants",
+    "events",
+    "links",
+    "metadata",
+    "mirror_meta",
+    "mirror_sets",
+    "names",
+]
+
+SCHEMA_VERSION = "1"
+
+metadata = MetaData()
+
+
+def _ref(name: str, *, primary_key: bool = False, nullable: bool = True) -> Column[str]:
+    return Column(name, String(36), primary_key=primary_key, nullable=nullable and not primary_key)
+
+
+def _set(name: str, *, primary_key: bool = False) -> Column[str]:
+    return Column(name, String(200), primary_key=primary_key, nullable=not primary_key)
+
+
+mirror_meta = Table(
+    "mirror_meta", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+mirror_sets = Table(
+    "mirror_sets", metadata,
+    _set("entity_set", primary_key=True),
+    Column("role", String(30), nullable=False),  # counterparties | events | documents | names
+    Column("rows", Integer, nullable=False),
+    Column("synced_at", DateTime, nullable=False),
+    Column("full_at", DateTime),
+)
+
+counterparties = Table(
+    "counterparties", metadata,
+    _ref("ref", primary_key=True),
+    Column("data_version", String(64)),
+    Column("code", String(50)),
+    Column("name", Text, nullable=False),
+    Column("full_name", Text),
+    Column("inn", String(20)),
+    Column("kpp", String(20)),
+    _ref("parent"),
+    Column("is_folder", Boolean, nullable=False),
+    _ref("manager"),
+    Column("buyer", Boolean),
+    Column("supplier", Boolean),
+    Column("deleted", Boolean, nullable=False),
+    Column("comment", Text),
+    Index("ix_counterparties_inn", "inn"),
+    Index("ix_counterparties_parent", "parent"),
+)
+
+events = Table(
+    "events", metadata,
+    _ref("ref", primary_key=True),
+    Column("data_version", String(64)),
+    Column("number", String(50)),
+    Column("date", DateTime),
+    Column("posted", Boolean),
+    Column("deleted", Boolean, nullable=False),
+    Column("kind", String(20)),
+    Column("kind_raw", String(100)),
+    Column("direction", String(20)),
+    Column("direction_raw", String(100)),
+    Column("state", String(20)),
+    Column("state_raw", String(200)),
+    _ref("counterparty"),
+    _set("counterparty_set"),
+    Column("counterparty_text", Text),
+    _ref("contact"),
+    _ref("responsible"),
+    Column("start_time", DateTime),
+    Column("end_time", DateTime),
+    Column("subject", Text),
+    Column("body", Text),
+    Column("comment", Text),
+    _set("basis_set"),
+    _ref("basis_ref"),
+    Index("ix_events_counterparty", "counterparty"),
+    Index("ix_events_date", "date"),
+    Index("ix_events_responsible", "responsible"),
+)
+
+event_participants = Table(
+    "event_participants", metadata,
+    _ref("event_ref", primary_key=True),
+    Column("line", Integer, primary_key=True),
+    _ref("ref"),
+    _set("entity_set"),
+    Column("text", Text),
+    Index("ix_event_participants_ref", "ref"),
+)
+
+documents = Table(
+    "documents", metadata,
+    _set("entity_set", primary_key=True),
+    _ref("ref", primary_key=True),
+    Column("data_version", String(64)),
+    Column("number", String(50)),
+    Column("date", DateTime),
+    Column("posted", Boolean),
+    Column("deleted", Boolean, nullable=False),
+    _ref("counterparty"),
+    _set("counterparty_set"),
+    Column("amount", Float),
+    _ref("currency"),
+    Column("title", Text),
+    Column("kind", String(100)),
+    Column("state", String(200)),
+    Index("ix_documents_counterparty", "counterparty"),
+    Index("ix_documents_date", "date"),
+)
+
+links = Table(
+    "links", metadata,
+    _set("child_set", primary_key=True),
+    _ref("child_ref", primary_key=True),
+    Column("link", String(200), primary_key=True),  # the attribute: "Основание", "Товары.ЗаказПокупателя"
+    _set("parent_set", primary_key=True),
+    _ref("parent_ref", primary_key=True),
+    Index("ix_links_parent", "parent_set", "parent_ref"),
+)
+
+names = Table(
+    "names", metadata,
+    _set("entity_set", primary_key=True),
+    _ref("ref", primary_key=True),
+    Column("data_version", String(64)),
+    Column("name", Text, nullable=False),
+)
