@@ -9,6 +9,7 @@ from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events
 from .record_cmd import record
+from .sync_cmds import mirror_cmd  # also attaches 'counterparties import'
 
 __all__ = ["register"]
 
@@ -22,3 +23,4 @@ def register(group: click.Group) -> None:
     group.add_command(events)
     group.add_command(demo)
     group.add_command(record)
+    group.add_command(mirror_cmd)
