@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import export_cmds  # noqa: F401  (attaches 'events export' to the events group)
+from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events
@@ -21,6 +22,9 @@ def register(group: click.Group) -> None:
     group.add_command(metadata_cmd)
     group.add_command(counterparties)
     group.add_command(events)
+    group.add_command(chain_cmd)
+    group.add_command(history_cmd)
+    group.add_command(links_cmd)
     group.add_command(demo)
     group.add_command(record)
     group.add_command(mirror_cmd)

@@ -1,0 +1,1 @@
+"""Basis-document chains: link discovery, walking, the bulk graph, rendering."""

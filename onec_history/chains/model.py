@@ -1,0 +1,167 @@
+"""The chain as data: document keys, nodes with what 1C's form shows, edges with the linking attribute."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+__all__ = ["Chain", "DocKey", "Edge", "Node", "parse_doc_id"]
+
+
+class DocKey(NamedTuple):
+    """A document by its entity set and ``Ref_Key``."""
+
+    entity_set: str
+    ref: str
+
+    @property
+    def id(self) -> str:
+        """``Document_X(guid'…')`` — the OData address, also the stable id in JSON and DOT."""
+        return f"{self.entity_set}(guid'{self.ref}')"
+
+    @property
+    def type_name(self) -> str:
+        """The 1C object name: ``Document_ЗаказПокупателя`` → ``ЗаказПокупателя``."""
+        return self.entity_set.partition("_")[2] or self.entity_set
+
+
+def parse_doc_id(text: str) -> DocKey | None:
+    """``Document_X(guid'…')`` (quotes and ``guid`` optional) → DocKey; None when it is not one."""
+    text = text.strip()
+    if not text.endswith(")") or "(" not in text:
+        return None
+    set_name, _, inner = text[:-1].partition("(")
+    inner = inner.strip()
+    if inner.startswith("guid"):
+        inner = inner[4:]
+    inner = inner.strip("'\" ")
+    try:
+        ref = str(uuid.UUID(inner))
+    except ValueError:
+        return None
+    if not set_name or "_" not in set_name:
+        return None
+    return DocKey(set_name.strip(), ref)
+
+
+@dataclass
+class Node:
+    """One document of a chain with what «Структура подчиненности» shows for it.
+
+    ``missing`` says why the document could not be read (its set is not published, or the
+    reference dangles); the other fields are then empty. ``state`` is the event state for
+    events (``Завершено``…), None for other documents (their state is ``posted``/``deleted``).
+    """
+
+    key: DocKey
+    number: str | None = None
+    date: datetime | None = None
+    posted: bool | None = None
+    deleted: bool = False
+    counterparty: str | None = None
+    counterparty_set: str | None = None
+    counterparty_name: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    currency_name: str | None = None
+    title: str | None = None
+    kind: str | None = None
+    state: str | None = None
+    missing: str | None = None
+    # header link values as read (link label -> parent); filled by the reader, used by the walk
+    parents: list[tuple[str, DocKey]] = field(default_factory=list, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.key.id
+
+    @property
+    def status(self) -> str:
+        """``deleted``, ``posted``, ``unposted`` or ``missing`` — 1C's icon as a word."""
+        if self.missing:
+            return "missing"
+        if self.deleted:
+            return "deleted"
+        if self.posted:
+            return "posted"
+        return "unposted" if self.posted is False else "written"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``child`` was entered on the basis of ``parent``; ``links`` are the attributes that say so."""
+
+    parent: DocKey
+    child: DocKey
+    links: tuple[str, ...]  # link names as 1C's form shows them: "Сделка", "Товары.ЗаказПокупателя"
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.links)
+
+
+@dataclass
+class Chain:
+    """The result of a walk: nodes, edges, where it started, and what could not be followed."""
+
+    start: DocKey | None
+    nodes: dict[DocKey, Node] = field(default_factory=dict)
+    edges: dict[tuple[DocKey, DocKey], set[str]] = field(default_factory=dict)
+    direction: str = "both"
+    depth: int = 0
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+    _adjacency: tuple[int, dict[DocKey, list[DocKey]], dict[DocKey, list[DocKey]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def add_edge(self, parent: DocKey, child: DocKey, link_name: str) -> bool:
+        """Record a link; True when the (parent, child) pair is new."""
+        names = self.edges.get((parent, child))
+        if names is None:
+            self.edges[(parent, child)] = {link_name}
+            return True
+        names.add(link_name)
+        return False
+
+    def edge_list(self) -> list[Edge]:
+        return [Edge(p, c, tuple(sorted(names))) for (p, c), names in sorted(self.edges.items())]
+
+    def _index(self) -> tuple[dict[DocKey, list[DocKey]], dict[DocKey, list[DocKey]]]:
+        if self._adjacency is None or self._adjacency[0] != len(self.edges):
+            down: dict[DocKey, list[DocKey]] = {}
+            up: dict[DocKey, list[DocKey]] = {}
+            for p, c in self.edges:
+                down.setdefault(p, []).append(c)
+                up.setdefault(c, []).append(p)
+            self._adjacency = (len(self.edges), down, up)
+        return self._adjacency[1], self._adjacency[2]
+
+    def children(self, key: DocKey) -> list[DocKey]:
+        return self._sorted(self._index()[0].get(key, ()))
+
+    def parents(self, key: DocKey) -> list[DocKey]:
+        return self._sorted(self._index()[1].get(key, ()))
+
+    def roots(self) -> list[DocKey]:
+        """Nodes with no parent in the chain (for a cycle without a root: the earliest node)."""
+        has_parent = {c for (_, c) in self.edges}
+        roots = [k for k in self.nodes if k not in has_parent]
+        if not roots and self.nodes:
+            roots = self._sorted(self.nodes)[:1]
+        return self._sorted(roots)
+
+    def sort_key(self, key: DocKey) -> tuple[datetime, str, str]:
+        node = self.nodes.get(key)
+        when = node.date if node is not None and node.date is not None else datetime.max
+        return (when, key.entity_set, key.ref)
+
+    def _sorted(self, keys: Iterable[DocKey]) -> list[DocKey]:
+        return sorted(set(keys), key=self.sort_key)
+
+    def ordered(self) -> Iterator[Node]:
+        """Nodes in time order (undated ones last), ties by set and reference."""
+        for key in self._sorted(self.nodes):
+            yield self.nodes[key]

@@ -1,0 +1,308 @@
+"""Reading chain nodes: what to select per document set, rows → :class:`Node`, batched fetches.
+
+Every read of a document selects the same small column list (system fields, counterparty,
+amount, currency, the event's subject/kind/state, and the document's own header link columns),
+so a document read once — by a reverse query or by key — never needs a second request to learn
+its parents. Keys are fetched in ``Ref_Key eq … or …`` groups that respect the URL budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .. import query as q
+from ..client import Client
+from ..errors import BadQueryError, NotPublishedError, UnsupportedError
+from ..metadata import EntitySet
+from ..models import parse_datetime, parse_ref, set_of_type, strip
+from ..names import NameResolver
+from ..profiles import Attr, AttrKind, Profile, resolve_attr
+from .links import Link, LinkKind, LinkTable
+from .model import DocKey, Node
+
+__all__ = ["NodeReader", "SetShape", "link_value", "run_parallel"]
+
+log = logging.getLogger("onec_history.chains")
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- family data
+# What 1C's form shows besides the system fields, by attribute name in both families' documents
+# (configurations.md): the counterparty the document is made out to, its sum and currency.
+_COUNTERPARTY = "Контрагент"
+_AMOUNT = "СуммаДокумента"
+_CURRENCY = "ВалютаДокумента"
+# ------------------------------------------------------------------------- end family data
+
+_SYSTEM = ("Ref_Key", "Number", "Date", "Posted", "DeletionMark")
+_URL_SLACK = 60  # $top/$skip digits growing while paging, and rounding
+
+
+def run_parallel(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+    """Run independent requests with at most ``jobs`` in flight; results in task order."""
+    if jobs <= 1 or len(tasks) <= 1:
+        return [t() for t in tasks]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="onec-chain") as pool:
+        return list(pool.map(lambda t: t(), tasks))
+
+
+def link_value(link: Link, row: Mapping[str, Any]) -> DocKey | None:
+    """The document a link column of ``row`` points at, or None when it is empty or not a document."""
+    if link.kind is LinkKind.COMPOSITE:
+        target = set_of_type(row.get(link.type_prop or ""))
+        ref = parse_ref(row.get(link.value_prop))
+        if target is None or ref is None or not target.startswith("Document_"):
+            return None
+        return DocKey(target, ref)
+    ref = parse_ref(row.get(link.value_prop))
+    if ref is None or not link.targets:
+        return None
+    return DocKey(link.targets[0], ref)
+
+
+@dataclass(frozen=True)
+class SetShape:
+    """The columns read for documents of one set, and how to turn them into a :class:`Node`."""
+
+    entity_set: str
+    select: tuple[str, ...]
+    header_links: tuple[Link, ...]
+    counterparty: Attr | None
+    participants: tuple[str, Attr, str] | None  # (section, column, counterparty set): УНФ events
+    amount: str | None
+    currency: Attr | None
+    title: Attr | None
+    kind: str | None
+    state: Attr | None
+    postable: bool = True
+
+    def node(self, row: Mapping[str, Any]) -> Node:
+        key = DocKey(self.entity_set, str(row["Ref_Key"]))
+        node = Node(
+            key=key,
+            number=strip(row.get("Number")) or None,
+            date=parse_datetime(row.get("Date")),
+            posted=row.get("Posted") if self.postable else None,
+            deleted=bool(row.get("DeletionMark")),
+        )
+        cp_ref, cp_set = _ref_of(row, self.counterparty)
+        if cp_ref is None and self.participants is not None:
+            section, column, wanted = self.participants
+            for prow in row.get(section) or ():
+                cp_ref, cp_set = _ref_of(prow, column)
+                if cp_ref is not None and cp_set == wanted:
+                    break
+            else:
+                cp_ref, cp_set = None, None
+        node.counterparty, node.counterparty_set = cp_ref, cp_set
+        if self.amount is not None and isinstance(row.get(self.amount), int | float):
+            node.amount = float(row[self.amount])
+        node.currency = _ref_of(row, self.currency)[0]
+        if self.title is not None:
+            value = row.get(self.title.prop)
+            if self.title.kind is not AttrKind.COMPOSITE or row.get(self.title.type_prop or "") == "Edm.String":
+                node.title = strip(value) or None
+        if self.kind is not None:
+            node.kind = strip(row.get(self.kind)) or None
+        if self.state is not None:
+            node.state = _ref_of(row, self.state)[0] if self.state.kind is AttrKind.REF \
+                else strip(row.get(self.state.prop)) or None
+        for link in self.header_links:
+            parent = link_value(link, row)
+            if parent is not None:
+                node.parents.append((link.name, parent))
+        return node
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _ref_of(row: Mapping[str, Any], attr: Attr | None) -> tuple[str | None, str | None]:
+    if attr is None:
+        return None, None
+    if attr.kind is AttrKind.COMPOSITE:
+        target = set_of_type(row.get(attr.type_prop or ""))
+        return (parse_ref(row.get(attr.prop)), target) if target else (None, None)
+    if attr.kind is AttrKind.REF:
+        ref = parse_ref(row.get(attr.prop))
+        return (ref, attr.target_set) if ref else (None, None)
+    return None, None
+
+
+class NodeReader:
+    """Reads documents of any linked set as :class:`Node` objects, in as few requests as it can."""
+
+    def __init__(self, client: Client, links: LinkTable, profile: Profile | None = None, *,
+                 jobs: int = 4, budget: int = q.DEFAULT_BUDGET) -> None:
+        self.client = client
+        self.links = links
+        self.profile = profile
+        self.jobs = jobs
+        self.budget = budget
+        self._shapes: dict[str, SetShape] = {}
+        self.warnings: list[str] = []
+
+    # -- shapes ----------------------------------------------------------------------------------
+    def shape(self, entity_set: str) -> SetShape:
+        """Raises NotPublishedError for a set the base does not publish."""
+        found = self._shapes.get(entity_set)
+        if found is None:
+            found = self._shapes[entity_set] = self._build_shape(self.client.entity_set(entity_set))
+        return found
+
+    def _build_shape(self, es: EntitySet) -> SetShape:
+        p = self.profile
+        is_event = p is not None and es.name == p.event_set
+
+        def attr(logical: str, name: str | None) -> Attr | None:
+            return resolve_attr(es, logical, name) if name else None
+
+        counterparty = attr("counterparty", p.event.get("counterparty") if is_event and p else _COUNTERPARTY)
+        participants: tuple[str, Attr, str] | None = None
+        if is_event and p is not None and p.participants_section and p.participant_column:
+            ts = es.tabular_sections.get(p.participants_section)
+            col = resolve_attr(ts, "participant", p.participant_column) if ts is not None else None  # type: ignore[arg-type]
+            if col is not None and counterparty is None:
+                participants = (p.participants_section, col, p.counterparty_set)
+        amount = _AMOUNT if _AMOUNT in es.properties else None
+        currency = attr("currency", _CURRENCY)
+        title = attr("subject", p.event.get("subject")) if is_event and p else None
+        kind_attr = attr("kind", p.event.get("kind")) if is_event and p else None
+        state = attr("state", p.event.get("state")) if is_event and p else None
+        # УНФ's Событие cannot be posted (no Post action): its Posted is always false and means nothing.
+        postable = "Posted" in es.properties and (
+            "Post" in es.actions if any(self.client.metadata().get(s).actions for s in self._documents())
+            else not (is_event and p is not None and not p.can_post_events))
+        header = self.links.header_links(es.name)
+        select: list[str] = [c for c in _SYSTEM if c in es.properties]
+        for a in (counterparty, currency, title, kind_attr, state):
+            if a is not None:
+                select.extend(a.select)
+        if amount:
+            select.append(amount)
+        for link in header:
+            select.extend(link.columns)
+        if participants is not None:
+            select.append(participants[0])
+        return SetShape(
+            entity_set=es.name,
+            select=tuple(dict.fromkeys(select)),
+            header_links=header,
+            counterparty=counterparty if counterparty is not None and counterparty.kind is not AttrKind.PLAIN
+            else None,
+            participants=participants,
+            amount=amount,
+            currency=currency if currency is not None and currency.kind is AttrKind.REF else None,
+            title=title,
+            kind=kind_attr.prop if kind_attr is not None else None,
+            state=state,
+            postable=postable,
+        )
+
+    def _documents(self) -> list[str]:
+        md = self.client.metadata()
+        return [s for s in self.links.document_sets() if s in md]
+
+    def resolve_names(self, nodes: Iterable[Node], names: NameResolver) -> None:
+        """Counterparty, currency and (УНФ) state names for ``nodes``, a few requests per catalog."""
+        nodes = list(nodes)
+        state_set: str | None = None
+        if self.profile is not None and self.profile.state_catalog:
+            state_set = self.profile.state_catalog
+        wanted: list[tuple[str | None, str | None]] = []
+        for node in nodes:
+            wanted.append((node.counterparty_set, node.counterparty))
+            wanted.append((self._currency_set(node.key.entity_set), node.currency))
+            if state_set and node.state and _is_guid(node.state):
+                wanted.append((state_set, node.state))
+        names.prefetch(wanted)
+        for node in nodes:
+            node.counterparty_name = names.name(node.counterparty_set, node.counterparty)
+            node.currency_name = names.name(self._currency_set(node.key.entity_set), node.currency)
+            if state_set and node.state and _is_guid(node.state):
+                node.state = names.name(state_set, node.state) or node.state
+
+    def _currency_set(self, entity_set: str) -> str | None:
+        shape = self._shapes.get(entity_set)
+        return shape.currency.target_set if shape is not None and shape.currency is not None else None
+
+    # -- reading ---------------------------------------------------------------------------------
+    def overhead(self, entity_set: str, select: Sequence[str]) -> int:
+        """Encoded bytes of a query on ``entity_set`` besides its filter."""
+        rendered = q.Query(select=tuple(select), orderby=tuple(self.client.stable_order(entity_set, ())),
+                           top=self.client.page_size, skip=10**6).render()
+        return len(rendered) + len(q.encode("$filter=")) + _URL_SLACK
+
+    def chunks(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str]) -> int:
+        """How many requests ``terms`` need with this ``$select`` (no I/O)."""
+        return sum(1 for _ in q.split_or(terms, budget=self.budget, overhead=self.overhead(entity_set, select)))
+
+    def query_rows(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str],
+                   extra: q.Filter | None = None) -> list[Callable[[], list[dict[str, Any]]]]:
+        """Tasks, one per or-group of ``terms`` that fits the URL budget, each returning the rows."""
+        overhead = self.overhead(entity_set, select)
+        if extra is not None:
+            overhead += len(q.encode(f"({extra.text}) and ()"))
+        tasks: list[Callable[[], list[dict[str, Any]]]] = []
+        for group in q.split_or(terms, budget=self.budget, overhead=overhead):
+            flt = group if extra is None else q.and_(extra, group)
+            query = q.Query(filter=flt, select=tuple(select))
+            tasks.append(lambda query=query: list(self.client.iterate(entity_set, query)))  # type: ignore[misc]
+        return tasks
+
+    def fetch(self, keys: Iterable[DocKey]) -> dict[DocKey, Node]:
+        """Nodes for ``keys``; unreadable ones come back with ``missing`` set, never raise."""
+        by_set: dict[str, list[str]] = {}
+        for key in keys:
+            by_set.setdefault(key.entity_set, []).append(key.ref)
+        out: dict[DocKey, Node] = {}
+        tasks: list[Callable[[], list[dict[str, Any]]]] = []
+        shapes: list[SetShape] = []
+        for entity_set, refs in by_set.items():
+            try:
+                shape = self.shape(entity_set)
+            except NotPublishedError:
+                self.warn(f"{entity_set} is not published: {len(refs)} linked document(s) shown without details")
+                out.update({DocKey(entity_set, r): Node(DocKey(entity_set, r), missing="not published")
+                            for r in refs})
+                continue
+            terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(set(refs))]
+            for task in self.query_rows(entity_set, terms, shape.select):
+                tasks.append(task)
+                shapes.append(shape)
+        for shape, rows in zip(shapes, run_parallel(tasks, self.jobs), strict=True):
+            for row in rows:
+                node = shape.node(row)
+                out[node.key] = node
+        for entity_set, refs in by_set.items():
+            for r in refs:
+                out.setdefault(DocKey(entity_set, r), Node(DocKey(entity_set, r), missing="not found"))
+        return out
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            log.warning("%s", message)
+            self.warnings.append(message)
+
+    def safe(self, entity_set: str, task: Callable[[], list[dict[str, Any]]]) -> Callable[[], list[dict[str, Any]]]:
+        """A task that turns 1C's refusal to read ``entity_set`` into a warning and no rows."""
+
+        def run() -> list[dict[str, Any]]:
+            try:
+                return task()
+            except (NotPublishedError, BadQueryError, UnsupportedError) as exc:
+                self.warn(f"{entity_set}: {exc.message} — links through it are skipped")
+                return []
+
+        return run
+

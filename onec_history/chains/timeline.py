@@ -1,0 +1,192 @@
+"""A client's history: its events and documents, with every chain they belong to, in time order.
+
+The client's own documents are found per set in one paged query each (``Контрагент_Key eq …`` or
+the event's composite/participants, as the profile says); the chains around them are completed
+either by walking (level-batched reverse queries, cheap for a small client) or from the bulk
+link graph of the period (one pass per set, cheap when the client has many documents).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .. import query as q
+from ..errors import NotPublishedError
+from ..profiles import Attr, AttrKind, Profile, resolve_attr
+from .graph import count_scan, period_filter, scan_links
+from .model import Chain, DocKey, Node
+from .nodes import run_parallel
+from .walk import DEFAULT_DEPTH, ChainWalker
+
+__all__ = ["STRATEGIES", "Timeline", "build_timeline"]
+
+STRATEGIES = ("auto", "walk", "scan")
+# auto: below this many estimated requests walking is always chosen (counting costs requests too).
+_SMALL_WALK = 20
+# Walking needs the first level's reverse queries, then parents and deeper levels: about this much more.
+_WALK_FACTOR = 1.5
+# A scanned row costs bytes, not requests; this many rows weigh as much as one request.
+_ROWS_PER_REQUEST = 5000
+
+
+@dataclass
+class Timeline:
+    """The client's documents (``own``) and everything linked to them, grouped into chains."""
+
+    counterparty: str
+    since: datetime | None
+    until: datetime | None
+    chain: Chain
+    own: set[DocKey]
+    strategy: str
+    groups: list[list[DocKey]] = field(default_factory=list)
+
+    def group(self) -> None:
+        """Connected documents form one group; groups in order of their first document."""
+        adjacent: dict[DocKey, set[DocKey]] = {k: set() for k in self.chain.nodes}
+        for p, c in self.chain.edges:
+            adjacent.setdefault(p, set()).add(c)
+            adjacent.setdefault(c, set()).add(p)
+        seen: set[DocKey] = set()
+        groups: list[list[DocKey]] = []
+        for start in sorted(adjacent, key=self.chain.sort_key):
+            if start in seen:
+                continue
+            members, stack = [], [start]
+            seen.add(start)
+            while stack:
+                key = stack.pop()
+                members.append(key)
+                for other in adjacent[key]:
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            groups.append(sorted(members, key=self.chain.sort_key))
+        self.groups = sorted(groups, key=lambda g: self.chain.sort_key(g[0]))
+
+
+def _match(attr: Attr, ref: str, target_set: str, prefix: str = "") -> q.Filter:
+    if attr.kind is AttrKind.COMPOSITE:
+        return q.cast_eq(prefix + attr.prop, ref, target_set)
+    return q.eq(prefix + attr.prop, uuid.UUID(ref))
+
+
+def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, since: datetime | None,
+                  until: datetime | None) -> dict[DocKey, Node]:
+    """The client's events and the documents made out to it, one paged query per set."""
+    reader = walker.reader
+    md = walker.client.metadata()
+    period = period_filter(since, until)
+    cp_set = profile.counterparty_set
+    sets = [s for s in dict.fromkeys((profile.event_set, *walker.links.document_sets())) if s in md]
+    tasks: list[Callable[[], list[dict[str, Any]]]] = []
+    shapes = []
+    participant_rows: list[Callable[[], list[dict[str, Any]]]] = []
+    for entity_set in sets:
+        shape = reader.shape(entity_set)
+        cp = shape.counterparty
+        is_event = entity_set == profile.event_set
+        if is_event and not profile.counterparty_on_event:
+            cp = None
+        if cp is not None and (cp.kind is AttrKind.COMPOSITE or cp.target_set in (None, cp_set)):
+            query = q.Query(filter=q.and_(period, _match(cp, counterparty, cp_set)), select=shape.select)
+            tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
+            shapes.append(shape)
+        if is_event:
+            participant_rows.extend(_participant_tasks(walker, profile, counterparty))
+    nodes: dict[DocKey, Node] = {}
+    results = run_parallel([*tasks, *participant_rows], walker.jobs)
+    for shape, rows in zip(shapes, results[: len(tasks)], strict=True):
+        for row in rows:
+            node = shape.node(row)
+            nodes[node.key] = node
+    extra = {DocKey(profile.event_set, str(r["Ref_Key"])) for rows in results[len(tasks):] for r in rows}
+    extra -= set(nodes)
+    for key, node in reader.fetch(extra).items():
+        if node.missing or _in_period(node, since, until):
+            nodes[key] = node
+    return nodes
+
+
+def _reader(walker: ChainWalker, entity_set: str, query: q.Query) -> Callable[[], list[dict[str, Any]]]:
+    return lambda: list(walker.client.iterate(entity_set, query))
+
+
+def _participant_tasks(walker: ChainWalker, profile: Profile,
+                       counterparty: str) -> list[Callable[[], list[dict[str, Any]]]]:
+    """Events where the client is a row of the participants section (УНФ Участники, УТ СторонниеЛица)."""
+    section, column = profile.participants_section, profile.participant_column
+    md = walker.client.metadata()
+    if not section or not column or profile.event_set not in md:
+        return []
+    ts = md.get(profile.event_set).tabular_sections.get(section)
+    if ts is None:
+        return []
+    attr = resolve_attr(ts, "participant", column)  # type: ignore[arg-type]
+    if attr is None or attr.kind is AttrKind.PLAIN:
+        return []
+    if ts.set_name is None:
+        walker.reader.warn(f"{profile.event_set}_{section} is not published: events where the client is only "
+                           "a participant are not shown")
+        return []
+    term = _match(attr, counterparty, profile.counterparty_set)
+    query = q.Query(filter=term, select=("Ref_Key", "LineNumber"))
+    return [walker.reader.safe(ts.set_name, _reader(walker, ts.set_name, query))]
+
+
+def _in_period(node: Node, since: datetime | None, until: datetime | None) -> bool:
+    if node.date is None:
+        return True
+    return (since is None or node.date >= since) and (until is None or node.date <= until)
+
+
+def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, since: datetime | None = None,
+                   until: datetime | None = None, strategy: str = "auto", depth: int = DEFAULT_DEPTH) -> Timeline:
+    """The client's history: own documents, completed into chains by walking or by the bulk graph."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}")
+    if profile.event_set not in walker.client.metadata():
+        raise NotPublishedError(profile.event_set)
+    own = own_documents(walker, profile, counterparty, since, until)
+    seeds = [k for k, n in own.items() if not n.missing]
+    if strategy == "auto":
+        strategy = choose_strategy(walker, seeds, since, until)
+    chain = Chain(None, nodes=dict(own), direction="both", depth=depth)
+    if strategy == "walk":
+        # Ancestors and descendants of the client's documents — not the ancestors' other branches,
+        # which belong to other clients' histories (the client's own documents are seeds anyway).
+        walker.expand_up(chain, seeds, depth)
+        walker.expand_down(chain, seeds, depth)
+    else:
+        _complete_from_graph(walker, chain, seeds, since, until)
+    chain.warnings = list(walker.reader.warnings)
+    timeline = Timeline(counterparty, since, until, chain, set(own), strategy)
+    timeline.group()
+    return timeline
+
+
+def choose_strategy(walker: ChainWalker, seeds: Sequence[DocKey], since: datetime | None,
+                    until: datetime | None) -> str:
+    """``walk`` or ``scan``, whichever should cost less: request counts estimated, rows counted."""
+    walk = _WALK_FACTOR * walker.estimate_children(seeds)
+    if walk <= _SMALL_WALK:
+        return "walk"
+    counts = count_scan(walker.client, walker.links, since=since, until=until, jobs=walker.jobs)
+    page = walker.client.page_size
+    scan = len(counts) + sum(-(-n // page) + 1 + n / _ROWS_PER_REQUEST for n in counts.values())
+    return "scan" if scan < walk else "walk"
+
+
+def _complete_from_graph(walker: ChainWalker, chain: Chain, seeds: Sequence[DocKey], since: datetime | None,
+                         until: datetime | None) -> None:
+    graph = scan_links(walker.client, walker.links, since=since, until=until, jobs=walker.jobs)
+    members = graph.related(seeds)
+    unknown = [k for k in members if k not in chain.nodes]
+    chain.nodes.update(walker.reader.fetch(unknown))
+    for p, c, names in graph.edges_within(members):
+        for name in names:
+            chain.add_edge(p, c, name)

@@ -1,0 +1,261 @@
+"""``chain``, ``history`` and ``links``: basis-document chains and a client's whole history."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..api import History
+from ..chains.api import Chains, profile_without_links
+from ..chains.model import Node
+from ..chains.render import MARKS, chain_json, describe, node_json, to_dot, to_mermaid, to_tree
+from ..chains.timeline import STRATEGIES, Timeline
+from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
+from ..exitcodes import ExitCode
+from .app import App, pass_app
+from .output import emit
+from .read_cmds import DATE, resolve_client
+
+__all__ = ["chain_cmd", "history_cmd", "links_cmd"]
+
+HISTORY_FORMAT = "onec-history.history/1"
+
+
+def _chains(app: App, jobs: int = 4) -> Chains:
+    # [profile] links is read here; the rest of [profile] is the event/counterparty mapping.
+    profile, links = profile_without_links(app.settings().profile)
+    history = History(app.client(), profile_overrides=profile)
+    return Chains(history, link_overrides=links, jobs=jobs)
+
+
+class _Meter:
+    """Requests, bytes and time of one command, from the transport's counters."""
+
+    def __init__(self, chains: Chains) -> None:
+        self.stats = chains.client.transport.stats
+        self.requests, self.received, self.started = self.stats.requests, self.stats.bytes_received, time.monotonic()
+
+    def result(self) -> dict[str, Any]:
+        return {"requests": self.stats.requests - self.requests,
+                "bytes_received": self.stats.bytes_received - self.received,
+                "seconds": round(time.monotonic() - self.started, 3)}
+
+    def line(self) -> str:
+        r = self.result()
+        size = f"{r['bytes_received']:,}".replace(",", " ")
+        return f"requests: {r['requests']}, bytes received: {size}, time: {r['seconds']:.2f} s (after $metadata)"
+
+
+def _warn(app: App, warnings: list[str]) -> None:
+    for w in warnings:
+        app.note(f"warning: {w}")
+
+
+def _jobs_option(fn: Any) -> Any:
+    return click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True,
+                        help="Requests in flight at once (1C is the slow side: keep it small).")(fn)
+
+
+@click.command("chain")
+@click.argument("doc")
+@click.argument("number", required=False)
+@click.option("--type", "type_name", help="Document type for a bare reference or number (Событие, ЗаказПокупателя…).")
+@click.option("--year", type=int, help="Year of the document when numbers repeat across years.")
+@click.option("--up", "direction", flag_value="up", help="Only what the document was entered on the basis of.")
+@click.option("--down", "direction", flag_value="down", help="Only what was entered on its basis.")
+@click.option("--both", "direction", flag_value="both", default=True,
+              help="The whole tree from the first document (default, as 1C's form).")
+@click.option("--depth", type=click.IntRange(1, 1000), default=DEFAULT_DEPTH, show_default=True,
+              help="At most this many links away.")
+@click.option("--format", "fmt", type=click.Choice(["tree", "json", "dot", "mermaid"]), default="tree",
+              show_default=True, help="tree for people; json (documented schema), dot (Graphviz), mermaid.")
+@click.option("--stats", is_flag=True, help="Print requests made, bytes received and time on stderr.")
+@_jobs_option
+@pass_app
+@click.pass_context
+def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_name: str | None, year: int | None,
+              direction: str, depth: int, fmt: str, stats: bool, jobs: int) -> None:
+    """The chain of documents around DOC, like 1C's «Структура подчиненности».
+
+    DOC is Document_X(guid'…'), a bare reference (with --type, or searched in the linked types),
+    or a type and a NUMBER: «onec-history chain Событие 00000000270» (leading zeros may be left out).
+    Marks: ✓ posted, ○ not posted, ✗ marked for deletion, · cannot be posted, ? not readable.
+    """
+    chains = _chains(app, jobs)
+    chains.links  # noqa: B018 - $metadata and the profile before the meter starts
+    meter = _Meter(chains)
+    try:
+        start = chains.resolve(doc, number, type_name=type_name, year=year)
+    except AmbiguousDocumentError as exc:
+        click.echo(f"'{number or doc}' matches several documents:", err=True)
+        for key, num, when in exc.candidates:
+            click.echo(f"  {key.id}  {num}  {when:%d.%m.%Y}" if when else f"  {key.id}  {num}", err=True)
+        click.echo(exc.hint, err=True)
+        ctx.exit(int(ExitCode.AMBIGUOUS))
+    chain = chains.walk(start, direction=direction, depth=depth)
+    _warn(app, chain.warnings)
+    if fmt == "json":
+        click.echo(json.dumps(chain_json(chain, stats=meter.result() if stats else None), ensure_ascii=False,
+                              indent=2))
+    elif fmt == "dot":
+        click.echo(to_dot(chain), nl=False)
+    elif fmt == "mermaid":
+        click.echo(to_mermaid(chain), nl=False)
+    else:
+        click.echo(to_tree(chain), nl=False)
+    if stats:
+        click.echo(meter.line(), err=True)
+
+
+def step_state(node: Node) -> str:
+    """What a person asks about a step: done, planned, posted, deleted."""
+    if node.missing:
+        return "не прочитан"
+    if node.deleted:
+        return "помечен на удаление"
+    if node.state:
+        return node.state
+    if node.posted is True:
+        return "проведён"
+    return "не проведён" if node.posted is False else "записан"
+
+
+def _history_rows(timeline: Timeline) -> Iterator[tuple[int, Node, list[tuple[str, Node]]]]:
+    chain = timeline.chain
+    for i, group in enumerate(timeline.groups, start=1):
+        for key in group:
+            via = [(", ".join(sorted(chain.edges[(p, key)])), chain.nodes[p]) for p in chain.parents(key)]
+            yield i, chain.nodes[key], via
+
+
+def _history_json(timeline: Timeline, client: dict[str, Any], stats: dict[str, Any] | None) -> dict[str, Any]:
+    chain = timeline.chain
+    groups = []
+    for group in timeline.groups:
+        members = set(group)
+        nodes = []
+        for key in group:
+            row = node_json(chain.nodes[key])
+            row["own"] = key in timeline.own
+            row["step"] = step_state(chain.nodes[key])
+            row["parents"] = [{"id": p.id, "links": sorted(chain.edges[(p, key)])} for p in chain.parents(key)]
+            nodes.append(row)
+        dates = [d for k in group if (d := chain.nodes[k].date) is not None]
+        groups.append({
+            "first": min(dates).isoformat() if dates else None,
+            "last": max(dates).isoformat() if dates else None,
+            "size": len(group),
+            "nodes": nodes,
+            "edges": [{"parent": p.id, "child": c.id, "links": sorted(names)}
+                      for (p, c), names in sorted(chain.edges.items()) if p in members and c in members],
+        })
+    out: dict[str, Any] = {
+        "format": HISTORY_FORMAT,
+        "counterparty": client,
+        "since": timeline.since.isoformat() if timeline.since else None,
+        "until": timeline.until.isoformat() if timeline.until else None,
+        "strategy": timeline.strategy,
+        "chains": groups,
+        "warnings": list(chain.warnings),
+    }
+    if stats is not None:
+        out["stats"] = stats
+    return out
+
+
+def _print_history(timeline: Timeline, title: str, client_ref: str) -> None:
+    chain = timeline.chain
+    click.echo(f"{title} — документов: {len(chain.nodes)}, цепочек: {len(timeline.groups)}")
+    current = 0
+    for i, node, via in _history_rows(timeline):
+        if i != current:
+            current = i
+            group = timeline.groups[i - 1]
+            dates = [d for k in group if (d := chain.nodes[k].date) is not None]
+            span = f"{min(dates):%d.%m.%Y} – {max(dates):%d.%m.%Y}" if dates else ""
+            click.echo("")
+            click.echo(f"Цепочка {i}" + (f" ({len(group)} док., {span})" if len(group) > 1 else f" ({span})"))
+        when = f"{node.date:%d.%m.%Y %H:%M}" if node.date else " " * 16
+        text = describe(node, with_counterparty=node.counterparty not in (None, client_ref), with_date=False,
+                        with_state=False)
+        line = f"  {when}  {MARKS[node.status]} {text} — {step_state(node)}"
+        for names, parent in via:
+            label = " ".join(x for x in (parent.key.type_name, parent.number) if x)
+            line += f"  ← {names}: {label}"
+        click.echo(line)
+    if chain.truncated:
+        click.echo(f"\n… (глубина {chain.depth}: дальше не показано, увеличьте --depth)")
+
+
+@click.command("history")
+@click.argument("client")
+@click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY).")
+@click.option("--until", type=DATE, help="Up to this date (a bare date includes the whole day).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table for people; json (documented schema) for scripts.")
+@click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="auto", show_default=True,
+              help="Complete the chains by walking (few documents) or from the period's link graph (many).")
+@click.option("--depth", type=click.IntRange(1, 1000), default=DEFAULT_DEPTH, show_default=True,
+              help="At most this many links away from the client's own documents.")
+@click.option("--stats", is_flag=True, help="Print requests made, bytes received and time on stderr.")
+@_jobs_option
+@pass_app
+@click.pass_context
+def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | None, until: datetime | None,
+                fmt: str, strategy: str, depth: int, stats: bool, jobs: int) -> None:
+    """CLIENT's timeline: events and documents, grouped by chain, in time order, with each step's state.
+
+    CLIENT is a name or its beginning, a code, an ИНН or a reference. Shown: the client's events
+    (in the header or among the participants), the documents made out to it (orders, invoices,
+    deliveries) and every document linked to them.
+    """
+    chains = _chains(app, jobs)
+    chains.links  # noqa: B018 - $metadata and the profile before the meter starts
+    meter = _Meter(chains)
+    cp = resolve_client(ctx, chains.history, client)
+    if until is not None and until.hour == until.minute == until.second == 0:
+        until = until.replace(hour=23, minute=59, second=59)
+    timeline = chains.timeline(cp.ref, since=since, until=until, strategy=strategy, depth=depth)
+    _warn(app, timeline.chain.warnings)
+    if fmt == "json":
+        who = {"ref": cp.ref, "name": cp.name, "inn": cp.inn}
+        click.echo(json.dumps(_history_json(timeline, who, meter.result() if stats else None),
+                              ensure_ascii=False, indent=2))
+    else:
+        title = cp.name + (f" (ИНН {cp.inn})" if cp.inn else "")
+        _print_history(timeline, title, cp.ref)
+    if stats:
+        click.echo(meter.line() + f", strategy: {timeline.strategy}", err=True)
+
+
+@click.command("links")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table for people; json or csv for scripts.")
+@pass_app
+def links_cmd(app: App, fmt: str) -> None:
+    """The (document, attribute) pairs used to rebuild chains: built-in, from $metadata, from the config."""
+    chains = _chains(app)
+    table = chains.links
+    rows = [{
+        "document": lk.source_set,
+        "section": lk.section,
+        "attribute": lk.attribute,
+        "kind": lk.kind.value,
+        "targets": list(lk.targets) if lk.targets else None,
+        "origin": lk.origin,
+        "query_set": lk.query_set if lk.section is None or lk.section_set else f"{lk.source_set} ({lk.section}/any)",
+    } for lk in table]
+    _warn(app, list(table.warnings))
+    if fmt == "table":
+        for row in rows:
+            row["targets"] = ", ".join(row["targets"]) if row["targets"] else "любой документ"
+    emit(rows, fmt, columns=[("document", "Документ"), ("section", "Табличная часть"), ("attribute", "Реквизит"),
+                             ("kind", "Вид"), ("targets", "Может указывать на"), ("origin", "Источник"),
+                             ("query_set", "Обратный запрос")])
+    if fmt == "table":
+        app.note(f"{len(rows)} links; change them with [profile] links = {{add = [...], remove = [...]}}")
