@@ -7,6 +7,7 @@
 # Installs the server with apt-get when no PostgreSQL binaries are found. The cluster lives in
 # $ONEC_PG_DIR (default /tmp/onec-test-pg), listens on loopback only with trust authentication,
 # and is meant for tests: never point it at data you care about. Messages go to stderr.
+# ONEC_PG_NO_INSTALL=1: fail instead of installing (the tests use it to start an existing server).
 set -euo pipefail
 
 DIR="${ONEC_PG_DIR:-/tmp/onec-test-pg}"
@@ -45,6 +46,7 @@ if [ "${1:-}" = "stop" ]; then
 fi
 
 if [ -z "$BIN" ]; then
+    if [ -n "${ONEC_PG_NO_INSTALL:-}" ]; then log "no PostgreSQL found (and ONEC_PG_NO_INSTALL is set)"; exit 1; fi
     log "no PostgreSQL found; installing it with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
