@@ -1,0 +1,377 @@
+"""The exactly-once engine: each prepared row ends in 1C once — or is reported with the reason.
+
+For every row: if the ledger says it is done, it is *already present* and nothing is sent. If an
+earlier attempt's outcome is unknown (a timeout, a dropped connection, a crash between the
+request and the ledger), the base is asked first — by the deterministic ``Ref_Key`` where 1C
+honours client-chosen keys, else by the ``[onec-history:<key>]`` marker — and only a row that is
+not found is sent again. Every send is preceded by a committed intent in the ledger. A POST is
+never retried blindly: the transport sends it once, and this module decides what happens next.
+
+Whether a base honours client-chosen keys is learnt from the first real create (the returned
+``Ref_Key`` is compared with the one sent) and remembered in the ledger; until then rows go one at
+a time, with both the key and the marker, so that either way of looking them up works.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from .. import query as q
+from ..api import History
+from ..errors import BusinessError, KeyExistsError, ODataError, OnecError, ResponseError, TransportError
+from ..errors import ServerUnavailable as _Unavailable
+from ..exitcodes import ExitCode, exit_code_for
+from .ledger import Entry, Ledger
+from .prepare import Prepared, Preparer, RowResult, Status
+from .reader import InputRow
+from .spec import NewEvent
+
+__all__ = ["EventWriter", "Summary", "exit_code_of"]
+
+log = logging.getLogger("onec_history.create")
+
+# Failures after which nobody knows whether 1C applied the write.
+_UNKNOWN = (TransportError, _Unavailable, ResponseError)
+
+
+@dataclass
+class Summary:
+    """Per-row results of an import, in input order, and what they add up to."""
+
+    results: list[RowResult] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for r in self.results:
+            out[r.status.value] += 1
+        return out
+
+    def exit_code(self) -> ExitCode:
+        """0 when every row succeeded; 9 partial; 13 when no row was valid; 10 for no rows at all."""
+        if not self.results:
+            return ExitCode.NOTHING_TO_DO
+        if all(r.ok for r in self.results):
+            return ExitCode.OK
+        if not any(r.ok for r in self.results) and all(r.error in ("invalid", "ambiguous", "skipped")
+                                                       for r in self.results):
+            return ExitCode.BAD_INPUT
+        return ExitCode.PARTIAL
+
+    def describe(self) -> str:
+        c = self.counts()
+        parts = [f"{len(self.results)} rows: {c['created']} created", f"{c['already_present']} already present",
+                 f"{c['failed']} failed"]
+        for key, label in (("post_failed", "created but not posted"), ("would_create", "would be created"),
+                           ("skipped", "skipped")):
+            if c[key]:
+                parts.append(f"{c[key]} {label}")
+        return ", ".join(parts)
+
+
+class EventWriter:
+    """Creates events in one base, one at a time or in batches, exactly once per row identity."""
+
+    def __init__(
+        self,
+        history: History,
+        ledger: Ledger,
+        *,
+        jobs: int = 1,
+        id_namespace: str = "",
+        server_tz: tzinfo | None = None,
+        defaults: dict[str, Any] | None = None,
+        max_attempts: int = 10,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        unreachable_after: int = 3,
+        clock: Callable[[], datetime] = datetime.now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.history = history
+        self.client = history.client
+        self.ledger = ledger
+        self.jobs = max(1, jobs)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.unreachable_after = max(1, unreachable_after)
+        self.sleep = sleep
+        self._prep_args: dict[str, Any] = {"id_namespace": id_namespace, "server_tz": server_tz,
+                                           "defaults": defaults, "clock": clock}
+        self._preparer: Preparer | None = None
+        self._mode: bool | None = ledger.honours_keys()
+        self._mode_lock = threading.Lock()
+
+    @property
+    def preparer(self) -> Preparer:
+        if self._preparer is None:
+            self._preparer = Preparer(self.history, **self._prep_args)
+        return self._preparer
+
+    @property
+    def event_set(self) -> str:
+        return self.history.profile.event_set
+
+    # -- public entry points ----------------------------------------------------------------------
+    def create(self, event: NewEvent, *, dry_run: bool = False) -> RowResult:
+        """Create one event (exactly once for its identity); the result carries 1C's reference."""
+        prepared, bad = self.preparer.prepare([(None, event)])
+        if bad:
+            return bad[0]
+        return self.deliver(prepared, dry_run=dry_run)[0]
+
+    def import_rows(self, rows: Iterable[InputRow], *, source: str | None = None, dry_run: bool = False,
+                    fail_fast: bool = False, on_result: Callable[[RowResult], None] | None = None,
+                    on_prepared: Callable[[int], None] | None = None) -> Summary:
+        """Validate every row first, then write the valid ones; bad rows never stop good ones
+        unless ``fail_fast`` (then nothing is sent when any row is invalid)."""
+        parsed, bad = self.preparer.parse(rows)
+        prepared, more_bad = self.preparer.prepare(parsed, source=source)
+        bad.extend(more_bad)
+        failed_early = [r for r in bad if not r.ok]
+        if on_prepared is not None:
+            on_prepared(len(prepared))
+        if fail_fast and failed_early:
+            first = min(failed_early, key=lambda r: r.line or 0)
+            done = [RowResult(p.line, Status.SKIPPED, external_id=p.event.external_id, error="skipped",
+                              message=f"not sent: --fail-fast, and line {first.line} is invalid") for p in prepared]
+        else:
+            done = self.deliver(prepared, dry_run=dry_run, fail_fast=fail_fast, on_result=on_result)
+        by_identity = {p.identity: r for p, r in zip(prepared, done, strict=True)}
+        for r in bad:
+            twin = by_identity.get(r.twin_of or "")
+            if twin is not None:
+                r.ref, r.number = twin.ref, twin.number
+                if not twin.ok:
+                    r.status, r.error = twin.status, twin.error
+                    r.message = f"{r.message}, which was not written: {twin.message}"
+        results = sorted([*done, *bad], key=lambda r: (r.line is None, r.line or 0))
+        return Summary(results)
+
+    # -- delivery ---------------------------------------------------------------------------------
+    def deliver(self, items: list[Prepared], *, dry_run: bool = False, fail_fast: bool = False,
+                on_result: Callable[[RowResult], None] | None = None) -> list[RowResult]:
+        """Write prepared rows with at most ``jobs`` requests in flight; results in ``items`` order."""
+        with self.ledger.exclusive():
+            entries = self.ledger.get_many(p.identity for p in items)
+            results: list[RowResult | None] = [None] * len(items)
+            todo: list[int] = []
+            for i, p in enumerate(items):
+                e = entries.get(p.identity)
+                if e is not None and e.state == "done" and (dry_run or not p.event.post or e.posted):
+                    results[i] = self._known(p, e)
+                elif dry_run:
+                    results[i] = self._dry(p, e)
+                else:
+                    todo.append(i)
+                if results[i] is not None and on_result is not None:
+                    on_result(results[i])  # type: ignore[arg-type]
+            for i, r in self._run(items, todo, entries, fail_fast):
+                results[i] = r
+                if on_result is not None:
+                    on_result(r)
+        return [r for r in results if r is not None]
+
+    def _run(self, items: list[Prepared], todo: list[int], entries: dict[str, Entry],
+             fail_fast: bool) -> Iterator[tuple[int, RowResult]]:
+        pending = iter(todo)
+        stop: str | None = None
+        consecutive = 0
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="onec-create") as pool:
+            inflight: dict[Future[RowResult], int] = {}
+            while True:
+                # One at a time until the base has shown whether it keeps our keys.
+                limit = self.jobs if self._mode is not None else 1
+                while stop is None and len(inflight) < limit:
+                    i = next(pending, None)
+                    if i is None:
+                        break
+                    inflight[pool.submit(self._one, items[i], entries.get(items[i].identity))] = i
+                if not inflight:
+                    break
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = inflight.pop(fut)
+                    r = fut.result()
+                    yield i, r
+                    if r.ok:
+                        consecutive = 0
+                        continue
+                    if fail_fast and stop is None:
+                        stop = f"not sent: --fail-fast, and line {r.line} failed"
+                    if r.error in ("unreachable", "unknown_outcome"):
+                        consecutive += 1
+                        if consecutive >= self.unreachable_after and stop is None:
+                            stop = f"not sent: the base stopped answering ({r.message})"
+        for i in pending:
+            p = items[i]
+            yield i, RowResult(p.line, Status.SKIPPED, external_id=p.event.external_id, error="skipped",
+                               message=stop or "not sent")
+
+    def _known(self, p: Prepared, e: Entry) -> RowResult:
+        note = "" if e.content in (None, p.content) else (
+            "; the ledger holds other content for this external_id (events are never updated by import)")
+        return RowResult(p.line, Status.PRESENT, ref=e.created_ref, external_id=p.event.external_id,
+                         message=f"{e.how or 'written'} {e.updated[:10]}{note}")
+
+    def _dry(self, p: Prepared, e: Entry | None) -> RowResult:
+        note = "an earlier attempt's outcome is unknown: it would be looked up first" if e is not None \
+            and e.state == "pending" else ""
+        return RowResult(p.line, Status.WOULD_CREATE, ref=str(p.ref_key) if self._mode is not False else None,
+                         external_id=p.event.external_id, message=note, body=self.body(p))
+
+    def body(self, p: Prepared) -> dict[str, Any]:
+        """The exact body this row is sent with, under what is known about the base now."""
+        mode = self._mode
+        return self.preparer.shaper.body(
+            p.event, p.resolved, ref_key=None if mode is False else p.ref_key,
+            marker=None if mode is True else p.marker, now=self.preparer.clock())
+
+    def _learn(self, honours: bool) -> None:
+        with self._mode_lock:
+            if self._mode is honours:
+                return
+            if self._mode is not None:
+                log.warning("the base %s client-chosen keys now", "honours" if honours else "ignores")
+            self._mode = honours
+        self.ledger.set_honours_keys(honours)
+
+    def _pause(self, attempt: int) -> None:
+        self.sleep(random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2 ** attempt))
+
+    def _one(self, p: Prepared, entry: Entry | None) -> RowResult:
+        """Resolve and (re)send one row until its outcome is known or the attempts run out."""
+        if entry is not None and entry.state == "done" and entry.created_ref:
+            return self._posted(p, entry.created_ref, None, Status.PRESENT)
+        check = entry is not None and entry.state == "pending"
+        marked = entry.marker if entry is not None else False
+        last: OnecError | None = None
+        sent = False  # by this call: what is then found in 1C was created by this run
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self._pause(attempt)
+            if check:
+                try:
+                    found = self._lookup(p, marked)
+                except OnecError as exc:  # any failure to look: ask again later, never send blind
+                    last = exc
+                    continue
+                if found is not None:
+                    ref, number = found
+                    how = Status.CREATED if sent else Status.PRESENT
+                    self.ledger.done(p.identity, ref, "created" if sent else "present", ref_key=str(p.ref_key),
+                                     content=p.content)
+                    return self._posted(p, ref, number, how, note="confirmed by looking it up after: "
+                                        f"{last.message}" if sent and last else "")
+            mode = self._mode
+            body = self.body(p)
+            self.ledger.intend(p.identity, str(p.ref_key), content=p.content, source=p.source, line=p.line,
+                               marker=mode is not True)
+            marked = marked or mode is not True
+            earlier, sent = sent, True
+            try:
+                created = self.client.create(self.event_set, body)
+            except KeyExistsError:
+                # Our key is already taken: the event exists from an earlier attempt (code 15).
+                self._learn(True)
+                self.ledger.done(p.identity, str(p.ref_key), "created" if earlier else "present", content=p.content)
+                return self._posted(p, str(p.ref_key), None, Status.CREATED if earlier else Status.PRESENT)
+            except _UNKNOWN as exc:
+                last, check = exc, True
+                self.ledger.note(p.identity, f"outcome unknown: {exc.message}")
+                log.info("line %s: %s; will look it up before sending again", p.line, exc.message)
+                continue
+            except ODataError as exc:
+                if exc.code is None:
+                    # No 1C error code: a proxy or web server answered, not 1C. Whether the request
+                    # reached 1C is unknown, so it is looked up like a dropped connection.
+                    last, check = exc, True
+                    self.ledger.note(p.identity, f"outcome unknown: HTTP {exc.status} {exc.message}")
+                    continue
+                if mode is None and "Ref_Key" in body and (exc.code == "16" or "Ref_Key" in exc.message):
+                    self._learn(False)  # the base refuses client-chosen keys outright: nothing was created
+                    self.ledger.note(p.identity, exc.message)
+                    continue
+                self.ledger.failed(p.identity, exc.message)
+                return RowResult(p.line, Status.FAILED, external_id=p.event.external_id, error="refused",
+                                 message=f"1C refused: {exc.message}", exc=exc)
+            ref = str(created.get("Ref_Key") or "")
+            if "Ref_Key" in body:
+                self._learn(ref.lower() == str(p.ref_key))
+            self.ledger.done(p.identity, ref, "created", ref_key=str(p.ref_key), content=p.content)
+            return self._posted(p, ref, _number(created), Status.CREATED)
+        kind = "unreachable" if isinstance(last, TransportError | _Unavailable) else "unknown_outcome"
+        return RowResult(p.line, Status.FAILED, external_id=p.event.external_id, error=kind, exc=last,
+                         message=f"no definite answer after {self.max_attempts} attempts "
+                                 f"({last.message if last else 'unknown'}); the ledger keeps it pending: "
+                                 "a re-run looks it up before sending again")
+
+    def _lookup(self, p: Prepared, marked: bool) -> tuple[str, str | None] | None:
+        """(ref, number) of this row's event if 1C already has it."""
+        mode = self._mode
+        if mode is not False:
+            row = self.client.find(self.event_set, p.ref_key, select=("Ref_Key", "Number"))
+            if row is not None:
+                self._learn(True)
+                return str(row["Ref_Key"]), _number(row)
+            if mode is True and not marked:
+                return None
+        marker_attr = self.preparer.shaper.marker_attr
+        start_attr = self.preparer.shaper.attrs.get("start")
+        if marker_attr is None or start_attr is None:
+            return None
+        # Candidates by start time, then the marker checked here: filtering on long texts is not
+        # reliable in 1C (unlimited strings cannot be compared in its queries).
+        query = q.Query(filter=q.eq(start_attr.prop, p.event.start),
+                        select=("Ref_Key", "Number", marker_attr.prop))
+        for row in self.client.iterate(self.event_set, query):
+            if p.marker in str(row.get(marker_attr.prop) or ""):
+                ref = str(row["Ref_Key"])
+                if mode is None and ref.lower() != str(p.ref_key):
+                    self._learn(False)
+                return ref, _number(row)
+        return None
+
+    def _posted(self, p: Prepared, ref: str, number: str | None, status: Status, *, note: str = "") -> RowResult:
+        """Post the event when asked; a failure leaves it created and says so with 1C's message."""
+        result = RowResult(p.line, status, ref=ref, number=number, external_id=p.event.external_id, message=note)
+        if not p.event.post:
+            return result
+        try:
+            self.client.post_document(self.event_set, ref)
+        except BusinessError as exc:
+            why = f"1C refused to post it: {exc.message}"
+        except OnecError as exc:
+            why = f"posting failed: {exc.message}"
+        else:
+            self.ledger.posted(p.identity)
+            return result
+        what = "created" if status is Status.CREATED else "already present"
+        result.status, result.error, result.message = Status.POST_FAILED, "post", f"{what}, but {why}"
+        return result
+
+
+def _number(row: dict[str, Any]) -> str | None:
+    value = row.get("Number")
+    return str(value).strip() or None if value is not None else None
+
+
+def exit_code_of(result: RowResult) -> ExitCode:
+    """The exit code for a single ``events create``."""
+    if result.ok:
+        return ExitCode.OK
+    if result.error == "ambiguous":
+        return ExitCode.AMBIGUOUS
+    if result.error == "post":
+        return ExitCode.PARTIAL
+    if result.exc is not None:
+        return exit_code_for(result.exc)
+    return ExitCode.BAD_INPUT

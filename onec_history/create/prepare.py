@@ -1,0 +1,198 @@
+"""Everything checked before the first write: parse, capabilities, bulk references, identity, $metadata.
+
+A row leaves here either as a :class:`Prepared` write — its identity, deterministic key and
+resolved references known, its body checked against ``$metadata`` and the known string lengths —
+or as a failed :class:`RowResult` naming the line, the column and what was expected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import Enum
+from typing import Any
+
+from ..api import History
+from ..errors import OnecError, ValidationError
+from ..models import EventState
+from .reader import InputRow
+from .resolve import Found, Resolver
+from .shape import Resolved, Shaper
+from .spec import NewEvent, RowError, Vocabulary, content_hash, identity_of, marker_for, parse_row, ref_key_for
+
+__all__ = ["Prepared", "Preparer", "RowResult", "Status"]
+
+
+class Status(str, Enum):
+    CREATED = "created"
+    PRESENT = "already_present"
+    FAILED = "failed"
+    POST_FAILED = "post_failed"  # the event exists (and says so), posting it failed
+    WOULD_CREATE = "would_create"  # --dry-run
+    SKIPPED = "skipped"  # not sent: --fail-fast, or the base stopped answering
+
+
+@dataclass
+class RowResult:
+    """The outcome of one input row. ``error`` is a machine-readable kind, ``message`` for people."""
+
+    line: int | None
+    status: Status
+    ref: str | None = None
+    number: str | None = None
+    external_id: str | None = None
+    error: str | None = None  # invalid | ambiguous | refused | unknown_outcome | unreachable | post | skipped
+    field: str | None = None
+    message: str = ""
+    body: dict[str, Any] | None = None
+    exc: OnecError | None = None
+    twin_of: str | None = None  # identity of an earlier row of the same batch with the same event
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.CREATED, Status.PRESENT, Status.WOULD_CREATE)
+
+    def as_dict(self, *, with_body: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "status": self.status.value, "ref": self.ref,
+                               "number": self.number, "external_id": self.external_id, "error": self.error,
+                               "field": self.field, "message": self.message}
+        if with_body:
+            out["body"] = self.body
+        return out
+
+
+@dataclass
+class Prepared:
+    line: int | None
+    event: NewEvent
+    identity: str
+    content: str
+    ref_key: uuid.UUID
+    resolved: Resolved
+    source: str | None = None
+
+    @property
+    def marker(self) -> str:
+        return marker_for(self.ref_key)
+
+
+def _fail(line: int | None, errors: list[RowError], *, external_id: str | None = None,
+          kind: str = "invalid") -> RowResult:
+    first = errors[0] if errors else RowError("row", "invalid")
+    return RowResult(line, Status.FAILED, external_id=external_id, error=kind, field=first.field,
+                     message="; ".join(str(e) for e in errors))
+
+
+class Preparer:
+    """Validates rows against one base; reference lookups are made once per batch, in bulk."""
+
+    def __init__(self, history: History, *, id_namespace: str = "", server_tz: tzinfo | None = None,
+                 defaults: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
+        self.history = history
+        self.profile = history.profile
+        self.client = history.client
+        self.id_namespace = id_namespace
+        self.server_tz = server_tz
+        self.defaults = dict(defaults or {})
+        self.clock = clock
+        self.resolver = Resolver(history)
+        state_refs: dict[EventState, str] = {}
+        state_names: dict[str, str] = {}
+        if self.profile.state_catalog and self.profile.state_catalog in self.client.metadata():
+            state_refs, state_names = self.resolver.state_refs()
+        self.shaper = Shaper(self.profile, state_refs, state_names)
+        for set_name, props in self.shaper.known_lengths().items():
+            current = self.client.lengths.setdefault(set_name, {})
+            for prop, length in props.items():
+                current.setdefault(prop, length)  # a config file's [lengths] wins
+        self.vocab = Vocabulary.default().with_profile(self.profile.kinds, self.profile.directions,
+                                                       self.profile.states, state_names)
+
+    # -- parsing ----------------------------------------------------------------------------------
+    def parse(self, rows: Iterable[InputRow]) -> tuple[list[tuple[int | None, NewEvent]], list[RowResult]]:
+        ok: list[tuple[int | None, NewEvent]] = []
+        bad: list[RowResult] = []
+        for row in rows:
+            ext = row.values.get("external_id")
+            ext_text = str(ext).strip() if ext not in (None, "") else None
+            if row.error:
+                bad.append(_fail(row.line, [RowError("row", row.error)], external_id=ext_text))
+                continue
+            event, errors = parse_row(row.values, self.vocab, server_tz=self.server_tz, defaults=self.defaults)
+            if event is None:
+                bad.append(_fail(row.line, errors, external_id=ext_text))
+            else:
+                ok.append((row.line, event))
+        return ok, bad
+
+    # -- everything that needs the base -----------------------------------------------------------
+    def prepare(self, items: list[tuple[int | None, NewEvent]], *,
+                source: str | None = None) -> tuple[list[Prepared], list[RowResult]]:
+        bad: list[RowResult] = []
+        usable: list[tuple[int | None, NewEvent]] = []
+        for line, ev in items:
+            problems = self.shaper.problems(ev)
+            if problems:
+                bad.append(_fail(line, problems, external_id=ev.external_id))
+            else:
+                usable.append((line, ev))
+        cps = self.resolver.counterparties(ev.counterparty for _, ev in usable if ev.counterparty)
+        users = self.resolver.users(ev.responsible for _, ev in usable if ev.responsible)
+        docs = self.resolver.documents(ev.basis for _, ev in usable if ev.basis is not None)
+        now = self.clock()
+        prepared: list[Prepared] = []
+        seen: dict[str, tuple[int | None, str]] = {}
+        for line, ev in usable:
+            errors: list[RowError] = []
+            ambiguous = False
+            cp = _take(cps, ev.counterparty, "counterparty", errors)
+            resp = _take(users, ev.responsible, "responsible", errors)
+            if ev.basis is not None:
+                _take(docs, (ev.basis.entity_set, ev.basis.ref), "basis", errors)
+            state_ref, state_err = self.shaper.state_ref(ev)
+            if state_err is not None:
+                errors.append(state_err)
+            if errors:
+                ambiguous = any(" matches " in e.message for e in errors)
+                bad.append(_fail(line, errors, external_id=ev.external_id,
+                                 kind="ambiguous" if ambiguous else "invalid"))
+                continue
+            resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
+            content = content_hash(ev, {"counterparty": cp, "responsible": resp})
+            identity = identity_of(ev, content, namespace=self.id_namespace)
+            ref_key = ref_key_for(identity)
+            try:
+                # Validated in the worst case — with the key and the marker — so any later mode fits.
+                body = self.shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
+                self.client.validate(self.profile.event_set, body)
+            except ValidationError as exc:
+                bad.append(_fail(line, [RowError(self.shaper.column_of(exc), exc.message)],
+                                 external_id=ev.external_id))
+                continue
+            if identity in seen:
+                first_line, first_content = seen[identity]
+                if first_content != content:
+                    bad.append(_fail(line, [RowError("external_id", f"{ev.external_id!r} is also used on line "
+                                                                     f"{first_line} for different content")],
+                                     external_id=ev.external_id))
+                else:
+                    bad.append(RowResult(line, Status.PRESENT, external_id=ev.external_id, twin_of=identity,
+                                         message=f"the same event as line {first_line}"))
+                continue
+            seen[identity] = (line, content)
+            prepared.append(Prepared(line, ev, identity, content, ref_key, resolved, source))
+        return prepared, bad
+
+
+def _take(found: Mapping[Any, Found], key: Any, column: str, errors: list[RowError]) -> str | None:
+    if key is None:
+        return None
+    f = found.get(key)
+    if f is None:
+        errors.append(RowError(column, "could not be resolved"))
+        return None
+    if f.ref is None:
+        errors.append(RowError(column, f.error or "not found"))
+    return f.ref

@@ -1,0 +1,205 @@
+"""Input files for ``events import``: CSV (as Excel and scripts write it) and JSONL.
+
+CSV: UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), or cp1251 (what
+Excel on a Russian Windows saves as "CSV"); detected, or chosen with ``encoding``. The delimiter
+(``,``, ``;`` or a tab) is taken from the header line. Every record keeps the number of the
+physical line it starts on, so errors can name it even when quoted values span several lines.
+Blank lines are skipped; a record with fewer fields than the header, or an unterminated quote,
+is reported as a bad row (typically a truncated last line), never silently shortened.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import ValidationError
+
+__all__ = ["ALIASES", "COLUMNS", "InputRow", "detect_encoding", "normalise_header", "read_rows", "sniff_delimiter"]
+
+COLUMNS = (
+    "external_id", "counterparty", "caller", "kind", "direction", "state", "start", "end", "duration",
+    "subject", "body", "comment", "responsible", "basis", "basis_type", "post",
+)
+"""The documented columns, in the order the README lists them."""
+
+ALIASES = {"id": "external_id", "client": "counterparty", "date": "start", "topic": "subject", "text": "body"}
+
+
+@dataclass
+class InputRow:
+    """One record of the input: its first physical line, its values, or why it cannot be read."""
+
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a CSV file from its first bytes: BOMs first, then strict UTF-8, else cp1251.
+
+    A file that is valid UTF-8 is read as UTF-8; Cyrillic in cp1251 is almost never valid UTF-8,
+    so the fallback is safe for the files Excel writes on a Russian Windows.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
+        if exc.start < len(head) - 3:
+            return "cp1251"
+    return "utf-8"
+
+
+def sniff_delimiter(header: str) -> str:
+    """``;`` (Excel with a Russian locale), ``,`` or a tab: whichever the header line uses most."""
+    counts = {d: 0 for d in (";", ",", "\t")}
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def normalise_header(names: list[str], *, allow_unknown: bool = False) -> list[str | None]:
+    """Column names → documented names (case, spaces and ``-`` ignored; a few aliases).
+
+    Unknown columns are an error (1C would drop what they hold without a word) unless
+    ``allow_unknown``; then they map to ``None`` and are ignored.
+    """
+    out: list[str | None] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        key = raw.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
+        key = ALIASES.get(key, key)
+        if key not in COLUMNS:
+            if key:
+                unknown.append(raw.strip())
+            out.append(None)
+            continue
+        if key in seen:
+            raise ValidationError(f"The column {key!r} appears twice in the header", field=key)
+        seen.add(key)
+        out.append(key)
+    if unknown and not allow_unknown:
+        raise ValidationError(
+            "Unknown column(s) in the header: " + ", ".join(repr(u) for u in unknown),
+            field=unknown[0],
+            hint="Known columns: " + ", ".join(COLUMNS) + ". Rename them, or pass --ignore-unknown-columns.",
+        )
+    return out
+
+
+def read_rows(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    allow_unknown: bool = False,
+    stream: IO[bytes] | None = None,
+) -> Iterator[InputRow]:
+    """Records of a CSV or JSONL file (``fmt`` from the extension unless given; ``-`` is stdin)."""
+    name = str(path)
+    kind = fmt or ("jsonl" if name.lower().endswith((".jsonl", ".ndjson", ".json")) else "csv")
+    if kind not in ("csv", "jsonl"):
+        raise ValidationError(f"Unknown input format {kind!r}; use csv or jsonl", field="format")
+    if stream is not None:
+        data = stream.read()
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {name}: {exc.strerror or exc}", field="file") from None
+    if kind == "jsonl":
+        yield from _jsonl(data, encoding, allow_unknown)
+    else:
+        yield from _csv(data, encoding, allow_unknown)
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    enc = encoding or detect_encoding(data[:65536])
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ValidationError(
+            f"The file is not valid {enc}: {exc}", field="encoding",
+            hint="Pass --encoding (utf-8, cp1251, utf-16) to say how the file was saved.",
+        ) from None
+    return text.lstrip("\ufeff")
+
+
+def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:
+    text = _decode(data, encoding)
+    first_line = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first_line)
+    ends_with_newline = text.endswith(("\n", "\r"))
+    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = io.StringIO(text, newline="")
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header: list[str | None] | None = None
+    consumed = 0  # physical lines read so far
+    while True:
+        start = consumed + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield InputRow(start, error=f"unreadable CSV from line {start} on ({exc}); a quote is probably "
+                                        "not closed (a truncated last line?)")
+            return
+        consumed = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines, or lines of bare delimiters, are not records
+        if header is None:
+            header = normalise_header(record, allow_unknown=allow_unknown)
+            if not any(header):
+                raise ValidationError("The header line names none of the documented columns", field="header",
+                                      hint="Known columns: " + ", ".join(COLUMNS) + ".")
+            continue
+        at_end = consumed >= total_lines and not ends_with_newline
+        if len(record) < len(header):
+            why = "truncated last line?" if at_end else "a missing delimiter or an unquoted line break?"
+            yield InputRow(start, error=f"{len(record)} fields where the header has {len(header)} ({why})")
+            continue
+        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+            yield InputRow(start, error=f"{len(record)} fields where the header has {len(header)} "
+                                        f"(an unquoted {delimiter!r} inside a value?)")
+            continue
+        values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
+        yield InputRow(start, values)
+
+
+def _jsonl(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:
+    text = _decode(data, encoding or "utf-8-sig")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            yield InputRow(number, error=f"not a JSON object ({exc.args[0] if exc.args else exc}); "
+                                         "a truncated line?")
+            continue
+        if not isinstance(obj, dict):
+            yield InputRow(number, error="each line must be a JSON object")
+            continue
+        try:
+            mapped = normalise_header([str(k) for k in obj], allow_unknown=allow_unknown)
+        except ValidationError as exc:
+            yield InputRow(number, error=exc.message)
+            continue
+        yield InputRow(number, {col: v for col, v in zip(mapped, obj.values(), strict=True) if col is not None})

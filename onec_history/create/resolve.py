@@ -1,0 +1,231 @@
+"""References of a whole batch resolved in bulk: counterparties, responsibles, basis documents.
+
+Distinct specs are collected first and looked up with or-filters split under the URL budget
+(1C has no ``in``, odata-1c.md §2), so a file of 10,000 rows naming 50 clients costs a handful
+of requests, not 10,000. Only name *prefixes* that match no exact name are searched one by one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import query as q
+from ..api import History
+from ..errors import NotPublishedError, ODataError
+from ..models import Counterparty, DocumentRef, EventState
+from .spec import is_guid
+
+__all__ = ["Found", "Resolver"]
+
+_INN = re.compile(r"^\d{10}(\d{2})?$")
+_PREFIXES = ("ref", "inn", "code", "name")
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a spec resolved to: a reference, or why not."""
+
+    ref: str | None
+    error: str | None = None
+    name: str | None = None
+
+
+def _split_spec(spec: str) -> tuple[str | None, str]:
+    """``inn:7701…`` → ("inn", "7701…"); a bare spec → (None, spec)."""
+    head, sep, rest = spec.partition(":")
+    if sep and head.strip().lower() in _PREFIXES and not is_guid(spec):
+        return head.strip().lower(), rest.strip()
+    return None, spec.strip()
+
+
+def _describe(cps: list[Counterparty]) -> str:
+    shown = ", ".join(f"{c.name} (код {c.code})" if c.code else c.name for c in cps[:5])
+    return shown + (f" and {len(cps) - 5} more" if len(cps) > 5 else "")
+
+
+class Resolver:
+    """Bulk lookups against one base through its :class:`History` (profile, client, search)."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.client = history.client
+        self.profile = history.profile
+
+    # -- generic ----------------------------------------------------------------------------------
+    def _bulk_eq(self, entity_set: str, prop: str, values: Iterable[Any],
+                 select: tuple[str, ...]) -> list[dict[str, Any]]:
+        terms = [q.eq(prop, v) for v in values]
+        if not terms:
+            return []
+        overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size).render()) + 80
+        rows: list[dict[str, Any]] = []
+        for flt in q.split_or(terms, overhead=overhead):
+            rows.extend(self.client.iterate(entity_set, q.Query(filter=flt, select=select)))
+        return rows
+
+    # -- counterparties ---------------------------------------------------------------------------
+    def counterparties(self, specs: Iterable[str]) -> dict[str, Found]:
+        """Each spec (a ref, ИНН, code, exact name or name prefix) → one counterparty or an error."""
+        mapper = self.history.counterparty_mapper()
+        select = mapper.select()
+        cp_set = self.profile.counterparty_set
+        inn_attr = self.profile.counterparty_attr("inn")
+        out: dict[str, Found] = {}
+        plan: dict[str, list[str]] = {}  # spec → stages to try, in order
+        for spec in dict.fromkeys(s for s in specs if s):
+            kind, text = _split_spec(spec)
+            if kind == "ref" or (kind is None and is_guid(text)):
+                if not is_guid(text):
+                    out[spec] = Found(None, f"{text!r} is not a reference (GUID)")
+                    continue
+                plan[spec] = ["ref"]
+            elif kind is not None:
+                plan[spec] = ["name", "prefix"] if kind == "name" else [kind]
+            elif _INN.match(text):
+                plan[spec] = ["inn", "code", "name"]
+            else:
+                plan[spec] = (["code"] if len(text) <= 11 and " " not in text else []) + ["name", "prefix"]
+
+        def text_of(spec: str) -> str:
+            return _split_spec(spec)[1]
+
+        pending = dict(plan)
+        for stage in ("ref", "inn", "code", "name"):
+            wanted = [s for s, stages in pending.items() if stages and stages[0] == stage]
+            if not wanted:
+                continue
+            if stage == "inn" and inn_attr is None:
+                rows: list[dict[str, Any]] = []
+            else:
+                prop = {"ref": "Ref_Key", "inn": inn_attr.prop if inn_attr else "", "code": "Code",
+                        "name": self.profile.counterparty_fields()["name"] or "Description"}[stage]
+                values: list[Any] = sorted({text_of(s) for s in wanted})
+                if stage == "ref":
+                    values = [uuid.UUID(v) for v in values]
+                rows = self._bulk_eq(cp_set, prop, values, select)
+            index: dict[str, list[Counterparty]] = defaultdict(list)
+            for row in rows:
+                cp = mapper.map(row)
+                key = {"ref": cp.ref, "inn": cp.inn, "code": cp.code, "name": cp.name}[stage] or ""
+                index[key.strip().casefold()].append(cp)
+            for spec in wanted:
+                key = text_of(spec).casefold() if stage != "ref" else str(uuid.UUID(text_of(spec)))
+                found = self._pick(spec, index.get(key, []), explicit_ref=stage == "ref")
+                if found is not None:
+                    out[spec] = found
+                    del pending[spec]
+                else:
+                    pending[spec] = pending[spec][1:]
+        for spec, stages in pending.items():
+            if stages and stages[0] == "prefix":
+                out[spec] = self._by_prefix(spec, text_of(spec))
+            else:
+                how = {"ref": "reference", "inn": "ИНН", "code": "code"}.get(plan[spec][0], "name")
+                out[spec] = Found(None, f"no counterparty with the {how} {text_of(spec)!r}")
+        return out
+
+    def _pick(self, spec: str, cps: list[Counterparty], *, explicit_ref: bool) -> Found | None:
+        items = [c for c in cps if not c.is_folder]
+        if not items:
+            return Found(None, f"{spec!r} is a group of counterparties, not a counterparty") if cps else None
+        live = [c for c in items if not c.deleted] or (items if explicit_ref else [])
+        if not live:
+            return Found(None, f"{spec!r}: {_describe(items)} is marked for deletion in 1C")
+        if len(live) > 1:
+            return Found(None, f"{spec!r} matches {len(live)} counterparties: {_describe(live)}; "
+                               "give the code or the reference")
+        return Found(live[0].ref, name=live[0].name)
+
+    def _by_prefix(self, spec: str, text: str) -> Found:
+        found = list(self.history.search_counterparties(text, limit=21))
+        exact = [c for c in found if c.name.casefold() == text.casefold()]
+        picked = self._pick(spec, exact or found, explicit_ref=False)
+        return picked or Found(None, f"no counterparty's name begins with {text!r}")
+
+    # -- responsible ------------------------------------------------------------------------------
+    def users(self, specs: Iterable[str]) -> dict[str, Found]:
+        """A responsible person by reference, exact name or unique name prefix."""
+        users_set = self.profile.users_set
+        out: dict[str, Found] = {}
+        wanted = list(dict.fromkeys(s.strip() for s in specs if s and s.strip()))
+        if not wanted:
+            return out
+        try:
+            es = self.client.entity_set(users_set)
+        except NotPublishedError:
+            return {s: Found(None, f"{users_set} is not published; cannot resolve the responsible") for s in wanted}
+        select = tuple(p for p in ("Ref_Key", "Description", "DeletionMark", "IsFolder") if p in es.properties)
+        refs = [s for s in wanted if is_guid(s)]
+        names = [s for s in wanted if not is_guid(s)]
+        rows = self._bulk_eq(users_set, "Ref_Key", [uuid.UUID(r) for r in refs], select)
+        rows += self._bulk_eq(users_set, "Description", names, select)
+        by_ref = {str(r["Ref_Key"]): r for r in rows}
+        by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in {str(r["Ref_Key"]): r for r in rows}.values():
+            by_name[str(r.get("Description") or "").strip().casefold()].append(r)
+        for spec in refs:
+            row = by_ref.get(str(uuid.UUID(spec)))
+            out[spec] = Found(str(row["Ref_Key"]), name=str(row.get("Description") or "").strip()) if row \
+                else Found(None, f"no entry of {users_set} has the reference {spec}")
+        for spec in names:
+            candidates = by_name.get(spec.casefold()) or self._users_by_prefix(users_set, spec, select)
+            out[spec] = self._one_user(spec, candidates, users_set)
+        return out
+
+    def _users_by_prefix(self, users_set: str, text: str, select: tuple[str, ...]) -> list[dict[str, Any]]:
+        try:
+            return list(self.client.iterate(users_set, q.Query(filter=q.startswith("Description", text),
+                                                               select=select, top=21)))
+        except ODataError:  # a platform without startswith: match over the (small) whole list
+            rows = self.client.iterate(users_set, q.Query(select=select))
+            return [r for r in rows if str(r.get("Description") or "").casefold().startswith(text.casefold())]
+
+    @staticmethod
+    def _one_user(spec: str, rows: list[dict[str, Any]], users_set: str) -> Found:
+        rows = [r for r in rows if not r.get("IsFolder")]
+        live = [r for r in rows if not r.get("DeletionMark")]
+        if not live:
+            why = "is marked for deletion" if rows else "matches nobody"
+            return Found(None, f"{spec!r} {why} in {users_set}")
+        if len(live) > 1:
+            names = ", ".join(str(r.get("Description") or "").strip() for r in live[:5])
+            return Found(None, f"{spec!r} matches {len(live)} entries of {users_set} ({names}); give the full name")
+        return Found(str(live[0]["Ref_Key"]), name=str(live[0].get("Description") or "").strip())
+
+    # -- basis documents --------------------------------------------------------------------------
+    def documents(self, docs: Iterable[DocumentRef]) -> dict[tuple[str, str], Found]:
+        """Check that each basis document is published and exists, in one pass per document type."""
+        by_set: dict[str, set[str]] = defaultdict(set)
+        for d in docs:
+            by_set[d.entity_set].add(d.ref)
+        out: dict[tuple[str, str], Found] = {}
+        md = self.client.metadata()
+        for entity_set, refs in by_set.items():
+            if entity_set not in md:
+                for r in refs:
+                    out[(entity_set, r)] = Found(None, f"{entity_set} is not published in this base (or misspelt)")
+                continue
+            rows = self._bulk_eq(entity_set, "Ref_Key", [uuid.UUID(r) for r in sorted(refs)], ("Ref_Key",))
+            present = {str(row["Ref_Key"]) for row in rows}
+            for r in refs:
+                out[(entity_set, r)] = Found(r) if r in present else Found(None, f"{entity_set}({r}) does not exist")
+        return out
+
+    # -- family B's state catalog -----------------------------------------------------------------
+    def state_refs(self) -> tuple[dict[EventState, str], dict[str, str]]:
+        """(logical state → catalog ref, catalog item name → ref) where states are a catalog."""
+        by_state: dict[EventState, str] = {}
+        by_name: dict[str, str] = {}
+        if not self.profile.state_catalog:
+            return by_state, by_name
+        wanted_names: Mapping[EventState, str] = self.profile.states
+        for ref, (name, state) in sorted(self.history.state_lookup().items(), key=lambda kv: kv[1][0]):
+            by_name.setdefault(name, ref)
+            if state is not EventState.OTHER and (state not in by_state or name == wanted_names.get(state)):
+                by_state[state] = ref
+        return by_state, by_name

@@ -1,0 +1,368 @@
+"""The logical event to create, how a row of text becomes one, and its stable identity.
+
+Nothing here talks to 1C: values are parsed and checked for what can be known from the row
+alone (required fields, dates, enum values, the form of references). What needs the base —
+which counterparty a name means, string lengths, types against ``$metadata`` — is checked
+later, still before anything is sent.
+
+Enum values are accepted as 1C's own names (``ТелефонныйЗвонок``, ``Входящее``, ``Завершено``),
+as the logical short forms (``call``, ``incoming``, ``completed``) and as Russian short forms
+(``звонок``, ``вход``, ``завершен``); case, spaces, ``_``/``-`` and ``ё`` do not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..models import Direction, DocumentRef, EventKind, EventState
+
+__all__ = [
+    "ID_NAMESPACE",
+    "MARKER_PREFIX",
+    "NewEvent",
+    "RowError",
+    "Vocabulary",
+    "identity_of",
+    "marker_for",
+    "parse_basis",
+    "parse_bool",
+    "parse_datetime_text",
+    "parse_duration",
+    "parse_row",
+    "ref_key_for",
+]
+
+ID_NAMESPACE = uuid.UUID("6f0c4d1e-8a8b-5e5e-9c51-0b1c0e4b1570")
+"""Namespace of the deterministic keys: ``Ref_Key = uuid5(ID_NAMESPACE, identity)``."""
+
+MARKER_PREFIX = "[onec-history:"
+"""Events carry ``[onec-history:<Ref_Key>]`` where the base ignores client-chosen keys."""
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_BASIS = re.compile(r"^\s*([A-Za-z]+_[^\s(]+)\s*\(\s*(?:guid)?\s*'?([0-9a-fA-F-]{32,36})'?\s*\)\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
+    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y %H:%M", "%d.%m.%y",
+)
+DATE_HELP = "YYYY-MM-DD[ HH:MM[:SS]], YYYY-MM-DDTHH:MM[:SS][±HH:MM] or DD.MM.YYYY[ HH:MM[:SS]]"
+
+# Synonyms of the logical values. 1C's own names of both families are listed too, so they are
+# accepted even where the profile maps a value differently (a customised base adds its own).
+_KIND_WORDS: dict[EventKind, tuple[str, ...]] = {
+    EventKind.CALL: ("call", "phone", "phonecall", "звонок", "телефон", "телефонныйзвонок"),
+    EventKind.MEETING: ("meeting", "meet", "visit", "встреча", "личнаявстреча"),
+    EventKind.EMAIL: ("email", "mail", "письмо", "электронноеписьмо", "почта"),
+    EventKind.LETTER: ("letter", "post", "почтовоеписьмо"),
+    EventKind.SMS: ("sms", "смс", "сообщениеsms", "сообщениесмс"),
+    EventKind.RECORD: ("record", "запись"),
+    EventKind.OTHER: ("other", "прочее", "другое"),
+}
+_DIRECTION_WORDS: dict[Direction, tuple[str, ...]] = {
+    Direction.INCOMING: ("incoming", "in", "inbound", "входящее", "входящий", "входящая", "вход", "вх"),
+    Direction.OUTGOING: ("outgoing", "out", "outbound", "исходящее", "исходящий", "исходящая", "исход", "исх"),
+}
+_STATE_WORDS: dict[EventState, tuple[str, ...]] = {
+    EventState.PLANNED: ("planned", "plan", "scheduled", "запланировано", "запланирован", "план"),
+    EventState.COMPLETED: ("completed", "done", "complete", "завершено", "завершен", "завершена", "выполнено"),
+    EventState.CANCELLED: ("cancelled", "canceled", "cancel", "отменено", "отменен", "отменена"),
+}
+_TRUE = {"1", "true", "yes", "y", "да", "д", "истина", "+"}
+_FALSE = {"", "0", "false", "no", "n", "нет", "н", "ложь", "-"}
+
+
+def norm_word(text: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", text.casefold().replace("ё", "е"))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one field of one row (``field`` is a documented column name)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class NewEvent(BaseModel):
+    """An event to create, in logical terms; references are still specs (name, ИНН, ref…)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: EventKind
+    start: datetime
+    counterparty: str | None = None  # name prefix, code, ИНН, ref, or "inn:…", "code:…", "name:…", "ref:…"
+    caller: str | None = None  # an unregistered client as free text
+    direction: Direction | None = None
+    state: EventState | None = None
+    state_name: str | None = None  # a state the base added itself (family B's catalog)
+    end: datetime | None = None
+    subject: str | None = None
+    body: str | None = None
+    comment: str | None = None
+    responsible: str | None = None  # a name (prefix) or a ref
+    basis: DocumentRef | None = None
+    post: bool = False
+    external_id: str | None = None
+
+
+@dataclass
+class Vocabulary:
+    """Accepted spellings of kinds, directions and states (built-ins plus the base's own values)."""
+
+    kinds: dict[str, EventKind] = field(default_factory=dict)
+    directions: dict[str, Direction] = field(default_factory=dict)
+    states: dict[str, EventState] = field(default_factory=dict)
+    custom_states: dict[str, str] = field(default_factory=dict)  # normalised → the catalog item's name
+
+    @classmethod
+    def default(cls) -> Vocabulary:
+        v = cls()
+        for kind, words in _KIND_WORDS.items():
+            v.kinds.update({norm_word(w): kind for w in (*words, kind.value)})
+        for direction, dwords in _DIRECTION_WORDS.items():
+            v.directions.update({norm_word(w): direction for w in (*dwords, direction.value)})
+        for state, swords in _STATE_WORDS.items():
+            v.states.update({norm_word(w): state for w in (*swords, state.value)})
+        return v
+
+    def with_profile(
+        self,
+        kinds: Mapping[EventKind, str],
+        directions: Mapping[Direction, str],
+        states: Mapping[EventState, str],
+        custom_states: Iterable[str] = (),
+    ) -> Vocabulary:
+        """Add the profile's 1C values (an override may rename them) and extra catalog states."""
+        v = Vocabulary(dict(self.kinds), dict(self.directions), dict(self.states), dict(self.custom_states))
+        v.kinds.update({norm_word(name): k for k, name in kinds.items()})
+        v.directions.update({norm_word(name): d for d, name in directions.items()})
+        v.states.update({norm_word(name): s for s, name in states.items()})
+        for name in custom_states:
+            if norm_word(name) not in v.states:
+                v.custom_states[norm_word(name)] = name
+        return v
+
+    def known(self, what: str) -> str:
+        if what == "kind":
+            return ", ".join(k.value for k in EventKind) + " or 1C's names (ТелефонныйЗвонок, …)"
+        if what == "direction":
+            return "incoming/outgoing, входящее/исходящее"
+        extra = ", ".join(sorted(self.custom_states.values()))
+        return "planned/completed/cancelled, запланировано/завершено/отменено" + (f", {extra}" if extra else "")
+
+
+def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> datetime:
+    """A naive server-local datetime from the formats of DATE_HELP; ValueError with a reason."""
+    raw = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            value = datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        return _plausible(value)
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a date; expected {DATE_HELP}") from None
+    if value.tzinfo is not None:
+        if server_tz is None:
+            # 1C stores naive server-local time (odata-1c.md §1): converting needs the server's zone.
+            raise ValueError(f"{raw!r} has a time zone; give local time, or set server_timezone in the config")
+        value = value.astimezone(server_tz).replace(tzinfo=None)
+    return _plausible(value.replace(microsecond=0))
+
+
+def _plausible(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 3999:  # 1C dates end in 3999; earlier than 1900 is a typo in practice
+        raise ValueError(f"{value:%Y-%m-%d} is outside 1900–3999")
+    return value
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Seconds (``95``), ``MM:SS`` or ``HH:MM:SS`` — how PBX call records give a call's length."""
+    text = str(value).strip()
+    try:
+        if ":" in text:
+            parts = [int(p) for p in text.split(":")]
+            if len(parts) > 3 or any(p < 0 for p in parts) or any(p >= 60 for p in parts[1:]):
+                raise ValueError
+            seconds = 0
+            for p in parts:
+                seconds = seconds * 60 + p
+        else:
+            seconds_f = float(text.replace(",", "."))
+            if seconds_f < 0 or seconds_f != seconds_f:
+                raise ValueError
+            seconds = round(seconds_f)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration; expected seconds, MM:SS or HH:MM:SS") from None
+    return timedelta(seconds=seconds)
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = norm_word(str(value)) if value is not None else ""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{value!r} is not yes/no (true/false, 1/0, да/нет)")
+
+
+def parse_basis(value: str, type_hint: str | None = None) -> DocumentRef:
+    """``Document_X(guid'…')``, or a bare reference with ``basis_type`` (``X`` or ``Document_X``)."""
+    text = value.strip()
+    found = _BASIS.match(text)
+    if found:
+        entity_set, ref = found.group(1), found.group(2)
+    elif _GUID.match(text):
+        if not type_hint or not type_hint.strip():
+            raise ValueError("a bare reference needs basis_type (e.g. Document_ЗаказПокупателя)")
+        hint = type_hint.strip().removeprefix("StandardODATA.")
+        entity_set, ref = (hint if "_" in hint else f"Document_{hint}"), text
+    else:
+        raise ValueError(f"{text!r} is not a document reference; expected Document_X(guid'…')")
+    return DocumentRef(entity_set=entity_set, ref=str(uuid.UUID(ref)))
+
+
+def is_guid(text: str) -> bool:
+    return bool(_GUID.match(text.strip()))
+
+
+def _text(value: Any, name: str, errors: list[RowError]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        errors.append(RowError(name, "must be text, not a JSON object or list"))
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if _CONTROL.search(text):
+        errors.append(RowError(name, "contains control characters (binary data?)"))
+        return None
+    return text
+
+
+def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo | None = None,
+              defaults: Mapping[str, Any] | None = None) -> tuple[NewEvent | None, list[RowError]]:
+    """A row of documented columns → a :class:`NewEvent`, or every problem found in it."""
+    errors: list[RowError] = []
+    merged = {**(defaults or {}), **{k: v for k, v in values.items() if v not in (None, "")}}
+    t = {name: _text(merged.get(name), name, errors) for name in
+         ("external_id", "counterparty", "caller", "kind", "direction", "state", "start", "end", "duration",
+          "subject", "body", "comment", "responsible", "basis", "basis_type")}
+    out: dict[str, Any] = {}
+    for name in ("external_id", "counterparty", "caller", "subject", "body", "comment", "responsible"):
+        out[name] = t[name]
+    if t["counterparty"] and t["caller"]:
+        errors.append(RowError("caller", "give either counterparty or caller, not both"))
+    elif not t["counterparty"] and not t["caller"] and not any(e.field in ("counterparty", "caller")
+                                                              for e in errors):
+        errors.append(RowError("counterparty", "required (a name, code, ИНН or reference; or caller as text)"))
+    _enum(t["kind"], "kind", vocab.kinds, vocab, out, errors, required=True)
+    _enum(t["direction"], "direction", vocab.directions, vocab, out, errors)
+    if t["state"]:
+        key = norm_word(t["state"])
+        if key in vocab.states:
+            out["state"] = vocab.states[key]
+        elif key in vocab.custom_states:
+            out["state_name"] = vocab.custom_states[key]
+        else:
+            errors.append(RowError("state", f"{t['state']!r} is not a state; expected {vocab.known('state')}"))
+    for name in ("start", "end"):
+        if t[name]:
+            try:
+                out[name] = parse_datetime_text(t[name] or "", server_tz=server_tz)
+            except ValueError as exc:
+                errors.append(RowError(name, str(exc)))
+        elif name == "start" and not any(e.field == "start" for e in errors):
+            errors.append(RowError("start", f"required ({DATE_HELP})"))
+    if t["duration"]:
+        try:
+            length = parse_duration(t["duration"])
+            if t["end"]:
+                errors.append(RowError("duration", "give either end or duration, not both"))
+            elif "start" in out:
+                out["end"] = out["start"] + length
+        except ValueError as exc:
+            errors.append(RowError("duration", str(exc)))
+    if out.get("end") and out.get("start") and out["end"] < out["start"]:
+        errors.append(RowError("end", f"{out['end']:%Y-%m-%d %H:%M:%S} is before the start"))
+    if t["basis"]:
+        try:
+            out["basis"] = parse_basis(t["basis"] or "", t["basis_type"])
+        except ValueError as exc:
+            errors.append(RowError("basis", str(exc)))
+    elif t["basis_type"]:
+        errors.append(RowError("basis_type", "given without basis"))
+    if merged.get("post") not in (None, ""):
+        try:
+            out["post"] = parse_bool(merged["post"])
+        except ValueError as exc:
+            errors.append(RowError("post", str(exc)))
+    if errors:
+        return None, errors
+    return NewEvent(**out), []
+
+
+def _enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocabulary, out: dict[str, Any],
+          errors: list[RowError], *, required: bool = False) -> None:
+    if not text:
+        if required and not any(e.field == name for e in errors):
+            errors.append(RowError(name, f"required ({vocab.known(name)})"))
+        return
+    value = table.get(norm_word(text))
+    if value is None:
+        errors.append(RowError(name, f"{text!r} is not a {name}; expected {vocab.known(name)}"))
+        return
+    out[name] = value
+
+
+# -- identity ---------------------------------------------------------------------------------------
+def content_hash(event: NewEvent, resolved: Mapping[str, str | None] | None = None) -> str:
+    """A hash of the event's normalised content; references count by what they resolved to."""
+    resolved = resolved or {}
+    data = event.model_dump(mode="json", exclude={"external_id", "post"})
+    for key, value in resolved.items():
+        if value is not None:
+            data[key] = value
+    for key, value in list(data.items()):
+        if isinstance(value, str):
+            data[key] = value.strip()
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def identity_of(event: NewEvent, content: str, *, namespace: str = "") -> str:
+    """``ext:<namespace>:<external_id>`` when the row has one, else ``sha256:<content hash>``.
+
+    Neither depends on the base's URL, so a base reached under another name keeps its keys.
+    """
+    if event.external_id:
+        return f"ext:{namespace}:{event.external_id}"
+    return f"sha256:{content}"
+
+
+def ref_key_for(identity: str) -> uuid.UUID:
+    return uuid.uuid5(ID_NAMESPACE, identity)
+
+
+def marker_for(ref_key: uuid.UUID | str) -> str:
+    return f"{MARKER_PREFIX}{ref_key}]"

@@ -1,0 +1,44 @@
+"""Fixtures for the create/import tests: fresh demo bases (tests write), writers with fast retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from create_helpers import make_writer
+
+from onec_history.create import EventWriter
+from onec_history.demo.server import DemoServer, start_demo
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("ONEC_URL", "ONEC_USER", "ONEC_PASSWORD", "ONEC_CONFIG", "ONEC_LEDGER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture()
+def ut10() -> Iterator[DemoServer]:
+    with start_demo("ut10") as srv:
+        yield srv
+
+
+@pytest.fixture()
+def unf() -> Iterator[DemoServer]:
+    with start_demo("unf") as srv:
+        yield srv
+
+
+@pytest.fixture(params=["ut10", "unf"])
+def base(request: pytest.FixtureRequest) -> Iterator[DemoServer]:
+    with start_demo(request.param) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def writer_for() -> Callable[..., EventWriter]:
+    return make_writer
