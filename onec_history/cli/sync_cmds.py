@@ -14,7 +14,6 @@ from ..exitcodes import ExitCode
 from ..sync.cp_file import read_records
 from ..sync.cp_import import CounterpartyImport, RowResult
 from ..sync.cp_plan import Change, ImportPlan
-from ..sync.mirror import Mirror, SetReport
 from .app import App, pass_app
 from .output import emit, format_option
 from .read_cmds import counterparties
@@ -181,6 +180,9 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     The first run copies everything; later runs read Ref_Key and DataVersion only, fetch the rows
     that changed, and delete the ones 1C no longer has. Reports can then read the copy.
     """
+    # Imported here: SQLAlchemy is needed by this command only.
+    from ..sync.mirror import Mirror, SetReport
+
     mirror = Mirror(app.history(), db_url, link_overrides=app.settings().profile.get("links"))
 
     def progress(rep: SetReport) -> None:

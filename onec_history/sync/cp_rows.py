@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..metadata import EntitySet
 from ..profiles import AttrKind, Profile
-from .family import LEGAL, PERSON, legal_form_values
+from .family import LEGAL, PERSON, STANDARD_HEADERS, legal_form_values
 from .inn import inn_problem, kpp_problem, normalize_inn, normalize_kpp
 
 __all__ = ["FIELDS", "CpSchema", "FieldSpec", "ParsedRow", "parse_bool"]
@@ -110,7 +110,8 @@ class CpSchema:
     def resolve(self, header: str) -> FieldSpec | None:
         """The field a header names: logical name, the 1C attribute, or a plain property."""
         h = header.strip()
-        spec = self.by_logical.get(h.lower()) or self.by_prop.get(h)
+        logical = STANDARD_HEADERS.get(h.casefold(), h.lower())
+        spec = self.by_logical.get(logical) or self.by_prop.get(h)
         if spec is not None:
             return spec
         if h == "Ref_Key":

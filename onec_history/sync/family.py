@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ..profiles import Family
 
-__all__ = ["LEGAL", "PERSON", "legal_form_values"]
+__all__ = ["LEGAL", "PERSON", "STANDARD_HEADERS", "legal_form_values"]
 
 LEGAL = "legal"
 PERSON = "person"
@@ -21,6 +21,11 @@ _LEGAL_FORMS: dict[Family, dict[str, str]] = {
     Family.A: {LEGAL: "ЮрЛицо", PERSON: "ФизЛицо"},
     Family.B: {LEGAL: "ЮридическоеЛицо", PERSON: "ФизическоеЛицо"},
 }
+
+# The platform's own names of a catalog's standard attributes, as a list exported from 1C heads its
+# columns (the same in every configuration; OData calls them Description, Code, Parent, Ref_Key).
+STANDARD_HEADERS: dict[str, str] = {"наименование": "name", "код": "code", "родитель": "group",
+                                    "группа": "group", "ссылка": "ref"}
 # ------------------------------------------------------------------------- end family data
 
 

@@ -31,13 +31,9 @@ def ut10() -> Iterator[DemoServer]:
         yield srv
 
 
-def history_for(srv: DemoServer) -> History:
-    return History(Client(Transport(srv.url)))
-
-
 @pytest.fixture
 def history(server: DemoServer) -> History:
-    return history_for(server)
+    return History(Client(Transport(server.url)))
 
 
 @pytest.fixture(scope="session")
