@@ -178,8 +178,7 @@ class _Exporter:
             page = [r for r in page if str(r.get("Ref_Key")) in labels]
             if not page:
                 return
-        self.rows.prefetch(page)
-        mapped = [self.rows.map(r) for r in page]
+        mapped = self.rows.map_page(page)
         if labels is not None:
             mapped = [(*m, labels[m[0]]) for m in mapped]
             for m in mapped:

@@ -86,15 +86,15 @@ def test_interrupted_run_keeps_the_last_state(fresh_ut10: DemoServer, history_fo
     from onec_history.export import rows as rows_mod
 
     calls = {"n": 0}
-    real_map = rows_mod.EventRowMapper.map
+    real_map = rows_mod.EventRowMapper.map_page
 
-    def failing(self: rows_mod.EventRowMapper, row: dict[str, object]) -> tuple[object, ...]:
-        calls["n"] += 1
+    def failing(self: rows_mod.EventRowMapper, rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        calls["n"] += len(rows)
         if calls["n"] > 30:
-            raise KeyboardInterrupt
-        return real_map(self, row)
+            raise KeyboardInterrupt  # as Ctrl-C or SIGTERM would, in the middle of the fetch
+        return real_map(self, rows)
 
-    monkeypatch.setattr(rows_mod.EventRowMapper, "map", failing)
+    monkeypatch.setattr(rows_mod.EventRowMapper, "map_page", failing)
     with pytest.raises(KeyboardInterrupt):
         run(h, state)
     assert state.read_bytes() == before
