@@ -37,6 +37,7 @@ log = logging.getLogger("onec_history.mirror")
 
 Rows = dict[sa.Table, list[dict[str, Any]]]
 _BATCH = 500  # rows per INSERT statement
+_SCAN_PAGE = 5000  # Ref_Key+DataVersion rows are ~90 bytes: bigger pages spare 1C the per-request cost
 
 
 def engine_for(url: str) -> sa.Engine:
@@ -244,7 +245,8 @@ class Mirror:
             self._replace_all(unit, rows)
         else:
             remote = {str(r["Ref_Key"]): r.get("DataVersion") for r in self.client.iterate(
-                unit.entity_set, q.Query(select=("Ref_Key", "DataVersion")))}
+                unit.entity_set, q.Query(select=("Ref_Key", "DataVersion")),
+                page_size=max(self.client.page_size, _SCAN_PAGE))}
             changed = [ref for ref, dv in remote.items() if local.get(ref) != dv]
             gone = [ref for ref in local if ref not in remote]
             rep.remote, rep.changed, rep.deleted = len(remote), len(changed), len(gone)
@@ -261,11 +263,15 @@ class Mirror:
         return rep
 
     def _fetch(self, unit: _Unit, refs: list[str]) -> Iterator[dict[str, Any]]:
-        overhead = len(q.Query(select=unit.select, orderby=("Ref_Key",), top=self.client.page_size,
+        # Cyrillic names cost 6 bytes a letter in a URL: an event's $select alone can take most of the
+        # ~1500-byte budget, leaving room for one key per request. '*' (every property and tabular
+        # section) then costs some bytes per row but lets ~20 keys share a request.
+        select = unit.select if len(q.encode(",".join(unit.select))) <= q.DEFAULT_BUDGET // 3 else ("*",)
+        overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size,
                                skip=10**6).render()) + 60
         terms = [q.eq("Ref_Key", _uuid(r)) for r in sorted(refs)]
         for group in q.split_or(terms, overhead=overhead):
-            yield from self.client.iterate(unit.entity_set, q.Query(filter=group, select=unit.select))
+            yield from self.client.iterate(unit.entity_set, q.Query(filter=group, select=select))
 
     def _replace_all(self, unit: _Unit, rows: list[dict[str, Any]]) -> None:
         with self.engine.begin() as conn:
