@@ -253,6 +253,9 @@ class _Exporter:
         return {str(r["Ref_Key"]) for page in fetch_pages(self.client, ts_set, query) for r in page}
 
     def full(self) -> None:
+        if not self.flt.counterparty:
+            # One $count lets the name preloader decide on the first page (see NamePreloader).
+            self.rows.preloader.expected_rows = self.client.count(self.profile.event_set, self.base)
         for page in self._pages(self.select, self.options.page_size):
             self._emit(page, None)
 

@@ -186,7 +186,7 @@ class EventRowMapper:
             wanted.append((users, resp))
             for p_ref, p_set, _ in parts:
                 wanted.append((p_set, p_ref))
-        self.preloader.consider(wanted)
+        self.preloader.consider(wanted, rows=len(pre))
         self.names.prefetch(wanted)
         return [self._row(*item) for item in pre]
 
@@ -273,7 +273,8 @@ class NamePreloader:
     name costs one request per ``page`` rows. Counting 1C's cost as ~30 ms a request and ~15 µs
     a row, the pass is cheaper once the export has seen more than 1/``RATIO`` of the catalogue,
     so the decision waits until enough distinct references were asked for, then asks ``$count``
-    once.
+    once. With ``expected_rows`` (the export's own ``$count``) the references seen so far are
+    projected to the whole export, so a big export decides on its first page.
     """
 
     MIN_SEEN = 200
@@ -286,16 +287,21 @@ class NamePreloader:
         self._sizes: dict[str, int] = {}
         self._done: set[str] = set()
         self.preloaded: list[str] = []
+        self.expected_rows: int | None = None
+        self._rows = 0
 
-    def consider(self, wanted: Iterable[tuple[str | None, str | None]]) -> None:
+    def consider(self, wanted: Iterable[tuple[str | None, str | None]], *, rows: int = 0) -> None:
+        """Note the references a page of ``rows`` rows asks for; preload a catalogue when it pays."""
         for entity_set, ref in wanted:
             if entity_set and ref and entity_set not in self._done:
                 self._seen.setdefault(entity_set, set()).add(ref)
+        self._rows += rows
+        scale = max(1.0, (self.expected_rows or 0) / self._rows) if self._rows else 1.0
         for entity_set, refs in list(self._seen.items()):
-            if len(refs) >= self.MIN_SEEN and self._worth_it(entity_set, len(refs)):
+            if len(refs) >= self.MIN_SEEN and self._worth_it(entity_set, len(refs) * scale):
                 self._preload(entity_set)
 
-    def _worth_it(self, entity_set: str, seen: int) -> bool:
+    def _worth_it(self, entity_set: str, seen: float) -> bool:
         if entity_set not in self._sizes:
             try:
                 self._sizes[entity_set] = self.names.client.count(entity_set)

@@ -53,3 +53,11 @@ def test_big_catalogue_stays_by_key() -> None:
     assert client.calls == ["count"] and pre.preloaded == []  # 600 seen of a million: not yet; counted once
     pre.consider(refs(20_000, 600))
     assert client.calls[-1].startswith("iterate")  # 20,600 seen: a fiftieth of the catalogue
+
+
+def test_a_big_export_decides_on_its_first_page() -> None:
+    client = FakeClient(100_000)
+    pre = NamePreloader(NameResolver(client))  # type: ignore[arg-type]
+    pre.expected_rows = 1_000_000
+    pre.consider(refs(900), rows=1000)  # 900 of 1000 rows name distinct clients: ~all 100k will be needed
+    assert pre.preloaded == ["Catalog_Контрагенты"]
