@@ -208,7 +208,7 @@ class Mirror:
         """Bring the database up to date; ``full`` re-copies everything."""
         ms.metadata.create_all(self.engine)
         report = MirrorReport()
-        self._write_meta()
+        self._write_meta(report)
         for unit in self._units(report):
             try:
                 done = self._sync_unit(unit, full=full)
@@ -220,9 +220,15 @@ class Mirror:
                 progress(done)
         return report
 
-    def _write_meta(self) -> None:
+    def _write_meta(self, report: MirrorReport) -> None:
         p = self.profile
-        facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": self.client.transport.safe_base_url,
+        with self.engine.connect() as conn:
+            before = conn.execute(sa.select(ms.mirror_meta.c.value).where(ms.mirror_meta.c.key == "base_url")).scalar()
+        url = self.client.transport.safe_base_url
+        if before and before != url:
+            # Keys of another base never match: the run below replaces its rows (each set in one pass).
+            report.warnings.append(f"the database mirrored {before}; it now mirrors {url}")
+        facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": url,
                  "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
                  "users_set": p.users_set, "state_catalog": p.state_catalog or ""}
         with self.engine.begin() as conn:
