@@ -24,8 +24,10 @@ from typing import Any
 
 from . import query as q
 from .api import EventFilter, History
+from .chains.model import DocKey
 from .errors import OnecError
-from .models import EventState, parse_datetime, parse_ref, strip
+from .models import Direction, EventState, parse_datetime, parse_ref, strip
+from .profiles import Family
 from .records import composite_value
 
 __all__ = [
@@ -300,9 +302,93 @@ def _activity_row(label: str, durations: list[float | None]) -> dict[str, Any]:
 
 
 # -- funnel ---------------------------------------------------------------------------------------
-def funnel(history: History, *, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """First incoming event → order → delivery (built on the bulk chain graph)."""
-    raise OnecError("report funnel is not available yet", hint="It needs the bulk chain graph.")
+# Family-specific 1C names of the funnel's documents live in this block only (configurations.md).
+_FUNNEL_SETS: dict[Family, tuple[str, str]] = {
+    Family.A: ("Document_ЗаказПокупателя", "Document_РеализацияТоваровУслуг"),  # order, delivery (УТ 10.3)
+    Family.B: ("Document_ЗаказПокупателя", "Document_РасходнаяНакладная"),  # order, delivery (УНФ)
+}
+# -------------------------------------------------------------------------- end family data
+
+
+def funnel(history: History, *, since: datetime, until: datetime, horizon_days: int = 90,
+           jobs: int = 4) -> list[dict[str, Any]]:
+    """First incoming event → order → delivery, with conversion and median lead time in days.
+
+    A *first incoming event* is an incoming event of the period that starts a chain: it was not
+    entered on the basis of another document. An order (delivery) counts when it descends from
+    that event in the chain graph — the bulk graph of :mod:`onec_history.chains`, read in one
+    paged pass per linked set for the period plus ``horizon_days`` (an order often follows a
+    call by weeks). Lead times run from the event's date to the first order (delivery) below it
+    dated on or after the event.
+    """
+    from .chains.api import Chains
+
+    sets = _FUNNEL_SETS.get(history.profile.family)
+    if sets is None:
+        raise OnecError(f"No funnel documents are known for {history.profile.describe()}")
+    order_set, sale_set = sets
+    sc = _Scanner(history)
+    flt = history.event_filter(EventFilter(since=since, until=until, direction=Direction.INCOMING,
+                                           include_deleted=False))
+    incoming = {ev.ref: ev.when for ev in sc.scan(flt, sc.select(), (sc.date_prop,))}
+    graph = Chains(history, jobs=jobs).graph(since=since, until=until + timedelta(days=horizon_days))
+    children: dict[DocKey, list[DocKey]] = {}
+    has_parent: set[DocKey] = set()
+    for parent, child in graph.edges:
+        children.setdefault(parent, []).append(child)
+        has_parent.add(child)
+    event_set = history.profile.event_set
+    roots = [DocKey(event_set, ref) for ref in incoming if DocKey(event_set, ref) not in has_parent]
+    to_order: list[float] = []
+    to_sale: list[float] = []
+    for root in roots:
+        # Document dates on both ends: the graph knows orders and deliveries by their Date.
+        start = graph.dates.get(root) or incoming[root.ref]
+        below = _descendants(root, children)
+        order = _first(graph.dates, (k for k in below if k.entity_set == order_set), start)
+        sale = _first(graph.dates, (k for k in below if k.entity_set == sale_set), start)
+        if order is not None:
+            to_order.append(_days(start, order))
+        if sale is not None and order is not None:
+            to_sale.append(_days(start, sale))
+    counts = [len(roots), len(to_order), len(to_sale)]
+    steps = [("first incoming event", None), ("order", to_order), ("delivery", to_sale)]
+    rows = []
+    for i, (label, lead) in enumerate(steps):
+        rows.append({"step": label, "count": counts[i],
+                     "conversion": _share(counts[i], counts[i - 1]) if i else None,
+                     "conversion_total": _share(counts[i], counts[0]) if i else None,
+                     "median_days": median_days([d for d in lead if d == d]) if lead is not None else None})
+    return rows
+
+
+def _descendants(root: DocKey, children: dict[DocKey, list[DocKey]]) -> set[DocKey]:
+    seen: set[DocKey] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in seen:  # links can form cycles (an event on the basis of its own order)
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _first(dates: dict[DocKey, datetime | None], keys: Iterator[DocKey], start: datetime | None) -> datetime | None:
+    """The earliest date among ``keys`` not before ``start``.
+
+    A link to a document dated before the event (an order whose Событие was filled in later
+    with an unrelated call) is not a step of this funnel, so it is not counted.
+    """
+    found = [d for d in (dates.get(k) for k in keys) if d is not None and (start is None or d >= start)]
+    return min(found) if found else None
+
+
+def _days(start: datetime | None, end: datetime) -> float:
+    return (end - start).total_seconds() / 86400 if start is not None else float("nan")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 def median_days(values: list[float]) -> float | None:

@@ -253,14 +253,20 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
 @report.command("funnel")
 @click.option("--since", type=DATE, required=True, help="First incoming events from this date.")
 @click.option("--until", type=DATE, required=True, help="Up to this date.")
-@_report_options
+@click.option("--horizon", type=click.IntRange(min=0), default=90, show_default=True,
+              help="Days after --until in which orders and deliveries still count.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+              help="table for people; csv or json for scripts.")
 @pass_app
-def funnel_cmd(app: App, since: datetime, until: datetime, fmt: str, as_of: datetime | None) -> None:
-    """First incoming event → order → delivery: conversion at each step and median lead time."""
+def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str) -> None:
+    """First incoming event → order → delivery: conversion at each step and median lead time.
+
+    Built on the bulk chain graph: one paged pass per linked document set for the period.
+    """
     history = app.history()
     if until.hour == until.minute == until.second == 0:
         until = until.replace(hour=23, minute=59, second=59)
-    rows = rep.funnel(history, since=since, until=until)
+    rows = rep.funnel(history, since=since, until=until, horizon_days=horizon)
     _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps")
 
 

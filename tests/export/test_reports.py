@@ -112,3 +112,22 @@ def test_report_commands_print_json(demo: DemoServer) -> None:
     result = CliRunner().invoke(root, ["report", "activity", "--by", "kind", "--as-of", "2026-06-30",
                                        "--format", "csv"])
     assert result.exit_code == 0 and result.stdout.startswith("Группа,Событий")
+
+
+def test_funnel_of_the_monitor_story(demo: DemoServer, history_for: Callable[..., History]) -> None:
+    """«ООО Ромашка»: incoming call 02.03 10:15 → order 05.03 11:30 → delivery 12.03 14:00 (by hand)."""
+    h = history_for(demo.url)
+    rows = reports.funnel(h, since=datetime(2026, 3, 2), until=datetime(2026, 3, 2, 23, 59, 59))
+    assert [(r["step"], r["count"], r["median_days"]) for r in rows] == [
+        ("first incoming event", 1, None), ("order", 1, 3.1), ("delivery", 1, 10.2)]
+    assert rows[1]["conversion"] == rows[2]["conversion"] == 1.0
+
+
+def test_funnel_over_two_years_is_consistent(demo: DemoServer, history_for: Callable[..., History]) -> None:
+    h = history_for(demo.url, page_size=1000)
+    before = h.client.transport.stats.requests
+    first, order, sale = reports.funnel(h, since=datetime(2024, 7, 1), until=NOW)
+    assert first["count"] >= order["count"] >= sale["count"] >= 1
+    assert order["conversion"] == round(order["count"] / first["count"], 3)
+    assert sale["median_days"] >= order["median_days"] > 0
+    assert h.client.transport.stats.requests - before < 20  # bulk passes, not a walk per event
