@@ -14,8 +14,9 @@ from typing import Any
 
 from .. import query as q
 from ..api import History
-from ..errors import NotFoundError, QueryError
+from ..errors import NotFoundError, NotPublishedError, QueryError
 from ..metadata import SetKind
+from ..profiles import Profile, ProfileError
 from .graph import LinkGraph, scan_links
 from .links import LinkTable, discover_links
 from .model import Chain, DocKey, parse_doc_id
@@ -44,13 +45,23 @@ class Chains:
         self._links: LinkTable | None = None
 
     @property
+    def profile(self) -> Profile | None:
+        """The base's profile, or None where there is none (family C): chains then use $metadata alone."""
+        try:
+            return self.history.profile
+        except (ProfileError, NotPublishedError):
+            return None
+
+    @property
     def links(self) -> LinkTable:
         if self._links is None:
-            self._links = discover_links(self.client.metadata(), self.history.profile.family, self.link_overrides)
+            profile = self.profile
+            family = profile.family if profile is not None else None
+            self._links = discover_links(self.client.metadata(), family, self.link_overrides)
         return self._links
 
     def walker(self) -> ChainWalker:
-        return ChainWalker(self.client, self.links, self.history.profile, jobs=self.jobs, budget=self.budget)
+        return ChainWalker(self.client, self.links, self.profile, jobs=self.jobs, budget=self.budget)
 
     # -- naming documents --------------------------------------------------------------------------
     def document_set(self, type_name: str) -> str:
@@ -88,7 +99,8 @@ class Chains:
     def _find_anywhere(self, ref: str) -> DocKey:
         """A bare reference without a type: try the linked document sets (a request each)."""
         md = self.client.metadata()
-        for entity_set in (self.history.profile.event_set, *self.links.document_sets()):
+        profile = self.profile
+        for entity_set in ((profile.event_set,) if profile else ()) + self.links.document_sets():
             if entity_set in md and self.client.find(entity_set, ref, select=("Ref_Key",)) is not None:
                 return DocKey(entity_set, ref)
         raise NotFoundError(f"No linked document has the reference {ref}", status=404,

@@ -264,6 +264,9 @@ def _resolve(md: Metadata, spec: LinkSpec, origin: str, warnings: list[str]) -> 
         if targets[0] not in md:
             warnings.append(f"{targets[0]} is not published: link {spec.label} skipped")
             return None
+        if md.get(targets[0]).kind is not SetKind.DOCUMENT:
+            warnings.append(f"{spec.label} points at {targets[0]}, which is not a document: link skipped")
+            return None
         return Link(spec.source_set, spec.attribute, LinkKind.REF, spec.section, section_set, targets, origin)
     warnings.append(f"{spec.label}: no such attribute in this base's $metadata, link skipped")
     return None

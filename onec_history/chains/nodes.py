@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .. import query as q
 from ..client import Client
-from ..errors import BadQueryError, NotPublishedError, UnsupportedError
+from ..errors import BadQueryError, NotPublishedError, QueryError, UnsupportedError
 from ..metadata import EntitySet
 from ..models import parse_datetime, parse_ref, set_of_type, strip
 from ..names import NameResolver
@@ -180,9 +180,11 @@ class NodeReader:
         kind_attr = attr("kind", p.event.get("kind")) if is_event and p else None
         state = attr("state", p.event.get("state")) if is_event and p else None
         # УНФ's Событие cannot be posted (no Post action): its Posted is always false and means nothing.
-        postable = "Posted" in es.properties and (
-            "Post" in es.actions if any(self.client.metadata().get(s).actions for s in self._documents())
-            else not (is_event and p is not None and not p.can_post_events))
+        if self._actions_published():
+            postable = "Post" in es.actions
+        else:  # a base whose $metadata lists no actions: trust the profile for events, else assume yes
+            postable = not (is_event and p is not None and not p.can_post_events)
+        postable = postable and "Posted" in es.properties
         header = self.links.header_links(es.name)
         select: list[str] = [c for c in _SYSTEM if c in es.properties]
         for a in (counterparty, currency, title, kind_attr, state):
@@ -209,9 +211,9 @@ class NodeReader:
             postable=postable,
         )
 
-    def _documents(self) -> list[str]:
+    def _actions_published(self) -> bool:
         md = self.client.metadata()
-        return [s for s in self.links.document_sets() if s in md]
+        return any(md.get(s).actions for s in self.links.document_sets() if s in md)
 
     def resolve_names(self, nodes: Iterable[Node], names: NameResolver) -> None:
         """Counterparty, currency and (УНФ) state names for ``nodes``, a few requests per catalog."""
@@ -243,9 +245,16 @@ class NodeReader:
                            top=self.client.page_size, skip=10**6).render()
         return len(rendered) + len(q.encode("$filter=")) + _URL_SLACK
 
-    def chunks(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str]) -> int:
-        """How many requests ``terms`` need with this ``$select`` (no I/O)."""
-        return sum(1 for _ in q.split_or(terms, budget=self.budget, overhead=self.overhead(entity_set, select)))
+    def chunks(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str], *,
+               default: int | None = None) -> int:
+        """How many requests ``terms`` need with this ``$select`` (no I/O); ``default`` when one term
+        does not fit at all (QueryError without it)."""
+        try:
+            return sum(1 for _ in q.split_or(terms, budget=self.budget, overhead=self.overhead(entity_set, select)))
+        except QueryError:
+            if default is None:
+                raise
+            return default
 
     def query_rows(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str],
                    extra: q.Filter | None = None) -> list[Callable[[], list[dict[str, Any]]]]:

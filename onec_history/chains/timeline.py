@@ -26,7 +26,7 @@ __all__ = ["STRATEGIES", "Timeline", "build_timeline"]
 
 STRATEGIES = ("auto", "walk", "scan")
 # auto: below this many estimated requests walking is always chosen (counting costs requests too).
-_SMALL_WALK = 20
+_SMALL_WALK = 60
 # Walking needs the first level's reverse queries, then parents and deeper levels: about this much more.
 _WALK_FACTOR = 1.5
 # A scanned row costs bytes, not requests; this many rows weigh as much as one request.

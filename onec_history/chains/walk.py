@@ -231,7 +231,7 @@ class ChainWalker:
                 # few terms. When the key-and-link select needs clearly fewer requests, read children by
                 # it and fetch the (usually few) new ones by key afterwards.
                 if self.reader.chunks(plan.query_set, plan.terms, lean) + 1 < \
-                        self.reader.chunks(plan.query_set, plan.terms, select):
+                        self.reader.chunks(plan.query_set, plan.terms, select, default=1 << 30):
                     select, shape = lean, None
             for task in self.reader.query_rows(plan.query_set, plan.terms, select):
                 tasks.append(self.reader.safe(plan.query_set, task))

@@ -68,15 +68,17 @@ def test_metadata_alone_finds_basis_composites_without_a_family(unf_md: Metadata
 
 def test_config_adds_removes_and_can_switch_discovery_off(unf_md: Metadata) -> None:
     table = discover_links(unf_md, Family.B, {
-        "add": [{"set": "Document_ЗаказПокупателя", "attribute": "Контрагент"}],
-        "remove": ["Document_РасходнаяНакладная.Заказ", "Document_Нет.Такого"],
+        "add": [{"set": "Document_РасходнаяНакладная", "attribute": "Заказ", "targets": ["Document_ЗаказПокупателя"]},
+                {"set": "Document_ЗаказПокупателя", "attribute": "Контрагент"}],
+        "remove": ["Document_Событие.ДокументОснование", "Document_Нет.Такого"],
         "discover": False,
     })
-    assert labels(table) == {"Document_Событие.ДокументОснование", "Document_ЗаказПокупателя.Событие",
-                             "Document_ЗаказПокупателя.Контрагент"}
-    added = table.find("Document_ЗаказПокупателя.Контрагент")
-    assert added is not None and added.origin == "config" and added.targets == ("Catalog_Контрагенты",)
+    assert labels(table) == {"Document_РасходнаяНакладная.Заказ", "Document_ЗаказПокупателя.Событие"}
+    narrowed = table.find("Document_РасходнаяНакладная.Заказ")
+    assert narrowed is not None and narrowed.origin == "config" and narrowed.targets == ("Document_ЗаказПокупателя",)
+    assert not narrowed.admits("Document_Событие")
     assert any("Document_Нет.Такого is not a link in use" in w for w in table.warnings)
+    assert any("Catalog_Контрагенты, which is not a document" in w for w in table.warnings)
 
 
 def test_config_link_to_a_missing_attribute_is_a_warning_not_a_crash(ut10_md: Metadata) -> None:

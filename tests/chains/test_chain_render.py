@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from datetime import datetime
 
 import pytest
+from chain_helpers import parse_dot
 
 from onec_history.chains.model import Chain, DocKey, Node, parse_doc_id
 from onec_history.chains.render import JSON_FORMAT, chain_json, money, to_dot, to_mermaid, to_tree
@@ -89,53 +89,6 @@ def test_json_schema_is_complete_and_ordered() -> None:
     # Stable: the same chain renders to the same bytes.
     assert json.dumps(doc, ensure_ascii=False) == json.dumps(chain_json(sample(), stats={"requests": 3}),
                                                              ensure_ascii=False)
-
-
-# --- a small DOT parser for the subset we emit (used when Graphviz is not installed, and always) ---
-_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(->|[{}\[\];,=])|([A-Za-z_][A-Za-z_0-9.]*|-?\d+(?:\.\d+)?))')
-
-
-def dot_tokens(text: str) -> list[str]:
-    pos, out = 0, []
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        assert m is not None and m.end() > pos, f"bad DOT at {text[pos:pos + 40]!r}"
-        out.append(m.group(0).strip())
-        pos = m.end()
-    return out
-
-
-def parse_dot(text: str) -> tuple[set[str], list[tuple[str, str]]]:
-    """Statements ``ID [a=b, …];`` and ``ID -> ID [..];`` inside ``digraph NAME { … }``."""
-    t = dot_tokens(text)
-    assert t[:3] == ["digraph", "chain", "{"] and t[-1] == "}"
-    nodes: set[str] = set()
-    edges: list[tuple[str, str]] = []
-    i = 3
-    while t[i] != "}":
-        first = t[i]
-        i += 1
-        target = None
-        if t[i] == "->":
-            target, i = t[i + 1], i + 2
-        if t[i] == "[":
-            i += 1
-            while t[i] != "]":
-                assert t[i + 1] == "=", t[i:i + 3]
-                i += 3
-                if t[i] == ",":
-                    i += 1
-            i += 1
-        assert t[i] == ";", t[i - 2:i + 2]
-        i += 1
-        if first in ("graph", "node", "edge"):
-            continue
-        if target is None:
-            nodes.add(first)
-        else:
-            edges.append((first, target))
-    return nodes, edges
 
 
 def test_dot_is_valid_graphviz() -> None:

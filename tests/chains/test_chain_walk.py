@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from chain_helpers import chains_for, first_call
 
-from onec_history.chains.model import Chain, DocKey
+from onec_history.chains.model import Chain
 from onec_history.chains.walk import AmbiguousDocumentError, ChainWalker
 from onec_history.demo.server import DemoServer
 from onec_history.errors import NotFoundError
@@ -121,6 +121,8 @@ def test_a_cycle_ends(fresh: DemoServer) -> None:
 
 
 def test_unpublished_set_is_skipped_with_a_warning(ut10: DemoServer) -> None:
+    full = chains_for(ut10.url).walk(first_call(chains_for(ut10.url)), direction="down", names=False)
+    meeting = next(k for k, n in full.nodes.items() if n.title == "Доставка и установка мониторов")
     chains = chains_for(ut10.url)
     start = first_call(chains)
     md = chains.client.metadata()
@@ -132,9 +134,6 @@ def test_unpublished_set_is_skipped_with_a_warning(ut10: DemoServer) -> None:
                                                                 "Document_СчетНаОплатуПокупателю"}
     assert any(w.startswith(f"{hidden} is not published") for w in chain.warnings)
     # From the meeting upwards its basis (the delivery) cannot be read: a node marked missing, and a warning.
-    meeting = DocKey("Document_Событие", next(k.ref for k in chains_for(ut10.url).walk(start).nodes
-                                              if chains_for(ut10.url).walk(start).nodes[k].title
-                                              == "Доставка и установка мониторов"))
     up = chains.walk(meeting, direction="up")
     missing = [n for n in up.nodes.values() if n.missing]
     assert [(n.key.entity_set, n.missing) for n in missing] == [(hidden, "not published")]
