@@ -196,6 +196,31 @@ class StateRun:
             last = rows[-1][0]
             yield [(ref, change) for _, ref, change in rows]
 
+    def todo_buckets(self, size: int) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+        """The to-do list grouped by page of the scan: (page index, [(ref, change)]), in scan order.
+
+        Page ``i`` holds scan positions ``i*size+1 … (i+1)*size`` — the rows ``$skip=i*size``
+        ``$top=size`` of the same query would return if nothing moved since the scan.
+        """
+        bucket: list[tuple[str, str]] = []
+        current = -1
+        last = 0
+        while True:
+            rows = self.db.execute("SELECT pos, ref, change FROM todo WHERE pos > ? ORDER BY pos LIMIT 5000",
+                                   (last,)).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            for pos, ref, change in rows:
+                index = (pos - 1) // size
+                if index != current and bucket:
+                    yield current, bucket
+                    bucket = []
+                current = index
+                bucket.append((ref, change))
+        if bucket:
+            yield current, bucket
+
     def changes_of(self, refs: Iterable[str]) -> dict[str, str]:
         """The to-do label of each of ``refs`` that is on the to-do list."""
         out: dict[str, str] = {}

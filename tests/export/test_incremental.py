@@ -112,3 +112,40 @@ def test_client_filter_covers_header_and_participants(demo: DemoServer, history_
     export_events(h, EventFilter(counterparty=cp.ref), buf, options=ExportOptions(fmt="jsonl"))
     got = [json.loads(x)["ref"] for x in buf.getvalue().decode("utf-8").splitlines()]
     assert len(got) == len(set(got)) and set(got) == expected and expected
+
+
+def _edit_first(h: History, n: int) -> list[str]:
+    edited = refs(h, n)
+    for ref in edited:
+        h.client.patch(h.profile.event_set, ref, {"Комментарий": "пакетная правка"})
+    return edited
+
+
+def test_clustered_changes_are_read_by_page(fresh_ut10: DemoServer, history_for: Callable[..., History],
+                                            tmp_path: Path) -> None:
+    h = history_for(fresh_ut10.url, page_size=50)
+    state = tmp_path / "state.db"
+    run(h, state)
+    edited = _edit_first(h, 45)  # the 45 oldest: one page of the scan
+    result, rows = run(h, state)
+    assert sorted(r["ref"] for r in rows) == sorted(edited) and {r["change"] for r in rows} == {"changed"}
+    assert result.requests <= 3  # the scan and one page — by key it would take three requests
+
+
+def test_rows_that_moved_since_the_scan_are_fetched_by_key(fresh_ut10: DemoServer,
+                                                           history_for: Callable[..., History], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from onec_history.export import export as export_mod
+
+    h = history_for(fresh_ut10.url, page_size=50)
+    state = tmp_path / "state.db"
+    run(h, state)
+    edited = _edit_first(h, 45)
+    real = export_mod._Exporter._fetch_window
+
+    def shifted(self: export_mod._Exporter, skip: int, top: int, labels: dict[str, str]) -> set[str]:
+        return real(self, skip + 20, top, labels)  # as if 20 older events had been inserted meanwhile
+
+    monkeypatch.setattr(export_mod._Exporter, "_fetch_window", shifted)
+    result, rows = run(h, state)
+    assert sorted(r["ref"] for r in rows) == sorted(edited) and result.changed == 45
