@@ -1,0 +1,325 @@
+"""Benchmark: exporting events from a big synthetic demo base — client CPU, wall time, peak memory.
+
+    .venv/bin/python benchmarks/bench_export.py --events 100000            # generates the base first
+    .venv/bin/python benchmarks/bench_export.py --reuse /tmp/onec-bench-export/ut10-1000000.sqlite \
+        --windows 10000,100000,1000000
+
+The demo server runs in its own process on the generated SQLite file; every client scenario
+runs in a fresh interpreter, so its CPU time (``time.process_time``) and peak RSS
+(``ru_maxrss``) are the client's alone. Scenarios over the same rows (the whole base, or the
+first N events by date for the memory curve):
+
+- ``onec-csv`` / ``onec-jsonl`` / ``onec-xlsx`` — ``onec_history.export.export_events`` to a file;
+- ``models`` — the model path: ``History.events`` (pydantic ``Event`` per row, names per page)
+  → dict → JSONL, i.e. what the export would cost without its fast row mapping;
+- ``naive`` — a plain ``requests`` loop paging the same ``$select``/``$orderby`` with
+  ``$top``/``$skip``, ``resp.json()`` and ``csv.writer`` (no names, no checks);
+- ``fetch`` — the same requests, bytes only (the server-bound floor of wall time); the pages
+  are saved so that ``parse-json`` / ``parse-orjson`` time parsing those very bytes with no
+  client logic at all (the CPU floor);
+- ``incremental`` — a run with ``--state-file`` after 1% of the events got a new
+  ``DataVersion``: spread (every 100th row over the whole period, the worst case for fetching
+  by key), then again with nothing changed, then the newest 1% (how edits cluster in practice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path("/tmp/onec-bench-export")
+
+_SERVER = """
+import sys
+from onec_history.demo.server import start_demo
+server = start_demo(sys.argv[1], persist=True)
+print(server.url, flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+# -- child scenarios (run in a fresh interpreter) -----------------------------------------------------
+def _history(url: str, page_size: int) -> Any:
+    from onec_history.api import History
+    from onec_history.client import Client
+    from onec_history.transport import Transport
+
+    return History(Client(Transport(url, read_timeout=600), page_size=page_size))
+
+
+def _flt(args: argparse.Namespace) -> Any:
+    from datetime import datetime
+
+    from onec_history.api import EventFilter
+
+    return EventFilter(since=datetime.fromisoformat(args.since) if args.since else None,
+                       until=datetime.fromisoformat(args.until) if args.until else None)
+
+
+def _query_string(h: Any, args: argparse.Namespace) -> tuple[str, str]:
+    """The export's own query (same $filter, $select, $orderby) for the naive loops."""
+    from onec_history import query as q
+
+    mapper = h.event_mapper()
+    base = h.event_filter(_flt(args))
+    return h.profile.event_set, q.Query(filter=base, select=mapper.select(), orderby=("Date", "Ref_Key")).render()
+
+
+def child(args: argparse.Namespace) -> dict[str, Any]:
+    h = _history(args.url, args.page_size)
+    _ = h.profile  # metadata and profile before the clock starts: a real run has them cached
+    out = WORK / f"out.{args.scenario}"
+    stats = h.client.transport.stats
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    rows, received, requests = _SCENARIOS[args.scenario](h, args, out)
+    result = {"scenario": args.scenario, "rows": rows, "wall_s": time.perf_counter() - wall0,
+              "cpu_s": time.process_time() - cpu0,
+              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "requests": requests if requests is not None else stats.requests,
+              "bytes": received if received is not None else stats.bytes_received}
+    if out.exists() and args.scenario != "fetch":
+        out.unlink()
+    return result
+
+
+def _export(fmt: str, state: bool = False) -> Any:
+    def run(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, None, None]:
+        from onec_history.export import AtomicOutput, ExportOptions, StateFile, export_events
+
+        state_run = StateFile(WORK / "state.db").begin({"base": "bench", "event_set": h.profile.event_set,
+                                                       "scope": "{}"}) if state else None
+        atomic = AtomicOutput(out)
+        with atomic as stream:
+            result = export_events(h, _flt(args), stream, options=ExportOptions(fmt=fmt), state=state_run)
+            atomic.commit()
+        if state_run is not None:
+            state_run.commit()
+        return result.exported, None, None
+    return run
+
+
+def _models(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, None, None]:
+    import orjson
+
+    n = 0
+    with open(out, "wb") as f:
+        for e in h.events(_flt(args), newest_first=False):
+            row = e.model_dump(mode="json")
+            row["who"] = e.who
+            f.write(orjson.dumps(row) + b"\n")
+            n += 1
+    return n, None, None
+
+
+def _naive_pages(h: Any, args: argparse.Namespace) -> Any:
+    import requests
+
+    event_set, qs = _query_string(h, args)
+    from urllib.parse import quote
+
+    session = requests.Session()
+    url = h.client.transport.base_url + quote(event_set)
+    skip = 0
+    while True:
+        resp = session.get(f"{url}?{qs}&$top={args.page_size}&$skip={skip}")
+        resp.raise_for_status()
+        yield resp
+        skip += args.page_size
+        if resp.content.count(b'"DataVersion"') < args.page_size:
+            return
+
+
+def _naive(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
+    import csv
+
+    n = received = requests = 0
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        header: list[str] | None = None
+        for resp in _naive_pages(h, args):
+            received += len(resp.content)
+            requests += 1
+            rows = resp.json()["value"]
+            if header is None and rows:
+                header = [k for k in rows[0] if not isinstance(rows[0][k], list)]
+                writer.writerow(header)
+            for row in rows:
+                writer.writerow([row.get(k) for k in header or ()])
+            n += len(rows)
+    return n, received, requests
+
+
+def _fetch(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
+    n = received = requests = 0
+    with open(out, "wb") as f:
+        for resp in _naive_pages(h, args):
+            body = resp.content
+            f.write(len(body).to_bytes(8, "little") + body)
+            received += len(body)
+            requests += 1
+            n += body.count(b'"DataVersion"')
+    return n, received, requests
+
+
+def _parse(loads_name: str) -> Any:
+    def run(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
+        import orjson
+
+        loads = orjson.loads if loads_name == "orjson" else json.loads
+        n = received = 0
+        with open(WORK / "out.fetch", "rb") as f:
+            while size := int.from_bytes(f.read(8) or b"\0" * 8, "little"):
+                body = f.read(size)
+                received += size
+                n += len(loads(body)["value"])
+        return n, received, 0
+    return run
+
+
+_SCENARIOS = {
+    "onec-csv": _export("csv"), "onec-jsonl": _export("jsonl"), "onec-xlsx": _export("xlsx"),
+    "onec-state": _export("csv", state=True), "incremental": _export("csv", state=True),
+    "models": _models, "naive": _naive, "fetch": _fetch, "parse-json": _parse("json"),
+    "parse-orjson": _parse("orjson"),
+}
+
+
+# -- the driver -----------------------------------------------------------------------------------------
+def _run_child(url: str, scenario: str, since: str | None, until: str | None, page_size: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", scenario, "--url", url, "--page-size", str(page_size)]
+    cmd += ["--since", since] if since else []
+    cmd += ["--until", until] if until else []
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{scenario} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _window(path: Path, n: int) -> tuple[str | None, str | None]:
+    """(since, until) covering the first ``n`` events by date; (None, None) for the whole base."""
+    with sqlite3.connect(path) as db:
+        total = db.execute('SELECT count(*) FROM "Document_Событие"').fetchone()[0]
+        if n >= total:
+            return None, None
+        first = db.execute('SELECT min("Date") FROM "Document_Событие"').fetchone()[0]
+        last = db.execute('SELECT "Date" FROM "Document_Событие" ORDER BY "Date" LIMIT 1 OFFSET ?',
+                          (n - 1,)).fetchone()[0]
+    return first, last
+
+
+def _touch_one_percent(path: Path, *, recent: bool = False) -> int:
+    """Give 1% of the events a new DataVersion and comment, as if edited in 1C.
+
+    Spread (every 100th row over the whole period: the worst case for fetching by key) or
+    ``recent`` (the newest 1% by date: what edits look like in a working base).
+    """
+    where = ('rowid IN (SELECT rowid FROM "Document_Событие" ORDER BY "Date" DESC LIMIT '
+             '(SELECT count(*) / 100 FROM "Document_Событие"))') if recent else "rowid % 100 = 7"
+    with sqlite3.connect(path) as db:
+        cur = db.execute('UPDATE "Document_Событие" SET "DataVersion" = "DataVersion" || \'1\', '
+                         f'"Комментарий" = \'изменено\' WHERE {where}')
+        return cur.rowcount
+
+
+def driver(args: argparse.Namespace) -> dict[str, Any]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    if args.reuse:
+        path = Path(args.reuse)
+    else:
+        path = WORK / f"ut10-{args.events}.sqlite"
+        if not path.exists():
+            subprocess.run([sys.executable, "-m", "onec_history.demo.generator", "--family", "ut10", "--events",
+                            str(args.events), "--counterparties", str(max(args.events // 10, 100)), "--seed", "1",
+                            "--out", str(path), "--quiet"], cwd=ROOT, check=True)
+    results: dict[str, Any] = {"base": str(path), "runs": []}
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(path)], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        windows = [int(w) for w in args.windows.split(",")] if args.windows else [args.events]
+        for n in windows:
+            since, until = _window(path, n)
+            for scenario in args.scenarios.split(","):
+                if scenario in ("incremental", "onec-state"):
+                    continue
+                r = _run_child(url, scenario, since, until, args.page_size)
+                r["window"] = n
+                results["runs"].append(r)
+                print(json.dumps(r), file=sys.stderr, flush=True)
+        if "incremental" in args.scenarios:
+            (WORK / "state.db").unlink(missing_ok=True)
+            inc: dict[str, Any] = {"full": _run_child(url, "onec-state", None, None, args.page_size)}
+            inc["touched"] = _touch_one_percent(path)
+            inc["incremental"] = _run_child(url, "incremental", None, None, args.page_size)
+            inc["nothing"] = _run_child(url, "incremental", None, None, args.page_size)
+            inc["touched_recent"] = _touch_one_percent(path, recent=True)
+            inc["incremental_recent"] = _run_child(url, "incremental", None, None, args.page_size)
+            results["incremental"] = inc
+            print(json.dumps(inc), file=sys.stderr, flush=True)
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        server.wait(timeout=120)
+        (WORK / "out.fetch").unlink(missing_ok=True)
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| window | scenario | rows | wall s | client CPU s | CPU ms / 1k rows | peak RSS MB | requests | MB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["runs"]:
+        per_k = 1000 * r["cpu_s"] / max(r["rows"], 1) * 1000
+        lines.append(f"| {r['window']:,} | {r['scenario']} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
+                     f"{per_k:.1f} | {r['peak_rss_mb']:.0f} | {r['requests']:,} | {r['bytes'] / 2**20:.0f} |")
+    inc = results.get("incremental")
+    if inc:
+        lines.append("")
+        lines.append("| run | rows | wall s | requests | MB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for key in ("full", "incremental", "nothing", "incremental_recent"):
+            r = inc[key]
+            lines.append(f"| {key} | {r['rows']:,} | {r['wall_s']:.1f} | {r['requests']:,} | "
+                         f"{r['bytes'] / 2**20:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--reuse", help="An existing generated base (SQLite).")
+    parser.add_argument("--windows", help="Comma-separated event counts for the memory curve (first N by date).")
+    parser.add_argument("--scenarios", default="onec-csv,onec-jsonl,models,naive,fetch,parse-json,parse-orjson,"
+                                               "incremental")
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--json", help="Write the raw results here.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--since", help=argparse.SUPPRESS)
+    parser.add_argument("--until", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.scenario = args.child
+        print(json.dumps(child(args)))
+        return 0
+    results = driver(args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("XDG_CACHE_HOME", str(WORK / "cache"))
+    sys.exit(main())
