@@ -6,6 +6,7 @@ import click
 
 from . import export_cmds  # noqa: F401  (attaches 'events export' to the events group)
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
+from .create_cmds import create_cmd, import_cmd  # noqa: F401  (attached to the events group)
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
 from .read_cmds import counterparties, events

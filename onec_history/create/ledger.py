@@ -6,9 +6,11 @@ is unknown until the base has been asked) or *finished* (``done`` with 1C's refe
 ``failed`` when 1C definitely refused), and whether the event was posted. It also remembers per
 base whether 1C honoured a client-chosen ``Ref_Key``.
 
-Every intent is committed (``synchronous=FULL``) before the request leaves, so a ``kill -9`` or a
-power cut at any moment leaves either no trace (nothing was sent) or a ``pending`` row that the
-next run resolves by looking the key up in 1C before sending anything again.
+Every intent is committed and synced (``synchronous=FULL``) before the request leaves, so a
+``kill -9`` or a power cut at any moment leaves either no trace (nothing was sent) or a
+``pending`` row that the next run resolves by looking the key up in 1C before sending again.
+Results are committed without a sync of their own: a result lost to a power cut only costs
+that look-up.
 """
 
 from __future__ import annotations
@@ -119,8 +121,9 @@ class Ledger:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
-            # FULL: an intent must be on disk before the request that it announces is sent.
-            self._db.execute("PRAGMA synchronous=FULL")
+            # Results need not survive a power cut (a lost result is only a look-up on the next run),
+            # so commits are not synced by default; intend() syncs, and with it everything before it.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO bases (base, url, honours_keys, updated) VALUES (?, ?, NULL, ?)",
@@ -187,6 +190,8 @@ class Ledger:
         """Record that a create is about to be sent (committed before returning)."""
         now = _now()
         with self._lock:
+            # FULL: an intent must be on disk before the request that it announces is sent.
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
                 "INSERT INTO rows (base, identity, ref_key, state, marker, attempts, content, source, line, "
                 "first_seen, updated) VALUES (?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?) "
@@ -195,6 +200,7 @@ class Ledger:
                 "line = excluded.line, message = NULL, updated = excluded.updated",
                 (self.base, identity, ref_key, int(marker), content, source, line, now, now),
             )
+            self._db.execute("PRAGMA synchronous=NORMAL")
 
     def done(self, identity: str, created_ref: str, how: str, *, ref_key: str | None = None,
              content: str | None = None) -> None:

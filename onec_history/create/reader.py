@@ -171,15 +171,16 @@ def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[Inp
                                       hint="Known columns: " + ", ".join(COLUMNS) + ".")
             continue
         at_end = consumed >= total_lines and not ends_with_newline
+        values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
         if len(record) < len(header):
             why = "truncated last line?" if at_end else "a missing delimiter or an unquoted line break?"
-            yield InputRow(start, error=f"{len(record)} fields where the header has {len(header)} ({why})")
+            # The values read so far are kept only so the report can show the row's external_id.
+            yield InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} ({why})")
             continue
         if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
-            yield InputRow(start, error=f"{len(record)} fields where the header has {len(header)} "
-                                        f"(an unquoted {delimiter!r} inside a value?)")
+            yield InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} "
+                                                f"(an unquoted {delimiter!r} inside a value?)")
             continue
-        values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
         yield InputRow(start, values)
 
 

@@ -33,5 +33,5 @@ def calls_csv(n: int, *, counterparty: str = "7701000001", delimiter: str = ";",
     w.writerow(HEADER)
     for i in range(first, first + n):
         w.writerow([f"call-{i}", counterparty, "call", "incoming", "completed",
-                    f"2024-03-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:{(i // 60) % 60:02d}", f"Звонок {i}"])
+                    f"2024-03-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:{(i // 60) % 60:02d}", f"Импорт {i}"])
     return buf.getvalue()

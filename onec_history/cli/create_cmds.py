@@ -1,0 +1,231 @@
+"""``events create`` and ``events import``: writing events, exactly once per row."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+from click.core import ParameterSource
+
+from ..create import EventWriter, Ledger, LedgerLocked, RowResult, Summary, default_ledger_path, exit_code_of, read_rows
+from ..create.reader import COLUMNS, InputRow
+from ..exitcodes import ExitCode
+from .app import App, pass_app
+from .output import emit, format_option
+from .read_cmds import events
+
+__all__ = ["create_cmd", "import_cmd"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RESULT_COLUMNS = [("line", "line"), ("status", "status"), ("number", "number"), ("ref", "ref"),
+                  ("external_id", "external_id"), ("message", "message")]
+
+
+def _ledger_options(fn: F) -> F:
+    fn = click.option("--id-namespace", default="", show_default=False, metavar="TEXT",
+                      help="Scope of external_id values (e.g. 'pbx'), when several sources share ids.")(fn)
+    fn = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+                      envvar="ONEC_LEDGER",
+                      help="The SQLite ledger (env ONEC_LEDGER; default "
+                           "$XDG_DATA_HOME/onec-history/ledger.sqlite).")(fn)
+    return fn
+
+
+def _writer(app: App, ledger_path: Path | None, *, jobs: int, id_namespace: str,
+            defaults: dict[str, Any] | None = None) -> EventWriter:
+    client = app.client()
+    # The built-in demo base is new on every run: a ledger on disk would only remember ghosts.
+    path: str | Path = ledger_path or (":memory:" if app.using_demo() else default_ledger_path())
+    ledger = Ledger(path, client.transport.safe_base_url)
+    tz = None
+    if app.settings().server_timezone:
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(app.settings().server_timezone or "")
+    return EventWriter(app.history(), ledger, jobs=jobs, id_namespace=id_namespace, server_tz=tz,
+                       defaults=defaults)
+
+
+@contextmanager
+def _quiet_retries(app: App) -> Iterator[None]:
+    """Retries are routine in a batch and the summary accounts for every row: show them only with -v."""
+    logger = logging.getLogger("onec_history.transport")
+    previous = logger.level
+    if not app.verbose:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+@contextmanager
+def _locked(ctx: click.Context) -> Iterator[None]:
+    try:
+        yield
+    except LedgerLocked as exc:
+        click.echo(f"Error: {exc.explain()}", err=True)
+        ctx.exit(int(ExitCode.LOCKED))
+
+
+# -- events create -----------------------------------------------------------------------------------
+@events.command("create")
+@click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
+@click.option("--caller", help="An unregistered client as free text (instead of --counterparty).")
+@click.option("--kind", required=True,
+              help="call, meeting, email, letter, sms, other — or 1C's name (ТелефонныйЗвонок, …).")
+@click.option("--direction", help="incoming or outgoing (Входящее / Исходящее).")
+@click.option("--state", help="planned, completed or cancelled (or 1C's name).")
+@click.option("--start", help="When it began (default: now). YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM.")
+@click.option("--end", help="When it ended.")
+@click.option("--duration", help="Instead of --end: seconds, MM:SS or HH:MM:SS.")
+@click.option("--subject", help="The subject (УТ 10.3: up to 200 characters).")
+@click.option("--body", help="The content.")
+@click.option("--comment", help="A comment (family A).")
+@click.option("--responsible", help="The responsible user/employee: a name (prefix) or reference.")
+@click.option("--basis", help="The basis document: Document_X(guid'…').")
+@click.option("--post", is_flag=True, help="Post the event after creating it (family A).")
+@click.option("--external-id", help="Your id for this event: repeating the command never creates a second one.")
+@_ledger_options
+@click.option("--dry-run", is_flag=True, help="Send nothing; print the body that would be sent.")
+@format_option(choices=("table", "json"))
+@pass_app
+@click.pass_context
+def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: str | None, kind: str,
+               direction: str | None, state: str | None, start: str | None, end: str | None,
+               duration: str | None, subject: str | None, body: str | None, comment: str | None,
+               responsible: str | None, basis: str | None, post: bool, external_id: str | None,
+               ledger_path: Path | None, id_namespace: str, dry_run: bool, fmt: str) -> None:
+    """Create one event; prints its reference. Repeating the same command creates nothing new."""
+    given = {"counterparty": counterparty, "caller": caller, "kind": kind, "direction": direction,
+             "state": state, "start": start, "end": end, "duration": duration, "subject": subject, "body": body,
+             "comment": comment, "responsible": responsible, "basis": basis, "external_id": external_id}
+    values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    values.setdefault("start", datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+    if post:
+        values["post"] = "true"
+    writer = _writer(app, ledger_path, jobs=1, id_namespace=id_namespace)
+    with _locked(ctx), _quiet_retries(app), writer.ledger:
+        summary = writer.import_rows([InputRow(0, values)], dry_run=dry_run)
+    result = summary.results[0]
+    if fmt == "json" or dry_run:
+        row = result.as_dict(with_body=dry_run)
+        row.pop("line", None)
+        click.echo(json.dumps(row if fmt == "json" else result.body, ensure_ascii=False, indent=2))
+    elif result.ref:
+        click.echo(result.ref)
+    if result.ok and not dry_run:
+        what = "Created" if result.status.value == "created" else "Already present"
+        app.note(f"{what}: {writer.event_set} {result.number or ''} {result.ref} {result.message}".rstrip())
+    elif not result.ok:
+        click.echo(f"Error: {result.message}", err=True)
+    ctx.exit(int(exit_code_of(result)))
+
+
+# -- events import -----------------------------------------------------------------------------------
+def _parse_defaults(items: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in COLUMNS:
+            raise click.BadParameter(f"{item!r}: expected COLUMN=VALUE with one of {', '.join(COLUMNS)}",
+                                     param_hint="--set")
+        out[key] = value
+    return out
+
+
+def _report_format(ctx: click.Context, fmt: str, report: Path | None) -> str:
+    if report is None or ctx.get_parameter_source("fmt") is not ParameterSource.DEFAULT:
+        return fmt
+    suffix = report.suffix.lower().lstrip(".")
+    return suffix if suffix in ("csv", "jsonl", "json") else "csv"
+
+
+def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -> None:
+    if dry_run and fmt == "table":
+        for r in summary.results:
+            out.write(f"line {r.line}: {r.status.value}" + (f" — {r.message}" if r.message else "") + "\n")
+            if r.body is not None:
+                out.write(json.dumps(r.body, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = (r.as_dict(with_body=dry_run and fmt in ("json", "jsonl")) for r in summary.results)
+    columns: list[tuple[str, str]] | None = None
+    if fmt == "table":
+        columns = RESULT_COLUMNS
+    elif fmt == "csv":
+        columns = [*RESULT_COLUMNS, ("error", "error"), ("field", "field")]
+    emit(rows, fmt, columns=columns, out=out)
+
+
+@events.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--input-format", type=click.Choice(["csv", "jsonl"]), help="Default: from the file's extension.")
+@click.option("--encoding", help="CSV encoding (utf-8, cp1251, utf-16); default: detected.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Requests in flight at once (1C is the slow side: spare it).")
+@click.option("--post", is_flag=True, help="Post every event (family A); a 'post' column decides per row.")
+@click.option("--set", "set_values", multiple=True, metavar="COLUMN=VALUE",
+              help="A value for rows that leave COLUMN empty, e.g. --set kind=call (repeatable).")
+@click.option("--ignore-unknown-columns", is_flag=True, help="Ignore columns that are not documented.")
+@click.option("--dry-run", is_flag=True, help="Validate and resolve everything; send nothing; show the bodies.")
+@click.option("--fail-fast", is_flag=True, help="Send nothing if any row is invalid; stop at the first failed write.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the per-row results here (csv/jsonl/json by extension) instead of stdout.")
+@_ledger_options
+@format_option()
+@pass_app
+@click.pass_context
+def import_cmd(ctx: click.Context, app: App, file: str, input_format: str | None, encoding: str | None,
+               jobs: int, post: bool, set_values: tuple[str, ...], ignore_unknown_columns: bool, dry_run: bool,
+               fail_fast: bool, report: Path | None, ledger_path: Path | None, id_namespace: str,
+               fmt: str) -> None:
+    """Create events from a CSV or JSONL FILE (- for stdin), exactly once per row.
+
+    Every row is validated — columns, dates, kinds, clients, lengths — before anything is sent.
+    Re-running the same file creates nothing new; an interrupted run is completed by re-running
+    it. Exit code 0 when every row succeeded, 9 when some failed, 13 when none was valid.
+    """
+    defaults = _parse_defaults(set_values)
+    if post:
+        defaults["post"] = "true"
+    rows = read_rows(file, fmt=input_format, encoding=encoding, allow_unknown=ignore_unknown_columns,
+                     stream=sys.stdin.buffer if file == "-" else None)
+    writer = _writer(app, ledger_path, jobs=jobs, id_namespace=id_namespace, defaults=defaults)
+    show_bar = sys.stderr.isatty() and not app.quiet
+    bar: Any = None
+
+    def started(n: int) -> None:
+        nonlocal bar
+        if show_bar and n:
+            bar = click.progressbar(length=n, label="Writing events", file=sys.stderr)
+            bar.__enter__()
+
+    def progressed(_: RowResult) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        with _locked(ctx), _quiet_retries(app), writer.ledger:
+            summary = writer.import_rows(rows, source=str(Path(file).name) if file != "-" else "-",
+                                         dry_run=dry_run, fail_fast=fail_fast, on_result=progressed,
+                                         on_prepared=started)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    out_fmt = _report_format(ctx, fmt, report)
+    if report is not None:
+        with report.open("w", encoding="utf-8", newline="") as fh:
+            _write_results(summary, out_fmt, fh, dry_run=dry_run)
+    else:
+        _write_results(summary, out_fmt, sys.stdout, dry_run=dry_run)
+    app.note(summary.describe() + (" (dry run: nothing was sent)" if dry_run else ""))
+    ctx.exit(int(summary.exit_code()))
