@@ -286,7 +286,7 @@ def detect_family(md: Metadata) -> Family:
 
 _OVERRIDE_KEYS = {"family", "event_set", "counterparty_set", "users_set", "event", "counterparty",
                   "participants_section", "participant_column", "state_catalog", "kinds", "directions",
-                  "states", "lengths", "can_post_events"}
+                  "states", "lengths", "can_post_events", "links"}
 
 
 def detect_profile(md: Metadata, overrides: Mapping[str, Any] | None = None) -> Profile:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
@@ -23,9 +23,9 @@ ROWS = [{"Ref_Key": f"00000000-0000-0000-0000-{i:012d}", "Description": f"К{i}"
 
 
 class Recorder(BaseHTTPRequestHandler):
-    lines: list[str] = []
-    headers_seen: list[dict[str, str]] = []
-    bodies: list[bytes] = []
+    lines: ClassVar[list[str]] = []
+    headers_seen: ClassVar[list[dict[str, str]]] = []
+    bodies: ClassVar[list[bytes]] = []
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -158,12 +158,12 @@ def test_writes_validated_before_sending(server: str) -> None:
         client.create("Document_Событие", {"ОписаниеСобытиЯ": "typo"})
     with pytest.raises(errors.ValidationError, match="201 characters long"):
         client.create("Document_Событие", {"ОписаниеСобытия": "x" * 201})
-    with pytest.raises(errors.ValidationError, match="Edm.DateTime"):
+    with pytest.raises(errors.ValidationError, match=r"Edm\.DateTime"):
         client.create("Document_Событие", {"НачалоСобытия": "31.01.2024"})
-    with pytest.raises(errors.ValidationError, match="Edm.Guid"):
+    with pytest.raises(errors.ValidationError, match=r"Edm\.Guid"):
         client.create("Document_Событие", {"Ответственный_Key": "nobody"})
     with pytest.raises(errors.ValidationError, match="needs both"):
         client.create("Document_Событие", {"Контрагент": ROWS[0]["Ref_Key"]})
-    with pytest.raises(errors.ValidationError, match="Edm.Boolean"):
+    with pytest.raises(errors.ValidationError, match=r"Edm\.Boolean"):
         client.create("Document_Событие", {"Posted": "yes"})
     assert not any(ln.startswith("POST") for ln in Recorder.lines)
