@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -89,8 +90,8 @@ class EventWriter:
         server_tz: tzinfo | None = None,
         defaults: dict[str, Any] | None = None,
         max_attempts: int = 10,
-        backoff: float = 0.5,
-        max_backoff: float = 20.0,
+        backoff: float = 0.25,
+        max_backoff: float = 10.0,
         unreachable_after: int = 3,
         clock: Callable[[], datetime] = datetime.now,
         sleep: Callable[[float], None] = time.sleep,
@@ -160,7 +161,8 @@ class EventWriter:
     def deliver(self, items: list[Prepared], *, dry_run: bool = False, fail_fast: bool = False,
                 on_result: Callable[[RowResult], None] | None = None) -> list[RowResult]:
         """Write prepared rows with at most ``jobs`` requests in flight; results in ``items`` order."""
-        with self.ledger.exclusive():
+        # A dry run only reads the ledger: it may look while another run writes.
+        with nullcontext() if dry_run else self.ledger.exclusive():
             entries = self.ledger.get_many(p.identity for p in items)
             results: list[RowResult | None] = [None] * len(items)
             todo: list[int] = []
@@ -245,7 +247,8 @@ class EventWriter:
         self.ledger.set_honours_keys(honours)
 
     def _pause(self, attempt: int) -> None:
-        self.sleep(random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2 ** attempt))
+        # Jittered exponential: a dropped connection is usually one-off, a busy 1C needs air.
+        self.sleep(random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
 
     def _one(self, p: Prepared, entry: Entry | None) -> RowResult:
         """Resolve and (re)send one row until its outcome is known or the attempts run out."""
@@ -345,15 +348,21 @@ class EventWriter:
         result = RowResult(p.line, status, ref=ref, number=number, external_id=p.event.external_id, message=note)
         if not p.event.post:
             return result
-        try:
-            self.client.post_document(self.event_set, ref)
-        except BusinessError as exc:
-            why = f"1C refused to post it: {exc.message}"
-        except OnecError as exc:
-            why = f"posting failed: {exc.message}"
-        else:
-            self.ledger.posted(p.identity)
-            return result
+        why = ""
+        for attempt in range(3):
+            try:
+                self.client.post_document(self.event_set, ref)
+            except BusinessError as exc:
+                why = f"1C refused to post it: {exc.message}"
+                break
+            except OnecError as exc:
+                why = f"posting failed: {exc.message}"
+                if isinstance(exc, ODataError) and exc.code is not None:
+                    break  # 1C's own refusal; an answer without a 1C code came from in front of it
+                self._pause(attempt + 1)  # posting is idempotent: asking again is safe
+            else:
+                self.ledger.posted(p.identity)
+                return result
         what = "created" if status is Status.CREATED else "already present"
         result.status, result.error, result.message = Status.POST_FAILED, "post", f"{what}, but {why}"
         return result

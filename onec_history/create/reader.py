@@ -130,7 +130,7 @@ def read_rows(
 
 
 def _decode(data: bytes, encoding: str | None) -> str:
-    enc = encoding or detect_encoding(data[:65536])
+    enc = encoding or detect_encoding(data)
     try:
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -143,45 +143,57 @@ def _decode(data: bytes, encoding: str | None) -> str:
 
 def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:
     text = _decode(data, encoding)
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
-    ends_with_newline = text.endswith(("\n", "\r"))
-    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    lines = io.StringIO(text, newline="")
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    # Physical lines exactly as the csv module counts them (\n, \r or \r\n), for line numbers.
+    lines = io.StringIO(text, newline="").readlines()
+    if not lines:
+        return
+    delimiter = sniff_delimiter(lines[0])
+    ends_with_newline = lines[-1].endswith(("\n", "\r"))
     header: list[str | None] | None = None
-    consumed = 0  # physical lines read so far
-    while True:
-        start = consumed + 1
+    offset = 0  # lines before the current reader's first one
+    while offset < len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[offset:]), newline=""), delimiter=delimiter, strict=True)
+        consumed = 0
         try:
-            record = next(reader)
-        except StopIteration:
+            for record in reader:
+                start = offset + consumed + 1
+                consumed = reader.line_num
+                row = _record(record, start, header, delimiter, allow_unknown,
+                              at_end=offset + consumed >= len(lines) and not ends_with_newline)
+                if isinstance(row, list):
+                    header = row
+                elif row is not None:
+                    yield row
             return
         except csv.Error as exc:
-            yield InputRow(start, error=f"unreadable CSV from line {start} on ({exc}); a quote is probably "
-                                        "not closed (a truncated last line?)")
-            return
-        consumed = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines, or lines of bare delimiters, are not records
-        if header is None:
-            header = normalise_header(record, allow_unknown=allow_unknown)
-            if not any(header):
-                raise ValidationError("The header line names none of the documented columns", field="header",
-                                      hint="Known columns: " + ", ".join(COLUMNS) + ".")
-            continue
-        at_end = consumed >= total_lines and not ends_with_newline
-        values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
-        if len(record) < len(header):
-            why = "truncated last line?" if at_end else "a missing delimiter or an unquoted line break?"
-            # The values read so far are kept only so the report can show the row's external_id.
-            yield InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} ({why})")
-            continue
-        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
-            yield InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} "
-                                                f"(an unquoted {delimiter!r} inside a value?)")
-            continue
-        yield InputRow(start, values)
+            # A quote opened and never closed: report the record, then read on from its next line
+            # so one damaged row does not swallow the rest of the file.
+            start = offset + consumed + 1
+            yield InputRow(start, error=f"unreadable CSV ({exc}); a quote is probably not closed "
+                                        "(a truncated last line?)")
+            offset = start
+
+
+def _record(record: list[str], start: int, header: list[str | None] | None, delimiter: str, allow_unknown: bool,
+            *, at_end: bool) -> InputRow | list[str | None] | None:
+    """One parsed record → the header (a list), a row, or ``None`` for a blank line."""
+    if not any(cell.strip() for cell in record):
+        return None  # blank lines, or lines of bare delimiters, are not records
+    if header is None:
+        names = normalise_header(record, allow_unknown=allow_unknown)
+        if not any(names):
+            raise ValidationError("The header line names none of the documented columns", field="header",
+                                  hint="Known columns: " + ", ".join(COLUMNS) + ".")
+        return names
+    values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
+    if len(record) < len(header):
+        why = "truncated last line?" if at_end else "a missing delimiter or an unquoted line break?"
+        # The values read so far are kept only so the report can show the row's external_id.
+        return InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} ({why})")
+    if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+        return InputRow(start, values, error=f"{len(record)} fields where the header has {len(header)} "
+                                             f"(an unquoted {delimiter!r} inside a value?)")
+    return InputRow(start, values)
 
 
 def _jsonl(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:

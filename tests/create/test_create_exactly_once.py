@@ -18,7 +18,7 @@ from onec_history.client import Client
 from onec_history.create import EventWriter, Ledger, Status, read_rows
 from onec_history.create.batch import Summary
 from onec_history.demo.server import DemoServer, Faults, start_demo
-from onec_history.errors import BadQueryError
+from onec_history.errors import BadQueryError, BusinessError
 from onec_history.exitcodes import ExitCode
 
 SET = "Document_Событие"
@@ -195,3 +195,25 @@ def test_keys_do_not_depend_on_the_base_url(tmp_path: Path) -> None:
         assert [r.ref for r in a.results] == [r.ref for r in b.results]
         assert b.counts()["already_present"] == 3
         assert all(uuid.UUID(r.ref or "").version == 5 for r in a.results)
+
+
+class PickyClient(Client):
+    """1C's own code refuses one document (ОбработкаПроверкиЗаполнения and friends: 500, code -1)."""
+
+    def create(self, entity_set: str, body: Mapping[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
+        if body.get("ОписаниеСобытия") == "Импорт 3":
+            raise BusinessError("Не заполнено поле \"Ответственный\"", status=500, code="-1")
+        return super().create(entity_set, body, idempotent=idempotent)
+
+
+@pytest.mark.parametrize("fail_fast", [False, True])
+def test_a_refused_row_is_reported_verbatim_and_fail_fast_stops(ut10: DemoServer, fail_fast: bool) -> None:
+    writer = writer_with(PickyClient, ut10.url)
+    results = run(writer, calls_csv(6), fail_fast=fail_fast).results
+    refused = results[3]
+    assert refused.status is Status.FAILED and refused.error == "refused"
+    assert refused.message == "1C refused: Не заполнено поле \"Ответственный\""
+    after = [r.status for r in results[4:]]
+    assert after == ([Status.SKIPPED] * 2 if fail_fast else [Status.CREATED] * 2)
+    entry = writer.ledger.get("ext::call-3")
+    assert entry is not None and entry.state == "failed"  # definitely not created: a re-run simply sends it

@@ -80,6 +80,13 @@ def test_unclosed_quote_at_the_end_is_reported() -> None:
     assert rows[-1].line == 3 and rows[-1].error is not None and "quote" in rows[-1].error
 
 
+def test_an_unclosed_quote_mid_file_does_not_swallow_the_rest() -> None:
+    data = (TEXT + '2;ООО Ромашка;call;06.05.2024;"без конца\n' + "3;ООО Ромашка;call;07.05.2024;дальше\n").encode()
+    rows = rows_of(data)
+    assert [(r.line, r.error is None) for r in rows] == [(2, True), (3, False), (4, True)]
+    assert rows[2].values["subject"] == "дальше"
+
+
 def test_extra_fields_are_refused() -> None:
     data = (TEXT + "2;A;call;06.05.2024;x;лишнее\n").encode()
     assert "header has 5" in (rows_of(data)[1].error or "")
