@@ -246,9 +246,8 @@ class Mirror:
         rep = SetReport(unit.entity_set, unit.role)
         local = {} if full else self._local_versions(unit)
         if not local:
-            rows = list(self.client.iterate(unit.entity_set, q.Query(select=unit.select)))
-            rep.mode, rep.remote, rep.changed = "full", len(rows), len(rows)
-            self._replace_all(unit, rows)
+            rep.mode = "full"
+            rep.remote = rep.changed = self._replace_all(unit)
         else:
             remote = {str(r["Ref_Key"]): r.get("DataVersion") for r in self.client.iterate(
                 unit.entity_set, q.Query(select=("Ref_Key", "DataVersion")),
@@ -258,17 +257,16 @@ class Mirror:
             rep.remote, rep.changed, rep.deleted = len(remote), len(changed), len(gone)
             if changed and len(changed) > len(remote) // 2:
                 # Most rows moved: one paged pass is cheaper than or-groups of keys.
-                rows = list(self.client.iterate(unit.entity_set, q.Query(select=unit.select)))
                 rep.mode = "full"
-                self._replace_all(unit, rows)
+                self._replace_all(unit)
             elif changed or gone:
-                rows = list(self._fetch(unit, changed))
-                self._replace(unit, changed + gone, rows)
+                self._replace(unit, changed + gone, self._fetch(unit, changed))
         self._mark_synced(unit, rep)
         rep.requests, rep.bytes = stats.requests - req0, stats.bytes_received - bytes0
         return rep
 
-    def _fetch(self, unit: _Unit, refs: list[str]) -> Iterator[dict[str, Any]]:
+    def _fetch(self, unit: _Unit, refs: list[str]) -> Iterator[list[dict[str, Any]]]:
+        """The rows of ``refs``, a batch per request."""
         # Cyrillic names cost 6 bytes a letter in a URL: an event's $select alone can take most of the
         # ~1500-byte budget, leaving room for one key per request. '*' (every property and tabular
         # section) then costs some bytes per row but lets ~20 keys share a request.
@@ -277,23 +275,29 @@ class Mirror:
                                skip=10**6).render()) + 60
         terms = [q.eq("Ref_Key", _uuid(r)) for r in sorted(refs)]
         for group in q.split_or(terms, overhead=overhead):
-            yield from self.client.iterate(unit.entity_set, q.Query(filter=group, select=select))
+            yield list(self.client.iterate(unit.entity_set, q.Query(filter=group, select=select)))
 
-    def _replace_all(self, unit: _Unit, rows: list[dict[str, Any]]) -> None:
+    def _replace_all(self, unit: _Unit) -> int:
+        """Re-copy the whole set page by page (memory stays flat) in one transaction; the row count."""
+        n = 0
         with self.engine.begin() as conn:
             conn.execute(unit.table.delete().where(unit.scope(unit.table)))
             for table, _, set_col in unit.children:
                 conn.execute(table.delete().where(unit.scope(table, set_col)))
-            self._insert(conn, unit.convert(rows))
+            for page in self.client.pages(unit.entity_set, q.Query(select=unit.select)):
+                self._insert(conn, unit.convert(page))
+                n += len(page)
+        return n
 
-    def _replace(self, unit: _Unit, refs: list[str], rows: list[dict[str, Any]]) -> None:
+    def _replace(self, unit: _Unit, refs: list[str], batches: Iterable[list[dict[str, Any]]]) -> None:
         with self.engine.begin() as conn:
             for i in range(0, len(refs), _BATCH):
                 chunk = refs[i:i + _BATCH]
                 conn.execute(unit.table.delete().where(unit.scope(unit.table), unit.table.c.ref.in_(chunk)))
                 for table, ref_col, set_col in unit.children:
                     conn.execute(table.delete().where(unit.scope(table, set_col), table.c[ref_col].in_(chunk)))
-            self._insert(conn, unit.convert(rows))
+            for rows in batches:
+                self._insert(conn, unit.convert(rows))
 
     @staticmethod
     def _insert(conn: sa.Connection, rows: Rows) -> None:
