@@ -170,7 +170,7 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--input-format", type=click.Choice(["csv", "jsonl"]), help="Default: from the file's extension.")
 @click.option("--encoding", help="CSV encoding (utf-8, cp1251, utf-16); default: detected.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=1, show_default=True,
+@click.option("-j", "--jobs", type=click.IntRange(1, 8), default=1, show_default=True,
               help="Requests in flight at once (1C is the slow side: spare it).")
 @click.option("--post", is_flag=True, help="Post every event (family A); a 'post' column decides per row.")
 @click.option("--set", "set_values", multiple=True, metavar="COLUMN=VALUE",
