@@ -135,3 +135,15 @@ def test_every_command_has_help_and_is_in_readme() -> None:
         if not re.search(rf"`onec-history {name}\b", README):
             missing.append(name)
     assert not missing, f"commands not documented in README: {missing}"
+
+
+def test_json_outputs_are_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "counterparties", "show", "7701000001", "--format", "json")
+    assert code == ExitCode.OK
+    card = json.loads(out)
+    assert card["counterparty"]["inn"] == "7701000001"
+    first = card["events"][-1]
+    assert first["date"].startswith("2026-03-02T") and "5 мониторов" in first["subject"]
+    code, out, _ = run(capsys, "events", "show", first["ref"], "--format", "json")
+    assert code == ExitCode.OK
+    assert json.loads(out)["ref"] == first["ref"]

@@ -13,7 +13,7 @@ from ..api import AmbiguousError, EventFilter, History
 from ..exitcodes import ExitCode
 from ..models import Counterparty, Direction, Event, EventKind, EventState
 from .app import App, pass_app
-from .output import emit, format_option
+from .output import emit, format_option, plain
 
 __all__ = ["DATE", "counterparties", "event_filter_options", "events", "resolve_client"]
 
@@ -129,7 +129,7 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) ->
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]},
+        click.echo(json.dumps(plain({"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]}),
                               ensure_ascii=False, indent=2))
         return
     click.echo(f"{cp.name}" + (f"  ({cp.full_name})" if cp.full_name and cp.full_name != cp.name else ""))
@@ -185,7 +185,7 @@ def show_event_cmd(app: App, ref: str, fmt: str) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(plain(row), ensure_ascii=False, indent=2))
         return
     labels = [("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"), ("deleted", "Помечен на удаление"),
               ("kind_raw", "Вид"), ("direction_raw", "Тип"), ("state_raw", "Состояние"), ("who", "Контрагент"),
