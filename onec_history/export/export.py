@@ -6,9 +6,10 @@ written before the next page is requested. Memory holds one page.
 
 Incremental export (``state`` given, the last state exists):
 
-1. *scan* — a paged pass reading only ``Ref_Key, DataVersion, DeletionMark`` of the period
-   (about 90 bytes an event, in pages of ``scan_page_size``) into the new state's work table;
-2. *diff* — a join on disk against the last state: new, changed, newly marked for deletion;
+1. *scan* — a paged pass reading only ``Ref_Key, DataVersion`` of the period (about 80 bytes
+   an event, in pages of ``scan_page_size``) into the new state's work table;
+2. *diff* — a join on disk against the last state: new and changed (a deletion mark is a write,
+   so it changes DataVersion; the fetched row tells whether the event became marked);
 3. *fetch* — only those: grouped by page of the scan, a page with many changes is read again
    whole (``$skip``, unchanged rows skipped), a page with few is read by key, ~20 keys a request
    (``split_or`` keeps URLs short); rows that moved since the scan fall back to keys;
@@ -37,8 +38,8 @@ from ..client import Client
 from ..errors import ResponseError
 from ..profiles import AttrKind
 from ..transport import not_odata_error
-from .rows import EventRowMapper, columns, headings, vanished_row
-from .state import DiffCounts, StateRun
+from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
+from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
 
 try:
@@ -51,7 +52,7 @@ __all__ = ["ExportOptions", "ExportResult", "export_events", "fetch_pages"]
 log = logging.getLogger("onec_history.export")
 
 _BUDGET = q.DEFAULT_BUDGET
-_SCAN_SELECT = ("Ref_Key", "DataVersion", "DeletionMark")
+_SCAN_SELECT = ("Ref_Key", "DataVersion")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -180,7 +181,7 @@ class _Exporter:
                 return
         mapped = self.rows.map_page(page)
         if labels is not None:
-            mapped = [(*m, labels[m[0]]) for m in mapped]
+            mapped = [(*m, _final_change(labels[m[0]], m[_DELETED])) for m in mapped]
             for m in mapped:
                 self._count(m[-1])
         elif self.state is not None:
@@ -263,11 +264,12 @@ class _Exporter:
         state = self.state
         assert state is not None
         for page in self._pages(_SCAN_SELECT, self.options.scan_page_size):
-            state.add_scan((str(r["Ref_Key"]), str(r.get("DataVersion") or ""), bool(r.get("DeletionMark")))
-                           for r in page)
+            state.add_scan((str(r["Ref_Key"]), str(r.get("DataVersion") or "")) for r in page)
         diff = state.diff()
-        log.info("incremental: %d scanned, %d new, %d changed, %d marked for deletion, %d gone",
-                 diff.scanned, diff.new, diff.changed, diff.deleted, diff.gone)
+        log.info("incremental: %d scanned, %d new, %d changed, %d gone", diff.scanned, diff.new, diff.changed,
+                 diff.gone)
+        # The names the changed rows need, projected from the to-do count (see NamePreloader).
+        self.rows.preloader.expected_rows = diff.todo
         if diff.todo:
             if self._paging_is_cheaper(diff):
                 self._fetch_by_paging(state)
@@ -369,6 +371,16 @@ class _Exporter:
             self.result.deleted += len(refs)
         if self.state is not None:
             self.state.forget(refs)
+
+
+_DELETED = [c.key for c in EVENT_COLUMNS].index("deleted")
+
+
+def _final_change(label: str, marked: bool) -> str:
+    """``deleted`` when a changed event became marked for deletion since the last run."""
+    if label == CHANGE_CHANGED and marked:
+        return CHANGE_DELETED
+    return CHANGE_CHANGED if label == CHANGE_WAS_MARKED else label
 
 
 # 1C's cost of one more request, in rows served (~30 ms against ~15 µs a row, odata-1c.md §5:

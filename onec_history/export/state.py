@@ -35,14 +35,15 @@ from types import TracebackType
 
 from ..errors import ConfigError
 
-__all__ = ["CHANGE_CHANGED", "CHANGE_DELETED", "CHANGE_NEW", "FORMAT", "DiffCounts", "StateFile", "StateRun",
-           "scope_key"]
+__all__ = ["CHANGE_CHANGED", "CHANGE_DELETED", "CHANGE_NEW", "CHANGE_WAS_MARKED", "FORMAT", "DiffCounts",
+           "StateFile", "StateRun", "scope_key"]
 
 FORMAT = "onec-history/export-state/1"
 
 CHANGE_NEW = "new"  # not in the last state
 CHANGE_CHANGED = "changed"  # DataVersion differs
 CHANGE_DELETED = "deleted"  # newly marked for deletion (DeletionMark became true)
+CHANGE_WAS_MARKED = "changed:marked"  # changed, and already marked for deletion at the last run
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS events(ref TEXT PRIMARY KEY, version TEXT NOT NULL,
 """
 # Work tables of one run; dropped before the state is committed.
 _WORK = """
-CREATE TABLE scan(pos INTEGER PRIMARY KEY, ref TEXT NOT NULL, version TEXT NOT NULL, deleted INTEGER NOT NULL);
+CREATE TABLE scan(pos INTEGER PRIMARY KEY, ref TEXT NOT NULL, version TEXT NOT NULL);
 CREATE TABLE todo(pos INTEGER PRIMARY KEY, ref TEXT NOT NULL, change TEXT NOT NULL);
 """
 
@@ -61,12 +62,11 @@ class DiffCounts:
     scanned: int
     new: int
     changed: int
-    deleted: int  # newly marked for deletion
     gone: int  # in the last state but not in this scan (deleted in 1C, or out of the period/filter)
 
     @property
     def todo(self) -> int:
-        return self.new + self.changed + self.deleted
+        return self.new + self.changed
 
 
 class StateFile:
@@ -133,16 +133,20 @@ class StateRun:
         self.db.execute("BEGIN")
 
     # -- filling -----------------------------------------------------------------------------------
-    def add_scan(self, rows: Iterable[tuple[str, str, bool]]) -> int:
-        """Append (ref, DataVersion, DeletionMark) of the current scan, in the scan's order."""
+    def add_scan(self, rows: Iterable[tuple[str, str]]) -> int:
+        """Append (ref, DataVersion) of the current scan, in the scan's order.
+
+        No DeletionMark: setting it is a write, so it changes DataVersion (odata-1c.md §1) and
+        the event is fetched anyway; whether it became marked is read from the fetched row.
+        """
         start = self._pos
 
-        def numbered() -> Iterator[tuple[int, str, str, int]]:
-            for ref, version, deleted in rows:
+        def numbered() -> Iterator[tuple[int, str, str]]:
+            for ref, version in rows:
                 self._pos += 1
-                yield self._pos, ref, version, 1 if deleted else 0
+                yield self._pos, ref, version
 
-        self.db.executemany("INSERT INTO scan(pos, ref, version, deleted) VALUES (?, ?, ?, ?)", numbered())
+        self.db.executemany("INSERT INTO scan(pos, ref, version) VALUES (?, ?, ?)", numbered())
         return self._pos - start
 
     def record(self, rows: Iterable[tuple[str, str, bool]]) -> None:
@@ -163,16 +167,16 @@ class StateRun:
                 """INSERT INTO todo(pos, ref, change)
                    SELECT s.pos, s.ref,
                           CASE WHEN o.ref IS NULL THEN 'new'
-                               WHEN s.deleted = 1 AND o.deleted = 0 THEN 'deleted'
+                               WHEN o.deleted = 1 THEN 'changed:marked'
                                ELSE 'changed' END
                    FROM scan s LEFT JOIN old.events o ON o.ref = s.ref
-                   WHERE o.ref IS NULL OR o.version <> s.version OR o.deleted <> s.deleted"""
+                   WHERE o.ref IS NULL OR o.version <> s.version"""
             )
             # Unchanged events keep their state row; exported ones are recorded as they arrive.
             db.execute(
                 """INSERT OR REPLACE INTO events(ref, version, deleted)
                    SELECT o.ref, o.version, o.deleted FROM old.events o JOIN scan s ON s.ref = o.ref
-                   WHERE o.version = s.version AND o.deleted = s.deleted"""
+                   WHERE o.version = s.version"""
             )
             gone = db.execute(
                 "SELECT count(*) FROM old.events o WHERE NOT EXISTS (SELECT 1 FROM scan s WHERE s.ref = o.ref)"
@@ -182,8 +186,8 @@ class StateRun:
             gone = 0
         counts = {c: n for c, n in db.execute("SELECT change, count(*) FROM todo GROUP BY change")}
         scanned = db.execute("SELECT count(*) FROM scan").fetchone()[0]
-        return DiffCounts(scanned=scanned, new=counts.get(CHANGE_NEW, 0), changed=counts.get(CHANGE_CHANGED, 0),
-                          deleted=counts.get(CHANGE_DELETED, 0), gone=gone)
+        return DiffCounts(scanned=scanned, new=counts.get(CHANGE_NEW, 0),
+                          changed=counts.get(CHANGE_CHANGED, 0) + counts.get(CHANGE_WAS_MARKED, 0), gone=gone)
 
     def todo_chunks(self, size: int) -> Iterator[list[tuple[str, str]]]:
         """(ref, change) of the to-do list in scan order, ``size`` at a time (keyset paging on disk)."""

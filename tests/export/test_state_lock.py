@@ -22,15 +22,16 @@ def first_state(path: Path, rows: list[tuple[str, str, bool]]) -> None:
         run.commit()
 
 
-def test_diff_finds_new_changed_marked_and_gone(tmp_path: Path) -> None:
+def test_diff_finds_new_changed_and_gone(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    first_state(path, [("a", "v1", False), ("b", "v1", False), ("c", "v1", False), ("d", "v1", False)])
+    first_state(path, [("a", "v1", False), ("b", "v1", False), ("c", "v1", True), ("d", "v1", False)])
     with StateFile(path).begin(META) as run:
-        run.add_scan([("b", "v2", False), ("a", "v1", False), ("c", "v2", True), ("e", "v1", False)])
+        run.add_scan([("b", "v2"), ("a", "v1"), ("c", "v2"), ("e", "v1")])
         diff = run.diff()
-        assert (diff.scanned, diff.new, diff.changed, diff.deleted, diff.gone) == (4, 1, 1, 1, 1)
+        assert (diff.scanned, diff.new, diff.changed, diff.gone) == (4, 1, 2, 1)
         todo = [pair for chunk in run.todo_chunks(2) for pair in chunk]
-        assert todo == [("b", "changed"), ("c", "deleted"), ("e", "new")]  # in scan order
+        assert todo == [("b", "changed"), ("c", "changed:marked"), ("e", "new")]  # in scan order
+        assert list(run.todo_buckets(2)) == [(0, [("b", "changed")]), (1, [("c", "changed:marked"), ("e", "new")])]
         assert [r for chunk in run.gone_chunks(10) for r in chunk] == ["d"]
         assert run.changes_of(["a", "b", "zzz"]) == {"b": "changed"}
         run.record([("b", "v2", False), ("c", "v2", True), ("e", "v1", False)])
@@ -44,7 +45,7 @@ def test_aborted_run_leaves_the_old_state_untouched(tmp_path: Path) -> None:
     first_state(path, [("a", "v1", False)])
     before = path.read_bytes()
     with pytest.raises(RuntimeError), StateFile(path).begin(META) as run:
-        run.add_scan([("a", "v2", False)])
+        run.add_scan([("a", "v2")])
         run.diff()
         run.record([("a", "v2", False)])
         raise RuntimeError("killed midway")
