@@ -6,42 +6,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from onec_history.demo.builder import Builder
-from onec_history.demo.rows import (
-    CALL_TOPICS,
-    DATASET_NOW,
-    DATASET_START,
-    GOODS,
-    MANAGERS,
-    ROMASHKA,
-    Link,
-    composite,
-    dt,
-    partner_specs,
-    person_name,
-    position,
-    working_time,
-)
+from onec_history.demo.data_common import EVENT, GOODS_SET, ORDER, PARTNERS, FamilyData, Picks
+from onec_history.demo.rows import CALL_TOPICS, EVENT_KINDS_A, MANAGERS, ROMASHKA, Link, composite, dt
 from onec_history.demo.schema import EMPTY_REF
 
 USERS = "Catalog_Пользователи"
-PARTNERS = "Catalog_Контрагенты"
 CONTACTS = "Catalog_КонтактныеЛицаКонтрагентов"
-GOODS_SET = "Catalog_Номенклатура"
-EVENT = "Document_Событие"
-ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_СчетНаОплатуПокупателю"
 SALE = "Document_РеализацияТоваровУслуг"
 
 
-class _Ut10:
+class _Ut10(FamilyData):
+    KINDS = EVENT_KINDS_A
+
     def __init__(self, b: Builder) -> None:
-        self.b = b
-        self.rng = b.rng
+        super().__init__(b)
         self.users: list[str] = []
-        self.goods: list[tuple[str, float]] = []
-        self.partners: list[tuple[str, dict[str, object]]] = []
-        self.contacts: dict[str, str] = {}
-        self.rub = ""
 
     # catalogs
     def catalogs(self) -> None:
@@ -50,61 +30,46 @@ class _Ut10:
         b.add(USERS, "admin", Description="Администратор", Комментарий="Служебный пользователь OData")
         self.rub = b.add("Catalog_Валюты", "RUB", Code="643", Description="руб.", НаименованиеПолное="Российский рубль")
         b.add("Catalog_Валюты", "USD", Code="840", Description="USD", НаименованиеПолное="Доллар США")
-        folder = b.add(GOODS_SET, "folder", Description=GOODS[0][0], IsFolder=1)
-        for i, (name, article, price) in enumerate(GOODS[1:]):
-            ref = b.add(
-                GOODS_SET,
-                i,
-                Description=name,
-                Артикул=article or "",
-                НаименованиеПолное=name,
-                Parent_Key=folder if "Монитор" in name else EMPTY_REF,
-                Услуга=int(not article),
-            )
-            self.goods.append((ref, price))
-        buyers = b.add(PARTNERS, "buyers", Description="Покупатели", IsFolder=1)
-        folders = {
-            "buyers": buyers,
-            "suppliers": b.add(PARTNERS, "suppliers", Description="Поставщики", IsFolder=1),
-            "moscow": b.add(PARTNERS, "moscow", Description="Москва", IsFolder=1, Parent_Key=buyers),
-        }
-        for i, spec in enumerate(partner_specs()):
-            manager = self.users[int(str(spec["manager"]))]
-            ref = b.add(
-                PARTNERS,
-                i,
-                Description=spec["name"],
-                НаименованиеПолное=spec["full"],
-                ИНН=spec["inn"],
-                КПП=spec["kpp"],
-                ЮрФизЛицо="ЮрЛицо" if spec["legal"] else "ФизЛицо",
-                Покупатель=int(bool(spec["buyer"])),
-                Поставщик=int(bool(spec["supplier"])),
-                Parent_Key=folders[str(spec["folder"])],
-                Комментарий=spec["comment"],
-                ОсновнойМенеджерПокупателя_Key=manager if spec["buyer"] else EMPTY_REF,
-                МенеджерыПокупателя=[{"Менеджер_Key": manager}] if spec["buyer"] else [],
-                DeletionMark=int(i == 39),
-            )
-            self.partners.append((ref, spec))
-            surname, first, middle = ("Сидоров", "Павел", "Петрович") if i == 0 else person_name(self.rng)
-            contact = b.add(
-                CONTACTS,
-                i,
-                Description=f"{surname} {first} {middle}",
-                Owner_Key=ref,
-                Фамилия=surname,
-                Имя=first,
-                Отчество=middle,
-                Должность="Директор по закупкам" if i == 0 else position(self.rng),
-            )
-            self.contacts[ref] = contact
+        self.add_goods()
+        self.add_partners()
         # ОсновноеКонтактноеЛицо points back at the contact created above.
         for row in b.rows[PARTNERS]:
             if row["Ref_Key"] in self.contacts:
                 row["ОсновноеКонтактноеЛицо_Key"] = self.contacts[row["Ref_Key"]]
         # A branch of Ромашка: ГоловнойКонтрагент is a self-reference.
         b.rows[PARTNERS][-2]["ГоловнойКонтрагент_Key"] = self.partners[0][0]
+
+    def add_partner(self, index: int, spec: dict[str, object], folder: str) -> str:
+        manager = self.users[int(str(spec["manager"]))]
+        return self.b.add(
+            PARTNERS,
+            index,
+            Description=spec["name"],
+            НаименованиеПолное=spec["full"],
+            ИНН=spec["inn"],
+            КПП=spec["kpp"],
+            ЮрФизЛицо="ЮрЛицо" if spec["legal"] else "ФизЛицо",
+            Покупатель=int(bool(spec["buyer"])),
+            Поставщик=int(bool(spec["supplier"])),
+            Parent_Key=folder,
+            Комментарий=spec["comment"],
+            ОсновнойМенеджерПокупателя_Key=manager if spec["buyer"] else EMPTY_REF,
+            МенеджерыПокупателя=[{"Менеджер_Key": manager}] if spec["buyer"] else [],
+            DeletionMark=int(index == 39),
+        )
+
+    def add_contact(self, index: int, partner: str, name: tuple[str, str, str], job: str) -> str:
+        surname, first, middle = name
+        return self.b.add(
+            CONTACTS,
+            index,
+            Description=f"{surname} {first} {middle}",
+            Owner_Key=partner,
+            Фамилия=surname,
+            Имя=first,
+            Отчество=middle,
+            Должность=job,
+        )
 
     # documents
     def event(
@@ -159,28 +124,16 @@ class _Ut10:
             **values,
         )
 
-    def lines(self, picks: list[tuple[int, float]], order: str | None = None) -> tuple[list[dict[str, Any]], float]:
-        rows, total = [], 0.0
-        for goods_index, quantity in picks:
-            ref, price = self.goods[goods_index]
-            row: dict[str, Any] = {
-                "Номенклатура_Key": ref,
-                "Количество": quantity,
-                "Цена": price,
-                "Сумма": price * quantity,
-            }
-            if order is not None:
-                row["ЗаказПокупателя_Key"] = order
-            rows.append(row)
-            total += price * quantity
-        return rows, total
+    def order_lines(self, picks: Picks, order: str | None) -> tuple[list[dict[str, Any]], float]:
+        """Goods lines that name the order they were shipped or invoiced against, when there is one."""
+        return self.lines(picks) if order is None else self.lines(picks, ЗаказПокупателя_Key=order)
 
     def order(
         self,
         key: object,
         when: datetime,
         partner: str,
-        picks: list[tuple[int, float]],
+        picks: Picks,
         *,
         basis: Link | None = None,
         manager: int = 0,
@@ -211,12 +164,12 @@ class _Ut10:
         when: datetime,
         partner: str,
         order: str | None,
-        picks: list[tuple[int, float]],
+        picks: Picks,
         *,
         manager: int = 0,
         posted: bool = True,
     ) -> str:
-        rows, total = self.lines(picks, order)
+        rows, total = self.order_lines(picks, order)
         return self.b.add(
             INVOICE,
             key,
@@ -236,13 +189,13 @@ class _Ut10:
         when: datetime,
         partner: str,
         deal: Link | None,
-        picks: list[tuple[int, float]],
+        picks: Picks,
         *,
         manager: int = 0,
         posted: bool = True,
     ) -> str:
         order = deal[1] if deal and deal[0] == ORDER else None
-        rows, total = self.lines(picks, order)
+        rows, total = self.order_lines(picks, order)
         return self.b.add(
             SALE,
             key,
@@ -260,36 +213,7 @@ class _Ut10:
         """The article: «ООО Ромашка» wants 5 monitors, and everything that follows."""
         romashka = self.partners[0][0]
         assert self.partners[0][1]["name"] == ROMASHKA
-        call = self.event(
-            "romashka-call-1",
-            datetime(2026, 3, 2, 10, 15, 4),
-            "ТелефонныйЗвонок",
-            "Входящее",
-            "Интересуются покупкой 5 мониторов",
-            partner=romashka,
-            importance="Высокая",
-            body='Звонил Сидоров П.П.: для нового офиса нужно 5 мониторов 24".\n'
-            "Просит коммерческое предложение с доставкой.",
-        )
-        offer = self.event(
-            "romashka-offer",
-            datetime(2026, 3, 2, 15, 40, 0),
-            "ЭлектронноеПисьмо",
-            "Исходящее",
-            "Коммерческое предложение: мониторы 5 шт.",
-            partner=romashka,
-            basis=(EVENT, call),
-            body='Отправлено КП: Монитор Samsung 24" S24F350, 5 шт. по 15 500 руб.',
-        )
-        call2 = self.event(
-            "romashka-call-2",
-            datetime(2026, 3, 5, 11, 0, 12),
-            "ТелефонныйЗвонок",
-            "Входящее",
-            "Согласны с предложением, просят счет",
-            partner=romashka,
-            basis=(EVENT, offer),
-        )
+        call, call2 = self.story_calls(romashka, importance="Высокая")
         order = self.order(
             "romashka-order",
             datetime(2026, 3, 5, 11, 30, 0),
@@ -300,27 +224,7 @@ class _Ut10:
         )
         self.invoice("romashka-invoice", datetime(2026, 3, 5, 12, 0, 0), romashka, order, [(0, 5), (7, 1)])
         sale = self.sale("romashka-sale", datetime(2026, 3, 12, 14, 0, 0), romashka, (ORDER, order), [(0, 5), (7, 1)])
-        self.event(
-            "romashka-meeting",
-            datetime(2026, 3, 12, 14, 30, 0),
-            "ЛичнаяВстреча",
-            "Исходящее",
-            "Доставка и установка мониторов",
-            partner=romashka,
-            basis=(SALE, sale),
-            minutes=90,
-        )
-        self.event(
-            "romashka-follow-up",
-            datetime(2026, 4, 15, 10, 0, 0),
-            "ТелефонныйЗвонок",
-            "Исходящее",
-            "Узнать, как работают мониторы",
-            partner=romashka,
-            state="Запланировано",
-            created=datetime(2026, 3, 12, 16, 0, 0),
-            basis=(EVENT, call),
-        )
+        self.story_visit(romashka, call, (SALE, sale))
 
     def edge_cases(self) -> None:
         self.event(
@@ -367,68 +271,44 @@ class _Ut10:
             comment="Без товаров: не проводится",
         )
 
-    def filler(self) -> None:
-        """Ordinary traffic: a few hundred events over two years, some orders and their chains."""
+    def ordinary_event(
+        self, n: int, when: datetime, *, partner: str, basis: Link | None, state: str, manager: int
+    ) -> str:
         rng = self.rng
-        items = [(ref, spec) for ref, spec in self.partners[1:] if spec["name"] != "ООО Ромашкa"]
-        last_event: dict[str, str] = {}
-        kinds = (
-            ["ТелефонныйЗвонок"] * 10 + ["ЭлектронноеПисьмо"] * 5 + ["ЛичнаяВстреча"] * 3 + ["ПочтовоеПисьмо", "Прочее"]
+        return self.event(
+            n,
+            when,
+            rng.choice(self.KINDS),
+            rng.choice(("Входящее", "Исходящее")),
+            rng.choice(CALL_TOPICS),
+            partner=partner,
+            basis=basis,
+            state=state,
+            manager=manager,
+            minutes=rng.choice((5, 10, 15, 30, 60)),
+            posted=rng.random() > 0.03,
+            importance=rng.choice(("Высокая", "Средняя", "Средняя", "Низкая")),
         )
-        for n in range(320):
-            ref, spec = rng.choice(items)
-            when = working_time(rng, DATASET_START, DATASET_NOW)
-            roll = rng.random()
-            state = "Отменено" if roll < 0.06 else "Запланировано" if roll < 0.1 else "Завершено"
-            basis = (EVENT, last_event[ref]) if ref in last_event and rng.random() < 0.3 else None
-            last_event[ref] = self.event(
-                n,
-                when,
-                rng.choice(kinds),
-                rng.choice(("Входящее", "Исходящее")),
-                rng.choice(CALL_TOPICS),
-                partner=ref,
-                basis=basis,
-                state=state,
-                manager=int(str(spec["manager"])),
-                minutes=rng.choice((5, 10, 15, 30, 60)),
-                posted=rng.random() > 0.03,
-                importance=rng.choice(("Высокая", "Средняя", "Средняя", "Низкая")),
+
+    def deal(self, n: int, when: datetime, partner: str, picks: Picks, *, manager: int, event: str | None) -> None:
+        basis = (EVENT, event) if event else None
+        order = self.order(f"o{n}", when, partner, picks, basis=basis, manager=manager)
+        if n % 3 != 2:
+            self.invoice(f"i{n}", when + timedelta(hours=2), partner, order, picks, manager=manager)
+        if n % 2 == 0:
+            self.sale(
+                f"s{n}",
+                when + timedelta(days=self.rng.randint(1, 9)),
+                partner,
+                (ORDER, order),
+                picks,
+                manager=manager,
+                posted=n % 10 != 4,
             )
-        for n in range(24):  # planned for the weeks after the dataset's "today"
-            ref, spec = rng.choice(items)
-            when = working_time(rng, DATASET_NOW, datetime(2026, 12, 20))
-            self.event(
-                f"planned-{n}",
-                when,
-                rng.choice(kinds[:15]),
-                "Исходящее",
-                rng.choice(CALL_TOPICS),
-                partner=ref,
-                state="Запланировано",
-                created=DATASET_NOW - timedelta(days=n),
-                manager=int(str(spec["manager"])),
-            )
-        buyers = [(ref, spec) for ref, spec in items if spec["buyer"]]
-        for n in range(36):
-            ref, spec = rng.choice(buyers)
-            when = working_time(rng, DATASET_START, DATASET_NOW - timedelta(days=10))
-            picks = [(rng.randrange(len(self.goods)), float(rng.randint(1, 10))) for _ in range(rng.randint(1, 3))]
-            basis = (EVENT, last_event[ref]) if ref in last_event and n % 2 == 0 else None
-            manager = int(str(spec["manager"]))
-            order = self.order(f"o{n}", when, ref, picks, basis=basis, manager=manager)
-            if n % 3 != 2:
-                self.invoice(f"i{n}", when + timedelta(hours=2), ref, order, picks, manager=manager)
-            if n % 2 == 0:
-                self.sale(
-                    f"s{n}",
-                    when + timedelta(days=rng.randint(1, 9)),
-                    ref,
-                    (ORDER, order),
-                    picks,
-                    manager=manager,
-                    posted=n % 10 != 4,
-                )
+
+    def filler(self) -> None:
+        """Ordinary traffic, and an invoice issued without an order that a sale was made by."""
+        buyers = self.traffic()
         ref = buyers[0][0]
         invoice = self.invoice("direct-invoice", datetime(2025, 9, 1, 11, 0, 0), ref, None, [(3, 10)])
         self.sale("sale-by-invoice", datetime(2025, 9, 3, 12, 0, 0), ref, (INVOICE, invoice), [(3, 10)])

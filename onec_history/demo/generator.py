@@ -24,6 +24,8 @@ from onec_history.demo.rows import (
     CALL_TOPICS,
     DATASET_NOW,
     DATASET_START,
+    EVENT_KINDS_A,
+    EVENT_KINDS_B,
     GOODS,
     MANAGERS,
     ROMASHKA,
@@ -40,10 +42,6 @@ from onec_history.demo.store import Store, data_version
 Rows = Iterator[dict[str, Any]]
 _MASK = (1 << 64) - 1
 _SPAN = (DATASET_NOW - DATASET_START).total_seconds()
-_KINDS_A = (
-    ("ТелефонныйЗвонок",) * 10 + ("ЭлектронноеПисьмо",) * 5 + ("ЛичнаяВстреча",) * 3 + ("ПочтовоеПисьмо", "Прочее")
-)
-_KINDS_B = ("ТелефонныйЗвонок",) * 10 + ("ЭлектронноеПисьмо",) * 5 + ("ЛичнаяВстреча",) * 3 + ("СообщениеSMS", "Прочее")
 
 
 class _Ids:
@@ -212,7 +210,7 @@ class Generator:
             if i and rng.random() < 0.3:  # a follow-up of an earlier event
                 earlier = ("Document_Событие", ids("Document_Событие", i - rng.randint(1, min(i, 50))))
             basis = composite("Основание" if self.a else "ДокументОснование", earlier)
-            kind = rng.choice(_KINDS_A if self.a else _KINDS_B)
+            kind = rng.choice(EVENT_KINDS_A if self.a else EVENT_KINDS_B)
             end = when + timedelta(minutes=rng.choice((5, 10, 15, 30, 60)))
             row: dict[str, Any] = {
                 "Ref_Key": ids("Document_Событие", i),

@@ -137,6 +137,14 @@ def inn(index: int, *, legal: bool = True) -> str:
     return f"77{index + 20000000:08d}" if legal else f"5000{index + 10000000:08d}"
 
 
+# The mix of event kinds in ordinary traffic (the last two differ: family B has SMS, no paper mail).
+EVENT_KINDS_A = (
+    ("ТелефонныйЗвонок",) * 10 + ("ЭлектронноеПисьмо",) * 5 + ("ЛичнаяВстреча",) * 3 + ("ПочтовоеПисьмо", "Прочее")
+)
+EVENT_KINDS_B = (
+    ("ТелефонныйЗвонок",) * 10 + ("ЭлектронноеПисьмо",) * 5 + ("ЛичнаяВстреча",) * 3 + ("СообщениеSMS", "Прочее")
+)
+
 CALL_TOPICS = (
     "Уточнение условий поставки",
     "Запрос прайс-листа",
