@@ -14,14 +14,18 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ValidationError
 
-__all__ = ["ALIASES", "COLUMNS", "InputRow", "detect_encoding", "normalise_header", "read_rows", "sniff_delimiter"]
+__all__ = [
+    "ALIASES", "COLUMNS", "HeaderMap", "InputRow", "detect_encoding", "input_format", "normalise_header", "read_rows",
+    "sniff_delimiter",
+]
 
 COLUMNS = (
     "external_id", "counterparty", "caller", "kind", "direction", "state", "start", "end", "duration",
@@ -103,6 +107,11 @@ def normalise_header(names: list[str], *, allow_unknown: bool = False) -> list[s
     return out
 
 
+HeaderMap = Callable[[list[str]], list[str | None]]
+"""Names in a header (a CSV header line, the keys of a JSONL line) → the column each one fills
+(``None``: not read). May raise :class:`ValidationError` to refuse the header."""
+
+
 def read_rows(
     path: str | Path,
     *,
@@ -110,12 +119,14 @@ def read_rows(
     encoding: str | None = None,
     allow_unknown: bool = False,
     stream: IO[bytes] | None = None,
+    header: HeaderMap | None = None,
 ) -> Iterator[InputRow]:
-    """Records of a CSV or JSONL file (``fmt`` from the extension unless given; ``-`` is stdin)."""
+    """Records of a CSV or JSONL file (``fmt`` from the extension unless given; ``-`` is stdin).
+
+    Column names are mapped onto the documented event columns unless ``header`` maps them.
+    """
     name = str(path)
-    kind = fmt or ("jsonl" if name.lower().endswith((".jsonl", ".ndjson", ".json")) else "csv")
-    if kind not in ("csv", "jsonl"):
-        raise ValidationError(f"Unknown input format {kind!r}; use csv or jsonl", field="format")
+    kind = input_format(name, fmt)
     if stream is not None:
         data = stream.read()
     else:
@@ -124,9 +135,25 @@ def read_rows(
         except OSError as exc:
             raise ValidationError(f"Cannot read {name}: {exc.strerror or exc}", field="file") from None
     if kind == "jsonl":
-        yield from _jsonl(data, encoding, allow_unknown)
+        yield from _jsonl(data, encoding, header or partial(normalise_header, allow_unknown=allow_unknown))
     else:
-        yield from _csv(data, encoding, allow_unknown)
+        yield from _csv(data, encoding, header or partial(_event_header, allow_unknown=allow_unknown))
+
+
+def input_format(name: str, fmt: str | None = None) -> str:
+    """``csv`` or ``jsonl``: ``fmt`` if given, else from the file name's extension."""
+    kind = fmt or ("jsonl" if name.lower().endswith((".jsonl", ".ndjson", ".json")) else "csv")
+    if kind not in ("csv", "jsonl"):
+        raise ValidationError(f"Unknown input format {kind!r}; use csv or jsonl", field="format")
+    return kind
+
+
+def _event_header(names: list[str], *, allow_unknown: bool) -> list[str | None]:
+    mapped = normalise_header(names, allow_unknown=allow_unknown)
+    if not any(mapped):
+        raise ValidationError("The header line names none of the documented columns", field="header",
+                              hint="Known columns: " + ", ".join(COLUMNS) + ".")
+    return mapped
 
 
 def _decode(data: bytes, encoding: str | None) -> str:
@@ -141,7 +168,7 @@ def _decode(data: bytes, encoding: str | None) -> str:
     return text.lstrip("\ufeff")
 
 
-def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:
+def _csv(data: bytes, encoding: str | None, map_header: HeaderMap) -> Iterator[InputRow]:
     text = _decode(data, encoding)
     # Physical lines exactly as the csv module counts them (\n, \r or \r\n), for line numbers.
     lines = io.StringIO(text, newline="").readlines()
@@ -158,7 +185,7 @@ def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[Inp
             for record in reader:
                 start = offset + consumed + 1
                 consumed = reader.line_num
-                row = _record(record, start, header, delimiter, allow_unknown,
+                row = _record(record, start, header, delimiter, map_header,
                               at_end=offset + consumed >= len(lines) and not ends_with_newline)
                 if isinstance(row, list):
                     header = row
@@ -174,17 +201,13 @@ def _csv(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[Inp
             offset = start
 
 
-def _record(record: list[str], start: int, header: list[str | None] | None, delimiter: str, allow_unknown: bool,
+def _record(record: list[str], start: int, header: list[str | None] | None, delimiter: str, map_header: HeaderMap,
             *, at_end: bool) -> InputRow | list[str | None] | None:
     """One parsed record → the header (a list), a row, or ``None`` for a blank line."""
     if not any(cell.strip() for cell in record):
         return None  # blank lines, or lines of bare delimiters, are not records
     if header is None:
-        names = normalise_header(record, allow_unknown=allow_unknown)
-        if not any(names):
-            raise ValidationError("The header line names none of the documented columns", field="header",
-                                  hint="Known columns: " + ", ".join(COLUMNS) + ".")
-        return names
+        return map_header(record)
     values = {col: cell for col, cell in zip(header, record, strict=False) if col is not None}
     if len(record) < len(header):
         why = "truncated last line?" if at_end else "a missing delimiter or an unquoted line break?"
@@ -196,7 +219,7 @@ def _record(record: list[str], start: int, header: list[str | None] | None, deli
     return InputRow(start, values)
 
 
-def _jsonl(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[InputRow]:
+def _jsonl(data: bytes, encoding: str | None, map_header: HeaderMap) -> Iterator[InputRow]:
     text = _decode(data, encoding or "utf-8-sig")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -211,7 +234,7 @@ def _jsonl(data: bytes, encoding: str | None, allow_unknown: bool) -> Iterator[I
             yield InputRow(number, error="each line must be a JSON object")
             continue
         try:
-            mapped = normalise_header([str(k) for k in obj], allow_unknown=allow_unknown)
+            mapped = map_header([str(k) for k in obj])
         except ValidationError as exc:
             yield InputRow(number, error=exc.message)
             continue
