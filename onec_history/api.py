@@ -23,7 +23,7 @@ from . import query as q
 from .client import Client
 from .errors import BadQueryError, NotFoundError, OnecError, UnsupportedError
 from .metadata import default_cache_dir
-from .models import Counterparty, Direction, Event, EventKind, EventState, parse_ref
+from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_ref
 from .names import NameResolver
 from .profiles import AttrKind, Profile, detect_profile
 from .records import CounterpartyMapper, EventMapper
@@ -276,7 +276,7 @@ class History:
     def find_counterparty(self, spec: str) -> Counterparty:
         """One counterparty from a reference, code, ИНН or name prefix; ambiguity is an error."""
         spec = spec.strip()
-        if _is_guid(spec):
+        if is_guid(spec):
             return self.get_counterparty(spec)
         if _INN.match(spec):
             found = list(self.search_counterparties(inn=spec, limit=20))
@@ -295,7 +295,7 @@ class History:
     def find_user(self, spec: str) -> str:
         """The reference of a responsible user/employee from a reference or a name prefix."""
         spec = spec.strip()
-        if _is_guid(spec):
+        if is_guid(spec):
             return spec
         users = self.profile.users_set
         rows = list(self.client.iterate(users, q.Query(filter=q.startswith("Description", spec),
@@ -432,14 +432,6 @@ class History:
         mapper = self.event_mapper()
         row = self.client.get(self.profile.event_set, ref, select=mapper.select())
         return self._with_names([mapper.map(row)], True)[0]
-
-
-def _is_guid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return len(text.replace("-", "")) == 32
 
 
 def _looks_like_code(spec: str) -> bool:

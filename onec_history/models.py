@@ -24,6 +24,7 @@ __all__ = [
     "EventKind",
     "EventState",
     "Participant",
+    "is_guid",
     "parse_datetime",
     "parse_ref",
     "set_of_type",
@@ -62,6 +63,15 @@ def parse_ref(value: Any) -> str | None:
     if value in (None, "", EMPTY_REF):
         return None
     return str(value)
+
+
+def is_guid(text: str) -> bool:
+    """A reference as text: what ``uuid.UUID`` reads, but without braces or a ``urn:uuid:`` prefix."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return len(text.replace("-", "")) == 32
 
 
 def parse_datetime(value: Any) -> datetime | None:

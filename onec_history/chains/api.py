@@ -16,6 +16,7 @@ from .. import query as q
 from ..api import History
 from ..errors import NotFoundError, NotPublishedError, QueryError
 from ..metadata import SetKind
+from ..models import is_guid
 from ..profiles import Profile, ProfileError
 from .graph import LinkGraph, scan_links
 from .links import LinkTable, discover_links
@@ -86,7 +87,7 @@ class Chains:
             return DocKey(self.document_set(key.entity_set), key.ref)
         if number is not None:
             return self.walker().find_by_number(self.document_set(doc), number, year=year)
-        if _is_guid(doc):
+        if is_guid(doc.strip()):
             if type_name:
                 return DocKey(self.document_set(type_name), str(uuid.UUID(doc)))
             return self._find_anywhere(str(uuid.UUID(doc)))
@@ -129,11 +130,3 @@ class Chains:
     def graph(self, *, since: datetime | None = None, until: datetime | None = None) -> LinkGraph:
         """Every link of the period in one pass per set (for funnels and reports)."""
         return scan_links(self.client, self.links, since=since, until=until, jobs=self.jobs)
-
-
-def _is_guid(text: str) -> bool:
-    try:
-        uuid.UUID(text.strip())
-    except ValueError:
-        return False
-    return len(text.strip().replace("-", "")) == 32

@@ -19,7 +19,7 @@ from .. import query as q
 from ..client import Client
 from ..errors import BadQueryError, NotPublishedError, QueryError, UnsupportedError
 from ..metadata import EntitySet
-from ..models import parse_datetime, parse_ref, set_of_type, strip
+from ..models import is_guid, parse_datetime, parse_ref, set_of_type, strip
 from ..names import NameResolver
 from ..profiles import Attr, AttrKind, Profile, resolve_attr
 from .links import Link, LinkKind, LinkTable
@@ -117,14 +117,6 @@ class SetShape:
             if parent is not None:
                 node.parents.append((link.name, parent))
         return node
-
-
-def _is_guid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _ref_of(row: Mapping[str, Any], attr: Attr | None) -> tuple[str | None, str | None]:
@@ -225,13 +217,13 @@ class NodeReader:
         for node in nodes:
             wanted.append((node.counterparty_set, node.counterparty))
             wanted.append((self._currency_set(node.key.entity_set), node.currency))
-            if state_set and node.state and _is_guid(node.state):
+            if state_set and node.state and is_guid(node.state):
                 wanted.append((state_set, node.state))
         names.prefetch(wanted)
         for node in nodes:
             node.counterparty_name = names.name(node.counterparty_set, node.counterparty)
             node.currency_name = names.name(self._currency_set(node.key.entity_set), node.currency)
-            if state_set and node.state and _is_guid(node.state):
+            if state_set and node.state and is_guid(node.state):
                 node.state = names.name(state_set, node.state) or node.state
 
     def _currency_set(self, entity_set: str) -> str | None:

@@ -23,6 +23,7 @@ from ..create.ledger import Ledger
 from ..create.reader import InputRow
 from ..create.spec import ref_key_for
 from ..errors import ConflictError, KeyExistsError, ODataError, OnecError, TransportError, ValidationError
+from ..models import is_guid
 from .cp_lookup import FolderTree, Lookup, parse_match
 from .cp_plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
 from .cp_rows import CpSchema, FieldSpec, ParsedRow
@@ -111,7 +112,7 @@ class CounterpartyImport:
                 continue
             if value not in found:
                 try:
-                    found[value] = str(uuid.UUID(value)) if _is_guid(value) else self.history.find_user(value)
+                    found[value] = str(uuid.UUID(value)) if is_guid(value) else self.history.find_user(value)
                 except OnecError as exc:
                     found[value] = exc
             resolved = found[value]
@@ -347,12 +348,4 @@ def _result(row: RowPlan, status: str, message: str | None = None) -> RowResult:
 def _display(spec: FieldSpec, value: Any) -> Any:
     """1C's value as the diff shows it: padding stripped, empty references and dates as None."""
     return normalise(spec.edm_type, value)
-
-
-def _is_guid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return len(text.replace("-", "")) == 32
 
