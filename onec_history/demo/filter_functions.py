@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from onec_history.demo.fault import ODataFault
 from onec_history.demo.schema import Column, Schema, Table
 
 NS = "StandardODATA."
@@ -30,14 +31,8 @@ _DATEADD = {"second": (1, "seconds"), "minute": (1, "minutes"), "hour": (1, "hou
             "month": (1, "months"), "quarter": (3, "months"), "year": (1, "years")}
 
 
-class FilterError(Exception):
-    """What the demo server must answer: HTTP status, 1C's error code (a string) and message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+# A query option the compiler refuses is answered like any other refusal of the demo base.
+FilterError = ODataFault
 
 
 class Tok(NamedTuple):

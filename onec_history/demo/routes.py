@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from onec_history.demo import render
+from onec_history.demo.fault import ODataFault
 from onec_history.demo.schema import Table
-from onec_history.demo.service import ODataFault, Query, parse_key
+from onec_history.demo.service import Query, parse_key
 from onec_history.demo.store import Row
 
 if TYPE_CHECKING:

@@ -26,8 +26,9 @@ from onec_history.demo import render
 from onec_history.demo.datasets import dataset_names as _dataset_names
 from onec_history.demo.datasets import open_dataset
 from onec_history.demo.edmx import write_edmx
+from onec_history.demo.fault import ODataFault
 from onec_history.demo.routes import Request, route
-from onec_history.demo.service import ODataFault, Service
+from onec_history.demo.service import Service
 from onec_history.demo.store import Store
 
 __all__ = ["DemoServer", "Faults", "dataset_names", "start_demo"]

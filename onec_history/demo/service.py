@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from onec_history.demo import filter as odata_filter
+from onec_history.demo.fault import ODataFault
 from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE, Schema, Table, is_catalog, is_document
 from onec_history.demo.store import IGNORE, BadValue, Row, Store, default_value, from_json, is_guid, q
 
@@ -21,16 +22,6 @@ _READ_ONLY = {"DataVersion", "Posted", "Predefined", "PredefinedDataName", "Ref_
 _INTERNAL_ERROR = (
     "Произошла внутренняя ошибка OData сервиса. Дополнительные сведения можно найти в технологическом журнале."
 )
-
-
-class ODataFault(Exception):
-    """A refusal the server answers with 1C's status, error code and message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -93,28 +84,19 @@ class Service:
     def _where(self, table: Table, text: str | None) -> tuple[str, list[object]]:
         if not text:
             return "", []
-        try:
-            return odata_filter.compile_filter(text, table, self.schema)
-        except odata_filter.FilterError as exc:
-            raise ODataFault(exc.status, exc.code, exc.message) from exc
+        return odata_filter.compile_filter(text, table, self.schema)
 
     def _order(self, table: Table, text: str | None) -> str:
         if not text:
             return ""
-        try:
-            order = odata_filter.compile_orderby(text, table)
-        except odata_filter.FilterError as exc:
-            raise ODataFault(exc.status, exc.code, exc.message) from exc
+        order = odata_filter.compile_orderby(text, table)
         return f"{order}, rowid" if order else ""
 
     def select_names(self, table: Table, text: str | None) -> list[str]:
         """Properties to render (columns and tabular-section names)."""
         if not text:
             return [*table.columns, *table.tabular]
-        try:
-            return odata_filter.parse_select(text, table, self.schema)
-        except odata_filter.FilterError as exc:
-            raise ODataFault(exc.status, exc.code, exc.message) from exc
+        return odata_filter.parse_select(text, table, self.schema)
 
     def collection(self, table: Table, query: Query) -> tuple[list[Row], int | None]:
         """Rows of a page and, with $inlinecount, the total (which makes 1C ignore $top/$skip)."""
