@@ -43,9 +43,13 @@ class Client:
         metadata_ttl: float = 86400.0,
         lengths: Mapping[str, Mapping[str, int]] | None = None,
         cache_key: str | None = None,
+        allowed_only: bool = False,
     ) -> None:
         self.transport = transport
         self.page_size = page_size
+        # Under record-level security a query touching a forbidden row fails with code 20;
+        # allowedOnly=true makes 1C return only the rows the user may see (odata-1c.md §2).
+        self.allowed_only = allowed_only
         self._cache = metadata_cache
         self._ttl = metadata_ttl
         self._metadata: Metadata | None = None
@@ -90,7 +94,8 @@ class Client:
         """Yield pages of rows; stops on a short page, never relies on ``nextLink``."""
         q = query or Query()
         size = page_size or self.page_size
-        q = replace(q, orderby=self.stable_order(entity_set, q.orderby))
+        q = replace(q, orderby=self.stable_order(entity_set, q.orderby),
+                    allowed_only=q.allowed_only or self.allowed_only)
         limit = q.top
         offset = q.skip or 0
         taken = 0
@@ -114,7 +119,7 @@ class Client:
 
     def count(self, entity_set: str, where: Filter | None = None) -> int:
         """``Set/$count`` — never ``$inlinecount``, which makes 1C ignore ``$top``/``$skip``."""
-        query = Query(filter=where).render(json=False)
+        query = Query(filter=where, allowed_only=self.allowed_only).render(json=False)
         resp = self.transport.get_bytes(f"{entity_set}/$count", query)
         text = resp.text().strip()
         if not text.isdigit():

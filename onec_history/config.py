@@ -53,6 +53,7 @@ class Settings(BaseModel):
     read_timeout: float = Field(120.0, gt=0)
     retry: RetrySettings = Field(default_factory=lambda: RetrySettings())
     page_size: int = Field(1000, ge=1, le=100_000)
+    allowed_only: bool = False
     verify_tls: bool | str = True
     server_timezone: str | None = None
     metadata_ttl: float = Field(86400.0, ge=0)

@@ -167,3 +167,12 @@ def test_writes_validated_before_sending(server: str) -> None:
     with pytest.raises(errors.ValidationError, match=r"Edm\.Boolean"):
         client.create("Document_Событие", {"Posted": "yes"})
     assert not any(ln.startswith("POST") for ln in Recorder.lines)
+
+
+def test_allowed_only_on_every_read(server: str) -> None:
+    client = make_client(server, page_size=50, allowed_only=True)
+    list(client.iterate("Catalog_Контрагенты"))
+    client.count("Catalog_Контрагенты")
+    data = [ln for ln in Recorder.lines if "Catalog_" in ln]
+    assert len(data) == 2
+    assert all("allowedOnly=true" in ln for ln in data)

@@ -78,6 +78,7 @@ class App:
             metadata_cache=cache,
             metadata_ttl=settings.metadata_ttl,
             lengths=settings.lengths,
+            allowed_only=settings.allowed_only,
         )
         return self._client
 

@@ -31,6 +31,8 @@ __all__ = ["cli", "main"]
 @click.option("--retries", type=int, help="Attempts for safe requests (default 5).")
 @click.option("--deadline", type=float, help="Total seconds one request may take with its retries.")
 @click.option("--page-size", type=int, help="Rows per request when paging (default 1000).")
+@click.option("--allowed-only", is_flag=True, default=None,
+              help="Send allowedOnly=true: skip rows hidden by record-level security instead of failing.")
 @click.option("--demo", "demo_dataset", default="ut10", show_default=True,
               help="Built-in demo dataset used when no base is configured (ut10 or unf).")
 @click.option("-v", "--verbose", count=True, help="-v for requests, -vv for debugging.")
@@ -46,6 +48,7 @@ def cli(
     retries: int | None,
     deadline: float | None,
     page_size: int | None,
+    allowed_only: bool | None,
     demo_dataset: str,
     verbose: int,
     quiet: bool,
@@ -55,7 +58,8 @@ def cli(
     Without a configured base every command runs against the built-in demo base.
     """
     setup_logging(verbose)
-    overrides: dict[str, object] = {"url": url, "user": user, "page_size": page_size, "read_timeout": timeout}
+    overrides: dict[str, object] = {"url": url, "user": user, "page_size": page_size, "read_timeout": timeout,
+                                    "allowed_only": allowed_only}
     if ask_password:
         overrides["password"] = click.prompt("1C password", hide_input=True)
     retry: dict[str, object] = {}
