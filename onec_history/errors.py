@@ -7,6 +7,7 @@
     ├── QueryError                  rejected by us before anything was sent
     │   └── ValidationError         a write that 1C would silently drop or truncate
     ├── NotPublishedError           the base does not publish an entity set we need
+    ├── LockedError                 another run holds the lock (export state, import ledger)
     ├── TransportError              no HTTP response at all
     │   ├── ConnectError            refused, DNS, TLS, dropped connection
     │   └── RequestTimeout          connect or read timeout, or the total deadline
@@ -35,6 +36,7 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "KeyExistsError",
+    "LockedError",
     "NotFoundError",
     "NotPublishedError",
     "ODataError",
@@ -101,6 +103,10 @@ class NotPublishedError(OnecError):
             url=url,
         )
         self.entity_set = entity_set
+
+
+class LockedError(OnecError):
+    """Another run holds a lock (an overlapping cron export, a second import into the same ledger)."""
 
 
 class TransportError(OnecError):

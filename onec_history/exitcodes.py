@@ -32,6 +32,7 @@ _MAP: tuple[tuple[type[errors.OnecError], ExitCode], ...] = (
     (errors.ValidationError, ExitCode.BAD_INPUT),
     (errors.QueryError, ExitCode.BAD_INPUT),
     (errors.NotPublishedError, ExitCode.NOT_PUBLISHED),
+    (errors.LockedError, ExitCode.LOCKED),
     (errors.TransportError, ExitCode.UNREACHABLE),
     (errors.AuthError, ExitCode.AUTH),
     (errors.NotFoundError, ExitCode.NOT_PUBLISHED),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import export_cmds  # noqa: F401  (attaches 'events export' to the events group)
+from .export_cmds import report  # also attaches 'events export' to the events group
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .create_cmds import create_cmd, import_cmd  # noqa: F401  (attached to the events group)
 from .demo_cmds import demo
@@ -29,3 +29,4 @@ def register(group: click.Group) -> None:
     group.add_command(demo)
     group.add_command(record)
     group.add_command(mirror_cmd)
+    group.add_command(report)

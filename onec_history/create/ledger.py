@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, OnecError
+from ..errors import ConfigError, LockedError
 
 __all__ = ["Entry", "Ledger", "LedgerLocked", "base_key", "default_ledger_path"]
 
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS rows (
 """
 
 
-class LedgerLocked(OnecError):
+class LedgerLocked(LockedError):
     """Another run holds this base's ledger lock."""
 
 

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from ..errors import OnecError
+from .. import errors
 
 __all__ = ["LockedError", "RunLock", "lock_path_for"]
 
 
-class LockedError(OnecError):
+class LockedError(errors.LockedError):
     """Another run holds the lock (exit code LOCKED)."""
 
 
