@@ -8,6 +8,7 @@ stable ``$orderby`` that always ends with the key (odata-1c.md §1).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterator, Mapping
@@ -18,10 +19,12 @@ from typing import Any
 
 from . import errors
 from .metadata import EntitySet, Metadata, MetadataCache, Property, parse_metadata
-from .query import Filter, Query, guid
+from .query import DEFAULT_BUDGET, Filter, Query, guid
 from .transport import Transport, not_odata_error
 
 __all__ = ["Client", "entity_path"]
+
+log = logging.getLogger("onec_history.client")
 
 _INT64 = re.compile(r"^-?\d+$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
@@ -44,12 +47,14 @@ class Client:
         lengths: Mapping[str, Mapping[str, int]] | None = None,
         cache_key: str | None = None,
         allowed_only: bool = False,
+        budget: int = DEFAULT_BUDGET,
     ) -> None:
         self.transport = transport
         self.page_size = page_size
         # Under record-level security a query touching a forbidden row fails with code 20;
         # allowedOnly=true makes 1C return only the rows the user may see (odata-1c.md §2).
         self.allowed_only = allowed_only
+        self.budget = budget
         self._cache = metadata_cache
         self._ttl = metadata_ttl
         self._metadata: Metadata | None = None
@@ -81,12 +86,30 @@ class Client:
     # -- reads ----------------------------------------------------------------------------------
     def stable_order(self, entity_set: str, orderby: tuple[str, ...]) -> tuple[str, ...]:
         """``orderby`` extended with the set's key so that pages never overlap or skip rows."""
-        try:
-            key = self.entity_set(entity_set).key or ("Ref_Key",)
-        except errors.NotPublishedError:
-            raise
+        key = self.entity_set(entity_set).key or ("Ref_Key",)
         named = {item.split()[0] for item in orderby}
         return orderby + tuple(k for k in key if k not in named)
+
+    def within_budget(self, entity_set: str, q: Query) -> Query:
+        """``q``, or ``q`` with a wider ``$select`` when the URL would pass the length budget.
+
+        Cyrillic names cost 12 bytes a letter once encoded: a typical event ``$select`` is
+        1.3 KB by itself, and IIS answers an HTML 404 past 2,048 bytes (odata-1c.md §2). Asking
+        for all properties is heavier on the wire but always fits; a filter that still does not
+        fit is a bug of the caller, reported before anything is sent.
+        """
+        probe = replace(q, top=self.page_size, skip=10**9)
+        if len(probe.render()) <= self.budget:  # IIS limits the query string (maxQueryString)
+            return q
+        if q.select and q.select not in (("*",), ("**",)):
+            sections = self.entity_set(entity_set).tabular_sections
+            wide = replace(q, select=("*",) if any(s in sections for s in q.select) else ("**",))
+            log.info("$select of %s is too long for one URL; asking for all properties instead", entity_set)
+            return self.within_budget(entity_set, wide)
+        raise errors.QueryError(
+            f"The query on {entity_set} is longer than {self.budget} bytes even without a $select",
+            hint="Split the filter (query.split_or) into several requests.",
+        )
 
     def pages(
         self, entity_set: str, query: Query | None = None, *, page_size: int | None = None
@@ -96,6 +119,7 @@ class Client:
         size = page_size or self.page_size
         q = replace(q, orderby=self.stable_order(entity_set, q.orderby),
                     allowed_only=q.allowed_only or self.allowed_only)
+        q = self.within_budget(entity_set, q)
         limit = q.top
         offset = q.skip or 0
         taken = 0

@@ -176,3 +176,20 @@ def test_allowed_only_on_every_read(server: str) -> None:
     data = [ln for ln in Recorder.lines if "Catalog_" in ln]
     assert len(data) == 2
     assert all("allowedOnly=true" in ln for ln in data)
+
+
+def test_long_select_is_widened_to_fit_the_url(server: str) -> None:
+    client = make_client(server, page_size=50)
+    wide = tuple(f"Реквизит{i}" for i in range(40))  # ~40 Cyrillic names: far over 1,500 bytes encoded
+    list(client.iterate("Catalog_Контрагенты", q.Query(select=("Ref_Key", *wide))))
+    line = [ln for ln in Recorder.lines if "Catalog_" in ln][-1]
+    assert "$select=**" in line
+    assert len(line) < 1500
+
+
+def test_filter_too_long_even_without_select_is_refused(server: str) -> None:
+    client = make_client(server)
+    flt = q.or_(*(q.eq("Description", f"Контрагент номер {i}") for i in range(60)))
+    with pytest.raises(errors.QueryError, match="longer than"):
+        list(client.iterate("Catalog_Контрагенты", q.Query(filter=flt)))
+    assert not [ln for ln in Recorder.lines if "Catalog_" in ln]

@@ -81,3 +81,10 @@ def test_fixture_card_tells_the_monitor_story(family: str) -> None:
     assert cp.inn is not None and cp.inn != "7701000001" and len(cp.inn) == 10
     assert any(e.subject and "5 мониторов" in e.subject for e in card)
     assert all(e.responsible_name for e in card)
+
+
+@pytest.mark.parametrize("family", ["ut10", "unf"])
+def test_no_recorded_query_string_passes_the_budget(family: str) -> None:
+    _, items = load_recording(FIXTURES / family)
+    longest = max(len(item.target.partition("?")[2]) for item in items)
+    assert longest <= 1500  # IIS answers an HTML 404 past 2,048; we keep a margin
