@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import orjson
 import requests
 import tenacity
 from defusedxml import ElementTree
@@ -96,8 +97,9 @@ class Response:
             raise not_odata_error(self, "JSON")
         try:
             # Bytes, not text: IIS may claim windows-1251 while 1C sends UTF-8 (odata-1c.md §5).
-            return json.loads(self.content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            # orjson parses a page of 1C rows about twice as fast as json (benchmarks/README.md).
+            return orjson.loads(self.content.removeprefix(b"\xef\xbb\xbf"))
+        except ValueError as exc:
             raise errors.ResponseError(
                 f"The base answered invalid JSON ({exc})", status=self.status, url=self.url
             ) from None

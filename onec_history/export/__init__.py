@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .export import ExportOptions, ExportResult, export_events, fetch_pages
+from .export import ExportOptions, ExportResult, export_events
 from .lock import LockedError, RunLock, lock_path_for
 from .rows import EVENT_COLUMNS, EventRowMapper
 from .state import DiffCounts, StateFile, StateRun, scope_key
@@ -24,7 +24,6 @@ __all__ = [
     "StateRun",
     "cleanup_stale_partials",
     "export_events",
-    "fetch_pages",
     "lock_path_for",
     "open_writer",
     "scope_key",

@@ -24,30 +24,21 @@ the state, all rows ``new``.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from .. import query as q
 from ..api import EventFilter, History
-from ..client import Client
-from ..errors import ResponseError
 from ..profiles import AttrKind
-from ..transport import not_odata_error
 from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
 
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover
-    _orjson = None  # type: ignore[assignment]
-
-__all__ = ["ExportOptions", "ExportResult", "export_events", "fetch_pages"]
+__all__ = ["ExportOptions", "ExportResult", "export_events"]
 
 log = logging.getLogger("onec_history.export")
 
@@ -98,46 +89,6 @@ def _human_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
-
-
-def _loads(content: bytes) -> Any:
-    if content.startswith(_BOM):
-        content = content[3:]
-    if _orjson is not None:
-        return _orjson.loads(content)
-    return json.loads(content)
-
-
-def fetch_pages(client: Client, entity_set: str, query: q.Query, *,
-                page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Like :meth:`Client.pages`, parsing the bytes with orjson when it is installed.
-
-    The same paging rules: a stable ``$orderby`` ending with the key, ``$top``/``$skip``, stop
-    on a short page (1C sends no ``nextLink``, odata-1c.md §1).
-    """
-    size = page_size or client.page_size
-    query = replace(query, orderby=client.stable_order(entity_set, query.orderby))
-    offset = query.skip or 0
-    limit = query.top
-    taken = 0
-    while limit is None or taken < limit:
-        want = size if limit is None else min(size, limit - taken)
-        resp = client.transport.get_bytes(entity_set, replace(query, top=want, skip=offset).render())
-        if "json" not in resp.content_type:
-            raise not_odata_error(resp, "JSON")
-        try:
-            doc = _loads(resp.content)
-        except ValueError as exc:
-            raise ResponseError(f"The base answered invalid JSON ({exc})", status=resp.status, url=resp.url) from None
-        rows = doc.get("value") if isinstance(doc, dict) else None
-        if not isinstance(rows, list):
-            raise ResponseError("Expected a collection ({'value': [...]}) from 1C", url=resp.url)
-        if rows:
-            yield rows
-        taken += len(rows)
-        offset += len(rows)
-        if len(rows) < want:
-            return
 
 
 class _Exporter:
@@ -213,14 +164,14 @@ class _Exporter:
         """
         es = self.profile.event_set
         if not self.flt.counterparty:
-            yield from fetch_pages(self.client, es, q.Query(filter=self.base, select=select, orderby=self.order),
+            yield from self.client.pages(es, q.Query(filter=self.base, select=select, orderby=self.order),
                                    page_size=page_size)
             return
         extra = self._participant_refs(self.flt.counterparty)
         header = self._header_condition(self.flt.counterparty)
         if header is not None:
             query = q.Query(filter=q.and_(self.base, header), select=select, orderby=self.order)
-            for page in fetch_pages(self.client, es, query, page_size=page_size):
+            for page in self.client.pages(es, query, page_size=page_size):
                 extra.difference_update(str(r.get("Ref_Key")) for r in page)
                 yield page
         if not extra:
@@ -231,7 +182,7 @@ class _Exporter:
                                top=999_999).render()) + 16
         for chunk in q.split_or([q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(extra)], overhead=overhead):
             query = q.Query(filter=q.and_(self.base, chunk), select=select, orderby=self.order)
-            yield from fetch_pages(self.client, es, query, page_size=page_size)
+            yield from self.client.pages(es, query, page_size=page_size)
 
     def _header_condition(self, cp: str) -> q.Filter | None:
         a = self.profile.event_attr("counterparty")
@@ -251,7 +202,7 @@ class _Exporter:
         else:
             cond = q.eq(pa.prop, uuid.UUID(cp))
         query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
-        return {str(r["Ref_Key"]) for page in fetch_pages(self.client, ts_set, query) for r in page}
+        return {str(r["Ref_Key"]) for page in self.client.pages(ts_set, query) for r in page}
 
     def full(self) -> None:
         if not self.flt.counterparty:
@@ -328,7 +279,7 @@ class _Exporter:
     def _fetch_window(self, skip: int, top: int, labels: dict[str, str]) -> set[str]:
         query = q.Query(filter=self.base, select=self.select, orderby=self.order, top=top, skip=skip)
         seen: set[str] = set()
-        for page in fetch_pages(self.client, self.profile.event_set, query, page_size=top):
+        for page in self.client.pages(self.profile.event_set, query, page_size=top):
             seen.update(r for r in (str(row.get("Ref_Key")) for row in page) if r in labels)
             self._emit(page, labels)
         return seen
@@ -339,7 +290,7 @@ class _Exporter:
         seen: set[str] = set()
         for flt in q.split_or(terms, overhead=overhead):
             query = q.Query(filter=flt, select=select, orderby=self.order)
-            for page in fetch_pages(self.client, self.profile.event_set, query, page_size=self.options.page_size):
+            for page in self.client.pages(self.profile.event_set, query, page_size=self.options.page_size):
                 seen.update(str(r.get("Ref_Key")) for r in page)
                 self._emit(page, labels)
         missing = [ref for ref in labels if ref not in seen]
@@ -355,7 +306,7 @@ class _Exporter:
             exists: set[str] = set()
             for flt in q.split_or(terms, overhead=overhead):
                 query = q.Query(filter=flt, select=("Ref_Key",))
-                for page in fetch_pages(self.client, self.profile.event_set, query):
+                for page in self.client.pages(self.profile.event_set, query):
                     exists.update(str(r["Ref_Key"]) for r in page)
             self._write_gone([r for r in refs if r in exists], "left")
             self._write_gone([r for r in refs if r not in exists], "vanished")
