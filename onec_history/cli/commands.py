@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .export_cmds import report  # also attaches 'events export' to the events group
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .create_cmds import create_cmd, import_cmd  # noqa: F401  (attached to the events group)
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
+from .export_cmds import report  # also attaches 'events export' to the events group
 from .read_cmds import counterparties, events
 from .record_cmd import record
 from .sync_cmds import mirror_cmd  # also attaches 'counterparties import'
