@@ -1,8 +1,8 @@
 """The library's front door: counterparties and events of one base, in the family's own shape.
 
->>> base = History(client)                      # doctest: +SKIP
->>> romashka = base.find_counterparty("Ром")    # doctest: +SKIP
->>> for event in base.events(counterparty=romashka.ref):  # doctest: +SKIP
+>>> base = History(client)                              # doctest: +SKIP
+>>> romashka = base.find_counterparty("ООО Ромашка")    # doctest: +SKIP
+>>> for event in base.events(EventFilter(counterparty=romashka.ref), limit=10):  # doctest: +SKIP
 ...     print(event.date, event.subject)
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from . import query as q
 from .client import Client
-from .errors import BadQueryError, NotFoundError, OnecError, UnsupportedError
+from .errors import AmbiguousError, BadQueryError, ConfigError, NoMatchError, OnecError, UnsupportedError
 from .metadata import default_cache_dir
 from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_ref
 from .names import NameResolver
@@ -36,15 +36,6 @@ _INN = re.compile(r"^\d{10}(\d{2})?$")
 _SEARCH_ORDER = ("startswith", "like", "substringof")
 
 
-class AmbiguousError(OnecError):
-    """A name matched several objects."""
-
-    def __init__(self, text: str, candidates: list[Counterparty]) -> None:
-        super().__init__(
-            f"'{text}' matches {len(candidates)} counterparties",
-            hint="Give more of the name, the code, the ИНН or the reference (candidates are listed above).",
-        )
-        self.candidates = candidates
 
 
 @dataclass(frozen=True)
@@ -236,8 +227,8 @@ class History:
     def _cp_prop(self, logical: str) -> str:
         a = self.profile.counterparty_attr(logical)
         if a is None:
-            raise OnecError(f"This base has no counterparty attribute for '{logical}'",
-                            hint="Map it in the config file's [profile.counterparty] table.")
+            raise ConfigError(f"This base has no counterparty attribute for '{logical}'",
+                              hint="Map it in the config file's [profile.counterparty] table.")
         return a.prop
 
     def group_with_subfolders(self, group: str) -> set[str]:
@@ -254,8 +245,8 @@ class History:
         if not roots and group in folders:
             roots = {group}
         if not roots:
-            raise NotFoundError(
-                f"No group of counterparties is named '{group}'", status=404,
+            raise NoMatchError(
+                f"No group of counterparties is named '{group}'",
                 hint="Folder names are matched whole; list them with 'counterparties search --folders'.",
             )
         children: dict[str | None, list[str]] = {}
@@ -288,8 +279,8 @@ class History:
         found = list(self.search_counterparties(spec, limit=50))
         exact = [c for c in found if c.name.casefold() == spec.casefold()]
         if not found:
-            raise NotFoundError(f"No counterparty matches '{spec}'", status=404,
-                                hint="Search with 'onec-history counterparties search TEXT'.")
+            raise NoMatchError(f"No counterparty matches '{spec}'",
+                               hint="Search with 'onec-history counterparties search TEXT'.")
         return _one(spec, exact or found)
 
     def find_user(self, spec: str) -> str:
@@ -302,10 +293,13 @@ class History:
                                                        select=("Ref_Key", "Description"), top=20)))
         exact = [r for r in rows if str(r.get("Description", "")).strip().casefold() == spec.casefold()]
         rows = exact or rows
-        if len(rows) != 1:
-            names = ", ".join(str(r.get("Description", "")).strip() for r in rows) or "none"
-            raise NotFoundError(f"'{spec}' matches {len(rows)} entries of {users} ({names})", status=404,
-                                hint="Give the full name or the reference.")
+        if not rows:
+            raise NoMatchError(f"No entry of {users} has a name beginning with '{spec}'",
+                               hint="Give the name as 1C shows it, or the reference.")
+        if len(rows) > 1:
+            raise AmbiguousError(f"'{spec}' matches {len(rows)} entries of {users}",
+                                 candidates=rows, choices=[str(r.get("Description", "")).strip() for r in rows],
+                                 hint="Give the full name or the reference.")
         return str(rows[0]["Ref_Key"])
 
     # -- events ---------------------------------------------------------------------------------
@@ -336,7 +330,8 @@ class History:
     def _state_filter(self, state: EventState) -> q.Filter:
         a = self.profile.event_attr("state")
         if a is None:
-            raise OnecError("This base's events have no state attribute")
+            raise ConfigError("This base's events have no state attribute",
+                              hint="Map it in the config file's [profile.event] table (state = \"…\").")
         if a.kind is AttrKind.REF:
             refs = [ref for ref, (_, st) in self.state_lookup().items() if st is state]
             if not refs:
@@ -441,7 +436,9 @@ def _looks_like_code(spec: str) -> bool:
 def _one(spec: str, found: list[Counterparty]) -> Counterparty:
     if len(found) == 1:
         return found[0]
-    raise AmbiguousError(spec, found)
+    raise AmbiguousError(f"'{spec}' matches {len(found)} counterparties", candidates=found,
+                         choices=[f"{c.name} (код {c.code}, ИНН {c.inn or '—'})" for c in found],
+                         hint="Give more of the name, the code, the ИНН or the reference.")
 
 
 _WORD_SPLIT = re.compile(r"[\s\"'«»“”„()\-.,]+")

@@ -7,6 +7,7 @@
     ├── QueryError                  rejected by us before anything was sent
     │   └── ValidationError         a write that 1C would silently drop or truncate
     ├── NotPublishedError           the base does not publish an entity set we need
+    ├── AmbiguousError              a name, code or number matched several objects
     ├── LockedError                 another run holds the lock (export state, import ledger)
     ├── TransportError              no HTTP response at all
     │   ├── ConnectError            refused, DNS, TLS, dropped connection
@@ -14,6 +15,7 @@
     ├── ODataError                  1C (or the web server in front) answered an error status
     │   ├── AuthError               401/403: wrong login/password or no rights
     │   ├── NotFoundError           404: no such object, OData not published, URL too long
+    │   │   └── NoMatchError        no object has the name, code or number asked for (our lookup)
     │   ├── BadQueryError           400: 1C could not parse or apply the query
     │   ├── KeyExistsError          code 15: an object with this key already exists
     │   ├── ConflictError           412, or DataVersion changed since it was read
@@ -28,7 +30,12 @@ keeps the HTTP status, 1C's error code (a string, as 1C sends it) and 1C's messa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote
+
 __all__ = [
+    "AmbiguousError",
     "AuthError",
     "BadQueryError",
     "BusinessError",
@@ -37,6 +44,7 @@ __all__ = [
     "ConnectError",
     "KeyExistsError",
     "LockedError",
+    "NoMatchError",
     "NotFoundError",
     "NotPublishedError",
     "ODataError",
@@ -68,10 +76,15 @@ class OnecError(Exception):
         """One paragraph for a person: what happened, where, and what to do."""
         parts = [self.message.rstrip(".") + "."]
         if self.url:
-            parts.append(f"URL: {self.url}.")
+            parts.append(f"URL: {_readable_url(self.url)}.")
         if self.hint:
             parts.append(self.hint)
         return " ".join(parts)
+
+
+def _readable_url(url: str) -> str:
+    """A URL as a person reads it: percent-encoded Cyrillic names and spaces decoded."""
+    return unquote(url)
 
 
 class ConfigError(OnecError):
@@ -103,6 +116,25 @@ class NotPublishedError(OnecError):
             url=url,
         )
         self.entity_set = entity_set
+
+
+class AmbiguousError(OnecError):
+    """A name, code or number matched several objects.
+
+    ``candidates`` holds them (models, keys — whatever the lookup found) for code that lists them
+    its own way; ``choices`` describes each in a few words for the one-paragraph explanation.
+    """
+
+    def __init__(self, message: str, *, candidates: Sequence[Any] = (), choices: Sequence[str] = (),
+                 hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.candidates = list(candidates)
+        self.choices = list(choices)
+
+    def explain(self) -> str:
+        shown = "; ".join(self.choices[:10]) + ("; …" if len(self.choices) > 10 else "")
+        head = self.message.rstrip(".") + (f": {shown}." if shown else ".")
+        return f"{head} {self.hint}".rstrip()
 
 
 class LockedError(OnecError):
@@ -150,10 +182,16 @@ class ODataError(OnecError):
         self.code = code
 
     def explain(self) -> str:
+        # Without a 1C error code the answer may come from the web server in front of 1C (IIS, Apache).
+        who = "1C" if self.code is not None else "The server"
         where = f"HTTP {self.status}" + (f", 1C error code {self.code}" if self.code is not None else "")
-        parts = [f"1C answered {where}: {self.message.rstrip('.')}."]
+        message = self.message.rstrip(".")
+        if message.startswith(f"HTTP {self.status} "):  # "HTTP 401 with no explanation": say it once
+            parts = [f"{who} answered {message}."]
+        else:
+            parts = [f"{who} answered {where}: {message}."]
         if self.url:
-            parts.append(f"URL: {self.url}.")
+            parts.append(f"URL: {_readable_url(self.url)}.")
         if self.hint:
             parts.append(self.hint)
         return " ".join(parts)
@@ -172,6 +210,18 @@ class NotFoundError(ODataError):
         "Check the base URL (it ends in /odata/standard.odata/), that the standard OData "
         "interface is published for this infobase, and that the object exists."
     )
+
+
+class NoMatchError(NotFoundError):
+    """Nothing in the base has the name, code or number asked for — found by our lookup, not a 1C error."""
+
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str = "", url: str | None = None) -> None:
+        super().__init__(message, status=404, url=url, hint=hint)
+
+    def explain(self) -> str:
+        return OnecError.explain(self)
 
 
 class BadQueryError(ODataError):

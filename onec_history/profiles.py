@@ -18,15 +18,19 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from .errors import NotPublishedError, OnecError
+from .errors import ConfigError, NotPublishedError
 from .metadata import EntitySet, Metadata
 from .models import Direction, EventKind, EventState
 
 __all__ = ["Attr", "AttrKind", "Family", "Profile", "ProfileError", "builtin_profile", "detect_profile"]
 
 
-class ProfileError(OnecError):
-    """The base's configuration is not one onec-history can work with (or the override is wrong)."""
+class ProfileError(ConfigError):
+    """The base's configuration is not one onec-history can work with (or the override is wrong).
+
+    A configuration error: every such case is fixed (or worked around) in the config file's
+    ``[profile]`` table, so the command line exits with the CONFIG code, not the one for a bug.
+    """
 
 
 class Family(str, Enum):

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import query as q
 from ..api import History
-from ..errors import NotFoundError, NotPublishedError, QueryError
+from ..errors import NoMatchError, NotPublishedError, QueryError
 from ..metadata import SetKind
 from ..models import is_guid
 from ..profiles import Profile, ProfileError
@@ -76,8 +76,8 @@ class Chains:
         for candidate in (name, f"Document_{name}"):
             if candidate.casefold() in folded:
                 return folded[candidate.casefold()]
-        raise NotFoundError(f"No published document type {type_name!r}", status=404,
-                            hint="Name a document set such as Document_ЗаказПокупателя ('onec-history metadata').")
+        raise NoMatchError(f"No published document type {type_name!r}",
+                           hint="Name a document set such as Document_ЗаказПокупателя ('onec-history metadata').")
 
     def resolve(self, doc: str, number: str | None = None, *, type_name: str | None = None,
                 year: int | None = None) -> DocKey:
@@ -104,8 +104,8 @@ class Chains:
         for entity_set in ((profile.event_set,) if profile else ()) + self.links.document_sets():
             if entity_set in md and self.client.find(entity_set, ref, select=("Ref_Key",)) is not None:
                 return DocKey(entity_set, ref)
-        raise NotFoundError(f"No linked document has the reference {ref}", status=404,
-                            hint="Give its type with --type.")
+        raise NoMatchError(f"No linked document has the reference {ref}",
+                           hint="Give its type with --type.")
 
     # -- chains and histories ----------------------------------------------------------------------
     def walk(self, start: DocKey, *, direction: str = "both", depth: int = DEFAULT_DEPTH,

@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import query as q
 from ..client import Client
-from ..errors import NotFoundError, NotPublishedError, OnecError
+from ..errors import AmbiguousError, NoMatchError, NotPublishedError
 from ..models import parse_datetime
 from ..profiles import Profile
 from .links import Link, LinkKind, LinkTable
@@ -36,13 +36,16 @@ DIRECTIONS = ("up", "down", "both")
 _ROW = "d"  # lambda variable for Section/any(d: …)
 
 
-class AmbiguousDocumentError(OnecError):
+class AmbiguousDocumentError(AmbiguousError):
     """A document number matched several documents (numbers repeat across years)."""
 
+    candidates: list[tuple[DocKey, str, datetime | None]]
+
     def __init__(self, text: str, candidates: list[tuple[DocKey, str, datetime | None]]) -> None:
-        super().__init__(f"'{text}' matches {len(candidates)} documents",
+        super().__init__(f"'{text}' matches {len(candidates)} documents", candidates=candidates,
+                         choices=[f"{key.id} {number}" + (f" от {when:%d.%m.%Y}" if when else "")
+                                  for key, number, when in candidates],
                          hint="Add --year, or give the reference Document_X(guid'…').")
-        self.candidates = candidates
 
 
 def link_term(link: Link, target: DocKey, *, prefix: str = "") -> q.Filter:
@@ -89,8 +92,8 @@ class ChainWalker:
         if node.missing == "not published":
             raise NotPublishedError(start.entity_set)
         if node.missing:
-            raise NotFoundError(f"No document {start.id} in the base", status=404,
-                                hint="Check the reference and the document type.")
+            raise NoMatchError(f"No document {start.id} in the base",
+                               hint="Check the reference and the document type.")
         chain.nodes[start] = node
         if direction == "down":
             self.expand_down(chain, [start], depth)
@@ -119,8 +122,8 @@ class ChainWalker:
             if found:
                 break
         if not found:
-            raise NotFoundError(f"No {entity_set} numbered {number}" + (f" in {year}" if year else ""),
-                                status=404, hint="Check the number and the type; 1C numbers keep leading zeros.")
+            raise NoMatchError(f"No {entity_set} numbered {number}" + (f" in {year}" if year else ""),
+                               hint="Check the number and the type; 1C numbers keep leading zeros.")
         if len(found) > 1:
             raise AmbiguousDocumentError(number, [(k, n, d) for k, (n, d) in found.items()])
         return next(iter(found))
