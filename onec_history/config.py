@@ -132,7 +132,9 @@ def load_settings(
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
+        # source is the config file, or "defaults" when the values came from options and environment.
+        where = f" (config file {source})" if path is not None else ""
         raise ConfigError(
-            f"Invalid settings ({source}): {problems}",
+            f"Invalid settings{where}: {problems}",
             hint="See README, 'Configuration', for the keys a config file may hold.",
         ) from None

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
@@ -204,6 +204,7 @@ class Transport:
         self._session = session or requests.Session()
         self._session.verify = verify
         self._auth = self._basic(user, password) if user else None
+        self._no_password = bool(user) and not password
         self.observers: list[Callable[[Exchange], None]] = []
 
     @staticmethod
@@ -249,7 +250,8 @@ class Transport:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             self.stats.retries += 1
             exc = state.outcome.exception() if state.outcome else None
-            log.warning("retrying %s %s after: %s", method, redact_url(url), exc)
+            # Routine against a busy 1C: shown with -v; a request that finally fails is reported anyway.
+            log.info("retrying %s %s after: %s", method, unquote(redact_url(url)), exc)
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(
@@ -305,8 +307,21 @@ class Transport:
             observe(Exchange(method, url[len(self.base_url):], body, resp))
         log.debug("%s %s -> %s (%d bytes)", method, safe_url, raw.status_code, len(content))
         if raw.status_code >= 400:
-            raise parse_error(resp)
+            error = parse_error(resp)
+            if isinstance(error, errors.AuthError):
+                error.hint = self._auth_hint(error.hint)
+            raise error
         return resp
+
+    def _auth_hint(self, hint: str) -> str:
+        """A 401 is often no credentials at all, not wrong ones: say which, before the general advice."""
+        if self._auth is None:
+            return ("The base asks for a login and none was given: set ONEC_USER and ONEC_PASSWORD "
+                    "(or --user with --ask-password).")
+        if self._no_password:
+            return (f"No password was given for the user '{self.user}': set ONEC_PASSWORD or use "
+                    "--ask-password. " + hint)
+        return hint
 
     def get_json(self, path: str, query: str = "") -> Any:
         return self.request("GET", path, query=query).json()

@@ -12,7 +12,7 @@ import click
 from ..api import History
 from ..client import Client
 from ..config import Settings, load_settings
-from ..errors import OnecError
+from ..errors import ConfigError, OnecError
 from ..metadata import MetadataCache
 from ..transport import RetryPolicy, Transport
 
@@ -57,7 +57,11 @@ class App:
         if url is None:
             from ..demo.server import start_demo
 
-            self._demo = start_demo(self.demo_dataset)
+            try:
+                self._demo = start_demo(self.demo_dataset)
+            except ValueError as exc:
+                raise ConfigError(f"Cannot start the built-in demo base: {exc}",
+                                  hint="Use --demo ut10 or --demo unf, or set ONEC_URL to a real base.") from None
             url, user, password, cache = self._demo.url, None, None, None
             self.note(
                 f"No base configured (ONEC_URL or --url): using the built-in demo base "

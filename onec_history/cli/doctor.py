@@ -78,7 +78,8 @@ def run_checks(app: App) -> tuple[list[Check], Metadata | None]:
     checks: list[Check] = []
     settings = app.settings()
     target = "built-in demo base" if app.using_demo() else (settings.url or "")
-    checks.append(Check("configuration", "ok", f"{target} (settings from {settings.source})"))
+    origin = "no config file" if settings.source == "defaults" else f"config file {settings.source}"
+    checks.append(Check("configuration", "ok", f"{target} ({origin})"))
     client = app.client()
     try:
         resp = client.transport.get_bytes("", Query().render())
@@ -124,7 +125,7 @@ def profile_checks(app: App, md: Metadata) -> list[Check]:
     try:
         profile = detect_profile(md, app.settings().profile)
     except ProfileError as exc:
-        return [Check("configuration family", "fail", exc.explain(), int(ExitCode.NOT_PUBLISHED))]
+        return [Check("configuration family", "fail", exc.explain(), exit_code_for(exc))]
     out = [Check("configuration family", "ok", profile.describe())]
     missing_sets = [s for s in profile.required_sets() if s not in md]
     if missing_sets:

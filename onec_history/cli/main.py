@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,8 +15,34 @@ from .app import App, setup_logging
 
 __all__ = ["cli", "main"]
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _OutputClosed(Exception):
+    """Whoever read stdout stopped (``| head``): not a failure of ours."""
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, kept apart from click's Abort (which also means "the user said no")."""
+
+
+class _Group(click.Group):
+    """Turns a closed stdout and Ctrl-C into our own exceptions before click handles them.
+
+    click's ``main`` answers EPIPE with exit code 1 and Ctrl-C with a bare "Aborted!", even
+    outside standalone mode; ``main`` below gives both their documented outcome instead.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _OutputClosed() from exc
+        except KeyboardInterrupt as exc:
+            raise _Interrupted() from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="onec-history")
 @click.option("--url", envvar="ONEC_URL", help="Service root, …/odata/standard.odata/ (env ONEC_URL).")
 @click.option("--user", envvar="ONEC_USER", help="1C infobase user (env ONEC_USER). Password: env ONEC_PASSWORD.")
@@ -90,20 +117,35 @@ def main(argv: list[str] | None = None) -> int:
     except OnecError as exc:
         click.echo(f"Error: {exc.explain()}", err=True)
         return int(exit_code_for(exc))
+    except (_Interrupted, KeyboardInterrupt):
+        click.echo(
+            "Interrupted (Ctrl-C). Anything already written to 1C stays there; run the same command again "
+            "to finish: imports skip the rows they already created, a mirror copies only what is missing.",
+            err=True,
+        )
+        return INTERRUPTED
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
+        click.echo("Aborted: nothing more was done.", err=True)
+        return INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return 130
-    except BrokenPipeError:
+    except (_OutputClosed, BrokenPipeError):
+        _discard_stdout()
         return int(ExitCode.OK)
     return rv if isinstance(rv, int) else int(ExitCode.OK)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not hit the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (captured in tests): nothing to flush
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
