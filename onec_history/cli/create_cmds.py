@@ -116,15 +116,19 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
     with _locked(ctx), _quiet_retries(app), writer.ledger:
         summary = writer.import_rows([InputRow(0, values)], dry_run=dry_run)
     result = summary.results[0]
-    if fmt == "json" or dry_run:
+    if fmt == "json":
         row = result.as_dict(with_body=dry_run)
         row.pop("line", None)
-        click.echo(json.dumps(row if fmt == "json" else result.body, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+    elif dry_run:
+        if result.body is not None:  # a row that failed validation has no body: the error says why
+            click.echo(json.dumps(result.body, ensure_ascii=False, indent=2))
     elif result.ref:
         click.echo(result.ref)
     if result.ok and not dry_run:
         what = "Created" if result.status.value == "created" else "Already present"
-        app.note(f"{what}: {writer.event_set} {result.number or ''} {result.ref} {result.message}".rstrip())
+        parts = (what + ":", writer.event_set, result.number, result.ref, result.message)
+        app.note(" ".join(p for p in parts if p))
     elif not result.ok:
         click.echo(f"Error: {result.message}", err=True)
     ctx.exit(int(exit_code_of(result)))
@@ -168,7 +172,8 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
 
 @events.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--input-format", type=click.Choice(["csv", "jsonl"]), help="Default: from the file's extension.")
+@click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
+              help="Default: from the file's extension, else from its content (JSONL when it starts with '{').")
 @click.option("--encoding", help="CSV encoding (utf-8, cp1251, utf-16); default: detected.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 8), default=1, show_default=True,
               help="Requests in flight at once (1C is the slow side: spare it).")

@@ -114,7 +114,8 @@ def _confirm_marks(app: App, plan: ImportPlan, *, dry_run: bool, yes: bool) -> N
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the per-row results here (csv/jsonl/json by extension) instead of stdout.")
 @click.option("--fail-fast", is_flag=True, help="Send nothing if any row is invalid; stop at the first failed write.")
-@click.option("--input-format", type=click.Choice(["csv", "jsonl"]), help="Default: from the file's extension.")
+@click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
+              help="Default: from the file's extension, else from its content (JSONL when it starts with '{').")
 @click.option("--encoding", help="CSV encoding (utf-8, cp1251, utf-16); default: detected.")
 @click.option("--no-inn-checksum", is_flag=True,
               help="Accept ИНН whose check digits are wrong (the format is still checked).")

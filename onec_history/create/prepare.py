@@ -155,7 +155,7 @@ class Preparer:
             if state_err is not None:
                 errors.append(state_err)
             if errors:
-                ambiguous = any(" matches " in e.message for e in errors)
+                ambiguous = any(e.ambiguous for e in errors)
                 bad.append(_fail(line, errors, external_id=ev.external_id,
                                  kind="ambiguous" if ambiguous else "invalid"))
                 continue
@@ -194,5 +194,5 @@ def _take(found: Mapping[Any, Found], key: Any, column: str, errors: list[RowErr
         errors.append(RowError(column, "could not be resolved"))
         return None
     if f.ref is None:
-        errors.append(RowError(column, f.error or "not found"))
+        errors.append(RowError(column, f.error or "not found", ambiguous=f.ambiguous))
     return f.ref

@@ -23,8 +23,8 @@ from typing import IO, Any
 from ..errors import ValidationError
 
 __all__ = [
-    "ALIASES", "COLUMNS", "HeaderMap", "InputRow", "detect_encoding", "input_format", "normalise_header", "read_rows",
-    "sniff_delimiter",
+    "ALIASES", "COLUMNS", "HeaderMap", "InputRow", "detect_encoding", "input_format", "normalise_header", "read_input",
+    "read_rows", "sniff_delimiter",
 ]
 
 COLUMNS = (
@@ -126,23 +126,39 @@ def read_rows(
     Column names are mapped onto the documented event columns unless ``header`` maps them.
     """
     name = str(path)
-    kind = input_format(name, fmt)
-    if stream is not None:
-        data = stream.read()
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ValidationError(f"Cannot read {name}: {exc.strerror or exc}", field="file") from None
+    data = read_input(path, stream)
+    kind = input_format(name, fmt, data)
     if kind == "jsonl":
         yield from _jsonl(data, encoding, header or partial(normalise_header, allow_unknown=allow_unknown))
     else:
         yield from _csv(data, encoding, header or partial(_event_header, allow_unknown=allow_unknown))
 
 
-def input_format(name: str, fmt: str | None = None) -> str:
-    """``csv`` or ``jsonl``: ``fmt`` if given, else from the file name's extension."""
-    kind = fmt or ("jsonl" if name.lower().endswith((".jsonl", ".ndjson", ".json")) else "csv")
+def read_input(path: str | Path, stream: IO[bytes] | None = None) -> bytes:
+    """The bytes of the input file (or of ``stream``, e.g. stdin for ``-``); unreadable → ValidationError."""
+    if stream is not None:
+        return stream.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}", field="file") from None
+
+
+def input_format(name: str, fmt: str | None = None, data: bytes | None = None) -> str:
+    """``csv`` or ``jsonl``: ``fmt`` if given, else from the file name's extension, else from the content.
+
+    Stdin (``-``) and files without a known extension are JSONL when their first character is
+    ``{`` (no CSV header starts with one), CSV otherwise.
+    """
+    lowered = name.lower()
+    if fmt:
+        kind = fmt
+    elif lowered.endswith((".jsonl", ".ndjson", ".json")):
+        kind = "jsonl"
+    elif lowered.endswith((".csv", ".tsv", ".txt")) or data is None:
+        kind = "csv"
+    else:
+        kind = "jsonl" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
     if kind not in ("csv", "jsonl"):
         raise ValidationError(f"Unknown input format {kind!r}; use csv or jsonl", field="format")
     return kind

@@ -33,6 +33,7 @@ class Found:
     ref: str | None
     error: str | None = None
     name: str | None = None
+    ambiguous: bool = False  # ``error`` is "several match", not "none does"
 
 
 def _split_spec(spec: str) -> tuple[str | None, str]:
@@ -138,7 +139,7 @@ class Resolver:
             return Found(None, f"{spec!r}: {_describe(items)} is marked for deletion in 1C")
         if len(live) > 1:
             return Found(None, f"{spec!r} matches {len(live)} counterparties: {_describe(live)}; "
-                               "give the code or the reference")
+                               "give the code or the reference", ambiguous=True)
         return Found(live[0].ref, name=live[0].name)
 
     def _by_prefix(self, spec: str, text: str) -> Found:
@@ -194,7 +195,8 @@ class Resolver:
             return Found(None, f"{spec!r} {why} in {users_set}")
         if len(live) > 1:
             names = ", ".join(str(r.get("Description") or "").strip() for r in live[:5])
-            return Found(None, f"{spec!r} matches {len(live)} entries of {users_set} ({names}); give the full name")
+            return Found(None, f"{spec!r} matches {len(live)} entries of {users_set} ({names}); give the full name",
+                         ambiguous=True)
         return Found(str(live[0]["Ref_Key"]), name=str(live[0].get("Description") or "").strip())
 
     # -- basis documents --------------------------------------------------------------------------

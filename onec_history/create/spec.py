@@ -91,6 +91,7 @@ class RowError:
 
     field: str
     message: str
+    ambiguous: bool = False  # the value names several objects (exit code 11), not none or a bad one
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 
-from ..create.reader import InputRow, input_format, read_rows
+from ..create.reader import InputRow, input_format, read_input, read_rows
 from ..errors import ValidationError
 
 __all__ = ["InputRow", "read_records"]
@@ -28,11 +28,12 @@ def read_records(path: str | Path, *, fmt: str | None = None, encoding: str | No
         headers.append(trimmed)
         return [n or None for n in trimmed]
 
-    records = read_rows(path, fmt=fmt, encoding=encoding, stream=None if data is None else io.BytesIO(data),
-                        header=as_written)
+    if data is None:
+        data = read_input(path)
+    records = read_rows(path, fmt=fmt, encoding=encoding, stream=io.BytesIO(data), header=as_written)
     # The header is wanted before the records: for JSONL it takes every line; for CSV, the
     # records up to its header line (and any damaged ones before it, to be reported).
-    if input_format(str(path), fmt) == "jsonl":
+    if input_format(str(path), fmt, data) == "jsonl":
         rows = list(records)
         return list(dict.fromkeys(n for names in headers for n in names if n)), iter(rows)
     early: list[InputRow] = []
