@@ -21,9 +21,17 @@ from typing import Any
 
 from . import query as q
 from .client import Client
-from .errors import AmbiguousError, BadQueryError, ConfigError, NoMatchError, OnecError, UnsupportedError
+from .errors import (
+    AmbiguousError,
+    BadQueryError,
+    ConfigError,
+    NoMatchError,
+    OnecError,
+    QueryError,
+    UnsupportedError,
+)
 from .metadata import default_cache_dir
-from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_ref
+from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_object_id, parse_ref
 from .names import NameResolver
 from .profiles import AttrKind, Profile, detect_profile
 from .records import CounterpartyMapper, EventMapper
@@ -389,11 +397,23 @@ class History:
         refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
             ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
         rows: list[dict[str, Any]] = []
-        select = mapper.select()
-        overhead = len(q.Query(filter=base, select=select, orderby=("Ref_Key",),
-                               top=self.client.page_size).render()) + 60
-        for chunk in q.split_or([q.eq("Ref_Key", uuid.UUID(r)) for r in refs], overhead=overhead):
-            rows.extend(self.client.iterate(self.profile.event_set, q.Query(filter=q.and_(base, chunk), select=select)))
+        # The event $select alone can fill the URL budget: keep room for a score of keys a request
+        # if the client can (by asking for all properties), for one key at least.
+        terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in refs]
+        if not terms:
+            return iter(())
+        term = len(q.encode(terms[0].text + " or "))
+        wanted = q.Query(filter=base, select=mapper.select(),
+                         orderby=self.client.stable_order(self.profile.event_set, ()))
+        try:
+            shape = self.client.within_budget(self.profile.event_set, wanted, room=20 * term + 60)
+        except QueryError:
+            shape = self.client.within_budget(self.profile.event_set, wanted, room=term + 60)
+        overhead = len(q.Query(filter=base, select=shape.select, orderby=shape.orderby,
+                               top=self.client.page_size, skip=10**9).render()) + 60
+        for chunk in q.split_or(terms, budget=self.client.budget, overhead=overhead):
+            rows.extend(self.client.iterate(self.profile.event_set,
+                                            q.Query(filter=q.and_(base, chunk), select=shape.select)))
         date = self.profile.event_fields()["date"] or "Date"
         rows.sort(key=lambda r: (str(r.get(date) or ""), str(r["Ref_Key"])), reverse=newest_first)
         return iter(rows)
@@ -424,9 +444,34 @@ class History:
         ]
 
     def get_event(self, ref: str) -> Event:
+        """One event by its reference: a GUID, or ``Document_Событие(guid'…')`` as chains print it."""
+        event_set = self.profile.event_set
+        key = ref.strip()
+        addressed = parse_object_id(key)
+        if addressed is not None:
+            if addressed[0] != event_set:
+                raise QueryError(f"{key} is not an event ({event_set})",
+                                 hint="Show other documents with 'onec-history chain'.")
+            key = addressed[1]
+        if not is_guid(key):
+            raise QueryError(f"{ref!r} is not a reference",
+                             hint=f"Give the GUID from the list's Ссылка column, or {event_set}(guid'…').")
         mapper = self.event_mapper()
-        row = self.client.get(self.profile.event_set, ref, select=mapper.select())
-        return self._with_names([mapper.map(row)], True)[0]
+        row = self.client.find(event_set, key, select=mapper.select())
+        if row is None:
+            raise NoMatchError(f"No event in {event_set} has the reference {key}",
+                               hint="Find events with 'onec-history events list'.")
+        event = self._with_names([mapper.map(row)], True)[0]
+        # Participants (family B's Участники, family A's СторонниеЛица) by name and the basis by its
+        # number: one request per set, as for lists.
+        basis = event.basis
+        self.names.prefetch([(p.entity_set, p.ref) for p in event.participants]
+                            + ([(basis.entity_set, basis.ref)] if basis and not basis.number else []))
+        named = tuple(p.model_copy(update={"name": self.names.name(p.entity_set, p.ref)}) if p.ref else p
+                      for p in event.participants)
+        if basis is not None and not basis.number:
+            basis = basis.model_copy(update={"number": self.names.name(basis.entity_set, basis.ref)})
+        return event.model_copy(update={"participants": named, "basis": basis})
 
 
 def _looks_like_code(spec: str) -> bool:

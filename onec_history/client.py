@@ -90,22 +90,23 @@ class Client:
         named = {item.split()[0] for item in orderby}
         return orderby + tuple(k for k in key if k not in named)
 
-    def within_budget(self, entity_set: str, q: Query) -> Query:
+    def within_budget(self, entity_set: str, q: Query, *, room: int = 0) -> Query:
         """``q``, or ``q`` with a wider ``$select`` when the URL would pass the length budget.
 
         Cyrillic names cost 12 bytes a letter once encoded: a typical event ``$select`` is
         1.3 KB by itself, and IIS answers an HTML 404 past 2,048 bytes (odata-1c.md §2). Asking
         for all properties is heavier on the wire but always fits; a filter that still does not
-        fit is a bug of the caller, reported before anything is sent.
+        fit is a bug of the caller, reported before anything is sent. ``room`` keeps that many
+        bytes free for conditions the caller will add (a chunk of keys from ``split_or``).
         """
         probe = replace(q, top=self.page_size, skip=10**9)
-        if len(probe.render()) <= self.budget:  # IIS limits the query string (maxQueryString)
+        if len(probe.render()) + room <= self.budget:  # IIS limits the query string (maxQueryString)
             return q
         if q.select and q.select not in (("*",), ("**",)):
             sections = self.entity_set(entity_set).tabular_sections
             wide = replace(q, select=("*",) if any(s in sections for s in q.select) else ("**",))
             log.info("$select of %s is too long for one URL; asking for all properties instead", entity_set)
-            return self.within_budget(entity_set, wide)
+            return self.within_budget(entity_set, wide, room=room)
         raise errors.QueryError(
             f"The query on {entity_set} is longer than {self.budget} bytes even without a $select",
             hint="Split the filter (query.split_or) into several requests.",

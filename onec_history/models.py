@@ -26,6 +26,7 @@ __all__ = [
     "Participant",
     "is_guid",
     "parse_datetime",
+    "parse_object_id",
     "parse_ref",
     "set_of_type",
     "strip",
@@ -72,6 +73,18 @@ def is_guid(text: str) -> bool:
     except ValueError:
         return False
     return len(text.replace("-", "")) == 32
+
+
+def parse_object_id(text: str) -> tuple[str, str] | None:
+    """``Document_X(guid'…')`` — how OData addresses an object, and how chains print it — as
+    (entity set, reference); ``None`` when ``text`` is not written that way."""
+    head, sep, rest = text.strip().partition("(")
+    if not sep or not rest.endswith(")") or "_" not in head:
+        return None
+    inner = rest[:-1].strip()
+    inner = inner[4:] if inner.startswith("guid") else inner
+    inner = inner.strip("'\" ")
+    return (head.strip(), str(uuid.UUID(inner))) if is_guid(inner) else None
 
 
 def parse_datetime(value: Any) -> datetime | None:

@@ -18,7 +18,7 @@ from ..chains.timeline import STRATEGIES, Timeline
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
 from .app import App, pass_app
-from .output import emit
+from .output import emit, format_option
 from .read_cmds import DATE, resolve_client
 
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
@@ -234,8 +234,7 @@ def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | Non
 
 
 @click.command("links")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="table for people; json or csv for scripts.")
+@format_option()
 @pass_app
 def links_cmd(app: App, fmt: str) -> None:
     """The (document, attribute) pairs used to rebuild chains: built-in, from $metadata, from the config."""

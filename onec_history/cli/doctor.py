@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..errors import AuthError, NotFoundError, OnecError, TransportError
+from ..errors import AmbiguousError, AuthError, NotFoundError, OnecError, TransportError
 from ..exitcodes import ExitCode, exit_code_for
 from ..metadata import EntitySet, Metadata
 from ..query import Query
@@ -207,6 +207,18 @@ def _describe(es: EntitySet) -> dict[str, Any]:
     }
 
 
+def _set_name(md: Metadata, name: str) -> str:
+    """``Событие`` or ``документ_событие`` → ``Document_Событие``: the one published set so named."""
+    if name in md:
+        return name
+    folded = name.casefold()
+    found = sorted(s for s in md.sets if folded in (s.casefold(), s.partition("_")[2].casefold()))
+    if len(found) > 1:
+        raise AmbiguousError(f"'{name}' names {len(found)} published sets", choices=found,
+                             hint="Give the full name.")
+    return found[0] if found else name
+
+
 @click.command("metadata")
 @click.argument("entity_set", required=False)
 @click.option("--refresh", is_flag=True, help="Fetch $metadata again instead of using the cache.")
@@ -226,7 +238,7 @@ def metadata_cmd(app: App, entity_set: str | None, refresh: bool, kind: str | No
         emit(rows, fmt, columns=[("set", "set"), ("kind", "kind"), ("properties", "props"),
                                  ("tabular_sections", "TS"), ("actions", "actions")])
         return
-    info = _describe(md.get(entity_set))
+    info = _describe(md.get(_set_name(md, entity_set)))
     if fmt == "json":
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return

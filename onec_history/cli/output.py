@@ -23,14 +23,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> Callable[[F], F]:
-    """The shared ``--format`` option of list commands."""
+    """The shared ``--format`` option of list commands; its help names only the formats offered."""
+    for_scripts = [c for c in choices if c != "table"]
+    listed = ", ".join(for_scripts[:-1]) + (" or " if len(for_scripts) > 1 else "") + for_scripts[-1]
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(list(choices)),
         default=default,
         show_default=True,
-        help="table for people; json, jsonl or csv for scripts (stable field names).",
+        help=("table for people; " if "table" in choices else "") + f"{listed} for scripts (stable field names).",
     )
 
 
@@ -64,6 +66,8 @@ def _cell(value: Any) -> str:
         return value.strftime("%d.%m.%Y")
     if isinstance(value, Enum):
         return str(value.value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
     return " ".join(str(value).split())
 
 
@@ -139,4 +143,8 @@ def _csv(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(v) for v in value)  # a cell a person can read, not a Python repr
+    if isinstance(value, Mapping | list | tuple | BaseModel):
+        return json.dumps(plain(value), ensure_ascii=False)
     return value

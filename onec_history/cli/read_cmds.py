@@ -17,7 +17,17 @@ from .output import emit, format_option, plain
 
 __all__ = ["DATE", "counterparties", "event_filter_options", "events", "resolve_client"]
 
-DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y"])
+class _Date(click.DateTime):
+    """A date or date and time as README gives them; shown as DATE, not as a list of strftime codes."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "DATE"
+
+
+DATE = _Date(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                      "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"])
 
 CP_COLUMNS = [("name", "Наименование"), ("code", "Код"), ("inn", "ИНН"), ("kpp", "КПП"),
               ("parent_name", "Группа"), ("manager_name", "Менеджер"), ("ref", "Ссылка")]
@@ -88,11 +98,12 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
 def event_filter_options(fn: Any) -> Any:
     """The shared filters of event listings."""
     options = [
-        click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY)."),
-        click.option("--until", type=DATE, help="Up to this date and time."),
+        click.option("--since", type=DATE, help="From this date: YYYY-MM-DD or DD.MM.YYYY, with HH:MM[:SS] if needed."),
+        click.option("--until", type=DATE, help="Up to this date (a bare date includes the whole day)."),
         click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
-        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER])),
-        click.option("--direction", type=click.Choice([d.value for d in Direction])),
+        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER]),
+                     help="State of the event (mapped to the base's own values)."),
+        click.option("--direction", type=click.Choice([d.value for d in Direction]), help="Incoming or outgoing."),
         click.option("--responsible", help="Responsible user: a name prefix or a reference."),
     ]
     for option in reversed(options):
@@ -179,7 +190,7 @@ def _rows(evs: Iterable[Event]) -> Iterator[dict[str, Any]]:
 @format_option(choices=("table", "json"))
 @pass_app
 def show_event_cmd(app: App, ref: str, fmt: str) -> None:
-    """One event by its reference (Ref_Key)."""
+    """One event by its reference: the GUID (Ref_Key) or Document_Событие(guid'…')."""
     e = app.history().get_event(ref)
     row = event_row(e)
     if fmt == "json":
@@ -194,8 +205,18 @@ def show_event_cmd(app: App, ref: str, fmt: str) -> None:
     for key, label in labels:
         value = row.get(key)
         if value not in (None, "", []):
-            click.echo(f"{label}: {value}")
+            click.echo(f"{label}: {_detail(value)}")
     if e.basis:
-        click.echo(f"Основание: {e.basis.short_type} {e.basis.ref}")
+        click.echo(f"Основание: {e.basis} ({e.basis.entity_set}(guid'{e.basis.ref}'))")
     for p in e.participants:
-        click.echo(f"Участник {p.line}: {p.text or p.ref} ({p.entity_set or 'текст'})")
+        who = p.text or p.name or p.ref
+        click.echo(f"Участник {p.line}: {who}" + (f" ({p.entity_set}, {p.ref})" if p.ref else " (текст)"))
+
+
+def _detail(value: Any) -> str:
+    """One field of a card as 1C's form shows it: да/нет, 02.03.2026 10:15:04; text keeps its lines."""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M:%S")
+    return str(value)
