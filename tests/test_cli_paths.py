@@ -133,3 +133,26 @@ def test_doctor_names_where_the_settings_came_from(capsys: pytest.CaptureFixture
     code, _, err = run(capsys, "--url", "not-a-url", "doctor")
     assert code == ExitCode.CONFIG
     assert "defaults" not in one_paragraph(err)
+
+
+def test_an_unusable_mirror_database_is_one_paragraph_without_its_password(
+        capsys: pytest.CaptureFixture[str], ut10: DemoServer, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--url", ut10.url, "mirror", "--db", "postgresql://odata:секрет@127.0.0.1:9/mirror")
+    assert code == ExitCode.CONFIG
+    line = one_paragraph(err)
+    assert "mirror database" in line and "секрет" not in line and "127.0.0.1:9" in line
+    code, _, err = run(capsys, "--url", ut10.url, "mirror", "--db", str(tmp_path / "missing" / "m.db"))
+    assert code == ExitCode.CONFIG
+    assert "unable to open database file" in one_paragraph(err)
+
+
+def test_demo_generate_refuses_what_it_cannot_do_before_writing(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    code, _, err = run(capsys, "demo", "generate", "--events", "-5", "--out", str(tmp_path / "g.sqlite"))
+    assert code == ExitCode.USAGE and "-5" in err
+    code, _, err = run(capsys, "demo", "generate", "--events", "5", "--counterparties", "3",
+                       "--out", str(tmp_path / "missing" / "g.sqlite"))
+    assert code == ExitCode.USAGE and "does not exist" in err and "Traceback" not in err
+    code, _, err = run(capsys, "-q", "demo", "generate", "--events", "5", "--counterparties", "3",
+                       "--out", str(tmp_path / "g.sqlite"))
+    assert code == ExitCode.OK and err == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
+from .app import App
 
 __all__ = ["demo"]
 
@@ -74,17 +76,35 @@ def _wait(srv: Any) -> None:
 
 
 @demo.command("generate")
-@click.option("--family", type=click.Choice(["ut10", "unf"]), default="ut10", show_default=True)
-@click.option("--events", "n_events", type=int, default=100_000, show_default=True)
-@click.option("--counterparties", "n_counterparties", type=int, default=10_000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="SQLite file to write.")
-def generate(family: str, n_events: int, n_counterparties: int, seed: int, out: Path) -> None:
+@click.option("--family", type=click.Choice(["ut10", "unf"]), default="ut10", show_default=True,
+              help="ut10 (УТ 10.3, family A) or unf (УНФ 3.0, family B).")
+@click.option("--events", "n_events", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Events to write (with chains of orders, invoices and deliveries around some).")
+@click.option("--counterparties", "n_counterparties", type=click.IntRange(min=1), default=10_000,
+              show_default=True, help="Counterparties to write, in folders.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed writes the same base.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="SQLite file to write.")
+@click.pass_context
+def generate(ctx: click.Context, family: str, n_events: int, n_counterparties: int, seed: int, out: Path) -> None:
     """Write a big synthetic base (deterministic from --seed) for benchmarks; serve it with --dataset FILE."""
     from ..demo import generator
 
+    app = ctx.find_object(App)
+    quiet = app.quiet if app is not None else False
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"the directory {out.parent} does not exist", param_hint="--out")
     started = time.monotonic()
-    counts = generator.generate(out, family=family, events=n_events, counterparties=n_counterparties, seed=seed,
-                                progress=lambda msg: click.echo(msg, err=True))
+
+    def progress(msg: str) -> None:
+        if not quiet:
+            click.echo(f"  {msg}…", err=True)
+
+    try:
+        counts = generator.generate(out, family=family, events=n_events, counterparties=n_counterparties,
+                                    seed=seed, progress=progress)
+    except (OSError, sqlite3.Error) as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from None
     rows = ", ".join(f"{name}: {n}" for name, n in counts.items())
-    click.echo(f"Wrote {out} in {time.monotonic() - started:.1f} s ({rows})", err=True)
+    if not quiet:
+        click.echo(f"Wrote {out} in {time.monotonic() - started:.1f} s ({rows})", err=True)

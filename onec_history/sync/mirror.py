@@ -27,7 +27,7 @@ from .. import query as q
 from ..api import History
 from ..chains.links import Link, LinkTable, discover_links
 from ..chains.nodes import NodeReader, link_value
-from ..errors import NotPublishedError
+from ..errors import ConfigError, NotPublishedError
 from ..models import Event
 from . import mirror_schema as ms
 
@@ -46,7 +46,24 @@ def engine_for(url: str) -> sa.Engine:
         url = f"sqlite:///{url}"
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return sa.create_engine(url, future=True)
+    try:
+        return sa.create_engine(url, future=True)
+    except (sa.exc.ArgumentError, ImportError) as exc:  # a malformed URL, or a dialect we do not ship
+        raise _database_error(url, exc) from None
+
+
+def _database_error(url: str, exc: BaseException) -> ConfigError:
+    """The mirror database cannot be used: one paragraph naming it (without its password) and why."""
+    try:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        shown = url.split("@")[-1]
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return ConfigError(
+        f"The mirror database {shown} cannot be used: {reason}",
+        hint="Check --db (or ONEC_MIRROR_DB): sqlite:///file.db in a writable directory, or "
+             "postgresql://user@host/db of a running server the user may write to.",
+    )
 
 
 @dataclass
@@ -206,6 +223,12 @@ class Mirror:
     # -- running ----------------------------------------------------------------------------------
     def sync(self, *, full: bool = False, progress: Callable[[SetReport], None] | None = None) -> MirrorReport:
         """Bring the database up to date; ``full`` re-copies everything."""
+        try:
+            return self._sync(full=full, progress=progress)
+        except sa.exc.SQLAlchemyError as exc:  # the local database, not 1C: unreachable, read-only, full
+            raise _database_error(self.engine.url.render_as_string(hide_password=False), exc) from None
+
+    def _sync(self, *, full: bool, progress: Callable[[SetReport], None] | None) -> MirrorReport:
         ms.metadata.create_all(self.engine)
         report = MirrorReport()
         self._write_meta(report)
