@@ -1,5 +1,71 @@
-"""onec-history: the history of relationships with clients in 1C:Enterprise bases over OData."""
+"""onec-history: the history of relationships with clients in 1C:Enterprise bases over OData.
+
+The library's public names, importable from the package itself::
+
+    from onec_history import Client, EventFilter, History, Transport
+
+    with Transport("https://erp.local/ut/odata/standard.odata/", user="odata", password="…") as transport:
+        history = History(Client(transport))
+        client = history.find_counterparty("7701000001")          # name prefix, code, ИНН or reference
+        for event in history.events(EventFilter(counterparty=client.ref), limit=10):
+            print(event.date, event.kind_raw, event.subject)
+
+Chains of documents are in :mod:`onec_history.chains` (``Chains(history)``), creating events in
+:mod:`onec_history.create`, the query language in :mod:`onec_history.query`, the error tree in
+:mod:`onec_history.errors`.
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from . import errors, query
+from .api import EventFilter, History
+from .client import Client
+from .errors import (
+    AmbiguousError,
+    AuthError,
+    ConfigError,
+    NoMatchError,
+    NotFoundError,
+    NotPublishedError,
+    ODataError,
+    OnecError,
+    TransportError,
+    ValidationError,
+)
+from .metadata import Metadata
+from .models import Counterparty, Direction, DocumentRef, Event, EventKind, EventState, Participant
+from .profiles import Profile, detect_profile
+from .transport import RetryPolicy, Transport
+
+__all__ = [
+    "AmbiguousError",
+    "AuthError",
+    "Client",
+    "ConfigError",
+    "Counterparty",
+    "Direction",
+    "DocumentRef",
+    "Event",
+    "EventFilter",
+    "EventKind",
+    "EventState",
+    "History",
+    "Metadata",
+    "NoMatchError",
+    "NotFoundError",
+    "NotPublishedError",
+    "ODataError",
+    "OnecError",
+    "Participant",
+    "Profile",
+    "RetryPolicy",
+    "Transport",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+    "detect_profile",
+    "errors",
+    "query",
+]

@@ -220,6 +220,12 @@ class Transport:
     def close(self) -> None:
         self._session.close()
 
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def request(
         self,
         method: str,

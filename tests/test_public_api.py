@@ -1,0 +1,45 @@
+"""The library's public names: what ``__all__`` promises exists, and the package docstring's example runs."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+import pytest
+
+import onec_history
+from onec_history.demo.server import DemoServer
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(onec_history.__path__, "onec_history."))
+
+
+@pytest.mark.parametrize("name", ["onec_history", *MODULES])
+def test_all_is_honest(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        pytest.skip(f"{name} has no __all__")
+    assert len(exported) == len(set(exported)), f"{name}.__all__ repeats a name"
+    missing = [n for n in exported if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it does not define: {missing}"
+
+
+def test_the_package_exports_the_front_door() -> None:
+    from onec_history import api, client, errors, transport
+
+    assert onec_history.History is api.History and onec_history.EventFilter is api.EventFilter
+    assert onec_history.Client is client.Client and onec_history.Transport is transport.Transport
+    assert onec_history.OnecError is errors.OnecError and onec_history.errors is errors
+    assert issubclass(onec_history.NoMatchError, onec_history.NotFoundError)
+
+
+def test_the_docstring_example_runs(ut10: DemoServer, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    doc = onec_history.__doc__ or ""
+    code = "\n".join(line[4:] for line in doc.splitlines() if line.startswith("    "))
+    assert "History(Client(transport))" in code
+    code = re.sub(r'Transport\("[^"]+", user="odata", password="…"\)', "Transport(URL)", code)
+    exec(compile(code, "onec_history.__doc__", "exec"), {"URL": ut10.url})  # our own docstring, run as written
+    out = capsys.readouterr().out
+    assert "Интересуются покупкой 5 мониторов" in out
