@@ -156,3 +156,14 @@ def test_demo_generate_refuses_what_it_cannot_do_before_writing(capsys: pytest.C
     code, _, err = run(capsys, "-q", "demo", "generate", "--events", "5", "--counterparties", "3",
                        "--out", str(tmp_path / "g.sqlite"))
     assert code == ExitCode.OK and err == ""
+
+
+def test_a_local_file_error_is_one_paragraph(capsys: pytest.CaptureFixture[str], ut10: DemoServer,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def unwritable(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/srv/exports/events.csv")
+
+    monkeypatch.setattr(History, "events", unwritable)
+    code, _, err = run(capsys, "--url", ut10.url, "events", "list")
+    assert code == ExitCode.FAILURE
+    assert "Permission denied: /srv/exports/events.csv" in one_paragraph(err)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,17 @@ def test_create_twice_says_already_present_cleanly(capsys: pytest.CaptureFixture
     code, again, err = run(capsys, *args)
     assert code == ExitCode.OK and again == first
     assert err.startswith("Already present: Document_Событие ") and "  " not in err.strip()
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_anything_is_sent(
+        capsys: pytest.CaptureFixture[str], fresh: DemoServer, tmp_path: Path) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text("external_id,counterparty,kind,start\npbx-1,7701000001,call,2026-04-01 10:00\n",
+                     encoding="utf-8")
+    served = fresh.requests_served
+    code, out, err = run(capsys, "--url", fresh.url, "events", "import", str(calls),
+                         "--report", str(tmp_path / "missing" / "report.csv"))
+    assert code == ExitCode.USAGE and "does not exist" in err
+    assert out == "" and fresh.requests_served == served  # nothing was read, nothing created
+    code, _, err = run(capsys, "--url", fresh.url, "counterparties", "import", str(calls), "--report", str(tmp_path))
+    assert code == ExitCode.USAGE and "is a directory" in err

@@ -18,7 +18,7 @@ from ..create import EventWriter, Ledger, LedgerLocked, RowResult, Summary, defa
 from ..create.reader import COLUMNS, InputRow
 from ..exitcodes import ExitCode
 from .app import App, pass_app
-from .output import emit, format_option
+from .output import OutputFile, emit, format_option
 from .read_cmds import events
 
 __all__ = ["create_cmd", "import_cmd"]
@@ -183,7 +183,7 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
 @click.option("--ignore-unknown-columns", is_flag=True, help="Ignore columns that are not documented.")
 @click.option("--dry-run", is_flag=True, help="Validate and resolve everything; send nothing; show the bodies.")
 @click.option("--fail-fast", is_flag=True, help="Send nothing if any row is invalid; stop at the first failed write.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", type=OutputFile(),
               help="Write the per-row results here (csv/jsonl/json by extension) instead of stdout.")
 @_ledger_options
 @format_option()

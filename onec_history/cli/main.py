@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -135,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     except (_OutputClosed, BrokenPipeError):
         _discard_stdout()
         return int(ExitCode.OK)
+    except OSError as exc:  # a local file (output, ledger, state) that cannot be read or written
+        logging.getLogger("onec_history.cli").debug("local file error", exc_info=True)
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}. Check the path, its directory and their permissions "
+                   "(-vv shows where it happened).", err=True)
+        return int(ExitCode.FAILURE)
     return rv if isinstance(rv, int) else int(ExitCode.OK)
 
 

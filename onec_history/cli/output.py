@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 from pydantic import BaseModel
 
-__all__ = ["FORMATS", "emit", "format_option", "plain"]
+__all__ = ["FORMATS", "OutputFile", "emit", "format_option", "plain"]
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -34,6 +36,23 @@ def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> C
         show_default=True,
         help=("table for people; " if "table" in choices else "") + f"{listed} for scripts (stable field names).",
     )
+
+
+class OutputFile(click.Path):
+    """A file a command writes when its work is done (a per-row report): checked up front, so a
+    long import does not end in a traceback — its results lost — because the directory is wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        parent = Path(os.fsdecode(path)).parent
+        if not parent.is_dir():
+            self.fail(f"the directory {parent} does not exist", param, ctx)
+        if not os.access(parent, os.W_OK):
+            self.fail(f"the directory {parent} is not writable", param, ctx)
+        return path
 
 
 def plain(value: Any) -> Any:

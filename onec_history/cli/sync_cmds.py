@@ -15,7 +15,7 @@ from ..sync.cp_file import read_records
 from ..sync.cp_import import CounterpartyImport, RowResult
 from ..sync.cp_plan import Change, ImportPlan
 from .app import App, pass_app
-from .output import emit, format_option
+from .output import OutputFile, emit, format_option
 from .read_cmds import counterparties
 
 __all__ = ["exit_code_of", "import_counterparties_cmd", "mirror_cmd"]
@@ -111,7 +111,7 @@ def _confirm_marks(app: App, plan: ImportPlan, *, dry_run: bool, yes: bool) -> N
 @click.option("--mark-missing", is_flag=True,
               help="A full import: mark for deletion the counterparties (in --group, if given) absent from the file.")
 @click.option("--yes", is_flag=True, help="Confirm --mark-missing without asking (needed when not on a terminal).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", type=OutputFile(),
               help="Write the per-row results here (csv/jsonl/json by extension) instead of stdout.")
 @click.option("--fail-fast", is_flag=True, help="Send nothing if any row is invalid; stop at the first failed write.")
 @click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
