@@ -167,3 +167,12 @@ def test_a_local_file_error_is_one_paragraph(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, "--url", ut10.url, "events", "list")
     assert code == ExitCode.FAILURE
     assert "Permission denied: /srv/exports/events.csv" in one_paragraph(err)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--retries", "0"), ("--timeout", "0"), ("--deadline", "-1"),
+                                               ("--page-size", "0")])
+def test_global_numbers_are_checked_as_the_options_they_are(capsys: pytest.CaptureFixture[str], option: str,
+                                                            value: str) -> None:
+    code, _, err = run(capsys, option, value, "doctor")
+    assert code == ExitCode.USAGE
+    assert f"'{option}'" in err and "config file" not in err

@@ -55,10 +55,12 @@ class _Group(click.Group):
     help="TOML config file (default ~/.config/onec-history/config.toml if present).",
 )
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead of reading ONEC_PASSWORD.")
-@click.option("--timeout", type=float, help="Read timeout in seconds (default 120: 1C may take 30 s to wake).")
-@click.option("--retries", type=int, help="Attempts for safe requests (default 5).")
-@click.option("--deadline", type=float, help="Total seconds one request may take with its retries.")
-@click.option("--page-size", type=int, help="Rows per request when paging (default 1000).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+              help="Read timeout in seconds (default 120: 1C may take 30 s to wake).")
+@click.option("--retries", type=click.IntRange(min=1), help="Attempts for safe requests (default 5).")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
+              help="Total seconds one request may take with its retries.")
+@click.option("--page-size", type=click.IntRange(min=1), help="Rows per request when paging (default 1000).")
 @click.option("--allowed-only", is_flag=True, default=None,
               help="Send allowedOnly=true: skip rows hidden by record-level security instead of failing.")
 @click.option("--demo", "demo_dataset", default="ut10", show_default=True,
