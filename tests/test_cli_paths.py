@@ -176,3 +176,15 @@ def test_global_numbers_are_checked_as_the_options_they_are(capsys: pytest.Captu
     code, _, err = run(capsys, option, value, "doctor")
     assert code == ExitCode.USAGE
     assert f"'{option}'" in err and "config file" not in err
+
+
+@pytest.mark.parametrize(("verbose", "expected"), [
+    (0, "warning: Catalog_Пользователи is not published\n"),
+    (1, "WARNING onec_history.names: Catalog_Пользователи is not published\n"),
+])
+def test_warnings_are_worded_for_people_without_v(verbose: int, expected: str) -> None:
+    code = ("import logging; from onec_history.cli.app import setup_logging; "
+            f"setup_logging({verbose}); "
+            "logging.getLogger('onec_history.names').warning('%s is not published', 'Catalog_Пользователи')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stderr == expected

@@ -103,7 +103,16 @@ pass_app = click.make_pass_decorator(App)
 
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    # Without -v only warnings get through, worded for the person ("warning: …", like the
+    # commands' own notes); with -v the logger's name says where each line comes from.
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s") if verbose else _ForPeople())
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+class _ForPeople(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
 def explain(exc: OnecError) -> str:
