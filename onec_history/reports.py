@@ -10,25 +10,24 @@
 - :func:`funnel` — first incoming event → order → delivery (see the function).
 
 Every pass selects only the properties it reads; display names come in bulk from the
-:class:`~onec_history.names.NameResolver` for the rows that end up in the report.
+:class:`~onec_history.names.NameResolver` for the rows that end up in the report. Each report
+takes a :class:`History` (reads 1C) or a :class:`~onec_history.report_sources.MirrorSource`
+(reads a local mirror, the same rows without a request to 1C).
 """
 
 from __future__ import annotations
 
 import statistics
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import query as q
-from .api import EventFilter, History
+from .api import History
 from .chains.model import DocKey
 from .errors import OnecError
-from .models import Direction, EventState, parse_datetime, parse_ref, strip
+from .models import EventState
 from .profiles import Family
-from .records import composite_value
+from .report_sources import OneCSource, ReportEvent, ReportSource
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -54,88 +53,12 @@ ACTIVITY_COLUMNS = [("group", "Группа"), ("events", "Событий"), ("t
 FUNNEL_COLUMNS = [("step", "Шаг"), ("count", "Количество"), ("conversion", "Конверсия от предыдущего"),
                   ("conversion_total", "Конверсия от первого"), ("median_days", "Медиана, дней от первого")]
 
-_SCAN_PAGE = 5000  # narrow rows (~300 bytes): fewer, larger pages spare 1C the per-request overhead
+Source = History | ReportSource
+"""A report reads 1C through a :class:`History`, or any :class:`ReportSource` (a mirror)."""
 
 
-@dataclass(frozen=True)
-class _Ev:
-    """What a report needs of one event."""
-
-    ref: str
-    number: str | None
-    when: datetime | None  # start, or the document date when there is no start
-    end: datetime | None
-    kind: str | None
-    subject: str | None
-    responsible: str | None
-    clients: tuple[str, ...]
-    text_client: str | None
-
-
-class _Scanner:
-    """Narrow paged passes over events, mapped to :class:`_Ev` without models or names."""
-
-    def __init__(self, history: History) -> None:
-        self.h = history
-        p = history.profile
-        self.p = p
-        self.mapper = history.event_mapper()
-        self.attrs = self.mapper.attrs
-        self.date_prop = self.attrs["date"].prop if "date" in self.attrs else "Date"
-        self.start_prop = self.attrs["start"].prop if "start" in self.attrs else self.date_prop
-
-    def select(self, *logicals: str) -> tuple[str, ...]:
-        out = ["Ref_Key"]
-        for name in ("date", "start", *logicals):
-            a = self.attrs.get(name)
-            if a is not None:
-                out.extend(s for s in a.select if s not in out)
-        if "counterparty" in logicals and self.mapper.section:
-            out.append(self.mapper.section)
-        return tuple(out)
-
-    def scan(self, flt: q.Filter | None, select: tuple[str, ...], orderby: tuple[str, ...]) -> Iterator[_Ev]:
-        query = q.Query(filter=flt, select=select, orderby=orderby)
-        for row in self.h.client.iterate(self.p.event_set, query, page_size=_SCAN_PAGE):
-            yield self.event(row)
-
-    def event(self, row: dict[str, Any]) -> _Ev:
-        a = self.attrs
-        cp_set = self.p.counterparty_set
-        clients: list[str] = []
-        text = None
-        if "counterparty" in a:
-            ref, target, text = composite_value(row, a["counterparty"])
-            if ref and target == cp_set:
-                clients.append(ref)
-        for part in self.mapper.participants(row):
-            if part.ref and part.entity_set == cp_set and part.ref not in clients:
-                clients.append(part.ref)
-            elif text is None and part.text:
-                text = part.text
-        start = parse_datetime(row.get(self.start_prop))
-        return _Ev(
-            ref=str(row["Ref_Key"]),
-            number=strip(row.get(a["number"].prop)) if "number" in a else None,
-            when=start or parse_datetime(row.get(self.date_prop)),
-            end=parse_datetime(row.get(a["end"].prop)) if "end" in a else None,
-            kind=strip(row.get(a["kind"].prop)) or None if "kind" in a else None,
-            subject=_subject(row, a.get("subject")),
-            responsible=composite_value(row, a["responsible"])[0] if "responsible" in a else None,
-            clients=tuple(clients),
-            text_client=text,
-        )
-
-    def state_filter(self, state: EventState) -> q.Filter | None:
-        """Events in ``state``, not marked for deletion (a deleted call is not a contact)."""
-        return self.h.event_filter(EventFilter(state=state, include_deleted=False))
-
-
-def _subject(row: dict[str, Any], a: Any) -> str | None:
-    if a is None:
-        return None
-    _, _, text = composite_value(row, a)
-    return text.strip() or None if text else None
+def _source(src: Source, jobs: int = 4) -> ReportSource:
+    return OneCSource(src, jobs=jobs) if isinstance(src, History) else src
 
 
 def _d(value: datetime | None) -> str | None:
@@ -143,7 +66,7 @@ def _d(value: datetime | None) -> str | None:
 
 
 # -- inactive -------------------------------------------------------------------------------------
-def inactive(history: History, *, days: int, manager: str | None = None, lookback_days: int = 365,
+def inactive(source: Source, *, days: int, manager: str | None = None, lookback_days: int = 365,
              now: datetime | None = None) -> list[dict[str, Any]]:
     """Buyers with no completed event in the last ``days`` days, sorted by manager, longest silence first.
 
@@ -151,37 +74,37 @@ def inactive(history: History, *, days: int, manager: str | None = None, lookbac
     not read (the row then says nothing about it). Buyers are counterparties whose profile
     attribute "buyer" is true (Покупатель); their manager is the profile's "manager" attribute.
     """
+    src = _source(source)
     now = now or datetime.now()
     cutoff = now - timedelta(days=days)
-    buyers = _buyers(history, manager)
-    sc = _Scanner(history)
-    last: dict[str, _Ev] = {}
+    buyers = src.buyers(manager)
+    last: dict[str, ReportEvent] = {}
     horizon = cutoff - timedelta(days=lookback_days)
-    flt = q.and_(sc.state_filter(EventState.COMPLETED), q.le(sc.start_prop, now), q.ge(sc.start_prop, horizon))
-    for ev in sc.scan(flt, sc.select("counterparty", "kind", "subject"), (f"{sc.start_prop} desc",)):
+    for ev in src.events(EventState.COMPLETED, (("le", now), ("ge", horizon)), newest_first=True,
+                         fields=("counterparty", "kind", "subject")):
         for c in ev.clients:
             if c in buyers and c not in last:
                 last[c] = ev
         if len(last) == len(buyers):
             break  # every buyer placed: stop paging
     silent = {c for c in buyers if c not in last or (last[c].when or horizon) < cutoff}
-    upcoming: dict[str, _Ev] = {}
+    upcoming: dict[str, ReportEvent] = {}
     if silent:
-        flt = q.and_(sc.state_filter(EventState.PLANNED), q.ge(sc.start_prop, now))
-        for ev in sc.scan(flt, sc.select("counterparty", "subject"), (sc.start_prop,)):
+        for ev in src.events(EventState.PLANNED, (("ge", now),), newest_first=False,
+                             fields=("counterparty", "subject")):
             for c in ev.clients:
                 if c in silent and c not in upcoming:
                     upcoming[c] = ev
             if len(upcoming) == len(silent):
                 break
-    users = _manager_set(history)
-    history.names.prefetch([(users, buyers[c][2]) for c in silent])
+    users = src.manager_set
+    src.prefetch([(users, buyers[c][2]) for c in silent])
     rows = []
     for c in silent:
         name, inn, mgr = buyers[c]
         prev, nxt = last.get(c), upcoming.get(c)
         rows.append({
-            "manager": history.names.name(users, mgr) or "", "manager_ref": mgr, "client": name, "inn": inn,
+            "manager": src.name(users, mgr) or "", "manager_ref": mgr, "client": name, "inn": inn,
             "last_completed": _d(prev.when) if prev else None,
             "days_since": (now - prev.when).days if prev and prev.when else None,
             "last_kind": prev.kind if prev else None, "last_subject": prev.subject if prev else None,
@@ -197,51 +120,19 @@ def _inactive_order(row: dict[str, Any]) -> tuple[str, int, str]:
     return row["manager"], -(days if days is not None else 10**9), row["client"]
 
 
-def _manager_set(history: History) -> str:
-    a = history.profile.counterparty_attr("manager")
-    return (a.target_set if a is not None and a.target_set else None) or history.profile.users_set
-
-
-def _buyers(history: History, manager: str | None) -> dict[str, tuple[str, str | None, str | None]]:
-    """ref → (name, ИНН, manager ref) of buyers, in one narrow pass over the counterparties."""
-    p = history.profile
-    es = p.counterparty_es()
-    buyer, mgr, inn = (p.counterparty_attr(x) for x in ("buyer", "manager", "inn"))
-    conds: list[q.Filter | None] = []
-    if "IsFolder" in es.properties:
-        conds.append(q.eq("IsFolder", False))
-    if "DeletionMark" in es.properties:
-        conds.append(q.eq("DeletionMark", False))
-    if buyer is not None:
-        conds.append(q.eq(buyer.prop, True))
-    if manager and mgr is not None:
-        conds.append(q.eq(mgr.prop, uuid.UUID(manager)))
-    select = ["Ref_Key", "Description"] + [a.prop for a in (mgr, inn) if a is not None]
-    query = q.Query(filter=q.and_(*conds), select=tuple(select))
-    out = {}
-    for row in history.client.iterate(p.counterparty_set, query):
-        out[str(row["Ref_Key"])] = (str(row.get("Description") or "").strip(),
-                                    strip(row.get(inn.prop)) or None if inn else None,
-                                    parse_ref(row.get(mgr.prop)) if mgr else None)
-    return out
-
-
 # -- overdue --------------------------------------------------------------------------------------
-def overdue(history: History, *, responsible: str | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+def overdue(source: Source, *, responsible: str | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
     """Planned events whose start is before ``now``, sorted by responsible, oldest first."""
+    src = _source(source)
     now = now or datetime.now()
-    sc = _Scanner(history)
-    flt = q.and_(sc.state_filter(EventState.PLANNED), q.lt(sc.start_prop, now),
-                 history.event_filter(EventFilter(responsible=responsible)) if responsible else None)
-    evs = list(sc.scan(flt, sc.select("number", "counterparty", "kind", "subject", "responsible"),
-                       (sc.start_prop,)))
-    users = history.profile.users_set
-    cps = history.profile.counterparty_set
-    history.names.prefetch([(users, e.responsible) for e in evs] + [(cps, e.clients[0]) for e in evs if e.clients])
+    evs = list(src.events(EventState.PLANNED, (("lt", now),), newest_first=False,
+                          fields=("number", "counterparty", "kind", "subject", "responsible"), responsible=responsible))
+    users, cps = src.users_set, src.counterparty_set
+    src.prefetch([(users, e.responsible) for e in evs] + [(cps, e.clients[0]) for e in evs if e.clients])
     rows = [{
-        "responsible": history.names.name(users, e.responsible) or "", "responsible_ref": e.responsible,
+        "responsible": src.name(users, e.responsible) or "", "responsible_ref": e.responsible,
         "start": _d(e.when), "days_overdue": (now - e.when).days if e.when else None,
-        "client": (history.names.name(cps, e.clients[0]) if e.clients else None) or e.text_client,
+        "client": (src.name(cps, e.clients[0]) if e.clients else None) or e.text_client,
         "kind": e.kind, "subject": e.subject, "number": e.number, "ref": e.ref,
     } for e in evs]
     rows.sort(key=lambda r: (r["responsible"], r["start"] or ""))
@@ -249,7 +140,7 @@ def overdue(history: History, *, responsible: str | None = None, now: datetime |
 
 
 # -- activity -------------------------------------------------------------------------------------
-def activity(history: History, *, by: str, since: datetime | None = None, until: datetime | None = None,
+def activity(source: Source, *, by: str, since: datetime | None = None, until: datetime | None = None,
              now: datetime | None = None) -> list[dict[str, Any]]:
     """Completed events of the period (default: the last 30 days) grouped ``by`` manager, kind or week."""
     if by not in ("manager", "kind", "week"):
@@ -257,18 +148,17 @@ def activity(history: History, *, by: str, since: datetime | None = None, until:
     now = now or datetime.now()
     until = until or now
     since = since or until - timedelta(days=30)
-    sc = _Scanner(history)
-    flt = q.and_(sc.state_filter(EventState.COMPLETED), q.ge(sc.start_prop, since), q.le(sc.start_prop, until))
+    src = _source(source)
     logicals = ("end", "kind", "responsible") if by != "kind" else ("end", "kind")
     groups: dict[str, list[float | None]] = {}
-    for ev in sc.scan(flt, sc.select(*logicals), (sc.start_prop,)):
+    for ev in src.events(EventState.COMPLETED, (("ge", since), ("le", until)), newest_first=False, fields=logicals):
         groups.setdefault(_group_key(by, ev), []).append(_minutes(ev))
-    users = history.profile.users_set
+    users = src.users_set
     if by == "manager":
-        history.names.prefetch([(users, k) for k in groups if k])
+        src.prefetch([(users, k) for k in groups if k])
     rows = []
     for key, durations in groups.items():
-        label = (history.names.name(users, key) or key or "—") if by == "manager" else key or "—"
+        label = (src.name(users, key) or key or "—") if by == "manager" else key or "—"
         rows.append(_activity_row(label, durations))
     rows.sort(key=lambda r: r["group"])
     if rows:
@@ -276,7 +166,7 @@ def activity(history: History, *, by: str, since: datetime | None = None, until:
     return rows
 
 
-def _group_key(by: str, ev: _Ev) -> str:
+def _group_key(by: str, ev: ReportEvent) -> str:
     if by == "manager":
         return ev.responsible or ""
     if by == "kind":
@@ -288,7 +178,7 @@ def _group_key(by: str, ev: _Ev) -> str:
     return f"{year}-W{week:02d} ({monday:%d.%m})"
 
 
-def _minutes(ev: _Ev) -> float | None:
+def _minutes(ev: ReportEvent) -> float | None:
     if ev.when is None or ev.end is None or ev.end < ev.when:
         return None
     return (ev.end - ev.when).total_seconds() / 60
@@ -310,7 +200,7 @@ _FUNNEL_SETS: dict[Family, tuple[str, str]] = {
 # -------------------------------------------------------------------------- end family data
 
 
-def funnel(history: History, *, since: datetime, until: datetime, horizon_days: int = 90,
+def funnel(source: Source, *, since: datetime, until: datetime, horizon_days: int = 90,
            jobs: int = 4) -> list[dict[str, Any]]:
     """First incoming event → order → delivery, with conversion and median lead time in days.
 
@@ -321,32 +211,29 @@ def funnel(history: History, *, since: datetime, until: datetime, horizon_days: 
     call by weeks). Lead times run from the event's date to the first order (delivery) below it
     dated on or after the event.
     """
-    from .chains.api import Chains
-
-    sets = _FUNNEL_SETS.get(history.profile.family)
+    src = _source(source, jobs)
+    sets = _FUNNEL_SETS.get(src.family)
     if sets is None:
-        raise OnecError(f"No funnel documents are known for {history.profile.describe()}")
+        what = source.profile.describe() if isinstance(source, History) else f"family {src.family.value}"
+        raise OnecError(f"No funnel documents are known for {what}")
     order_set, sale_set = sets
-    sc = _Scanner(history)
-    flt = history.event_filter(EventFilter(since=since, until=until, direction=Direction.INCOMING,
-                                           include_deleted=False))
-    incoming = {ev.ref: ev.when for ev in sc.scan(flt, sc.select(), (sc.date_prop,))}
-    graph = Chains(history, jobs=jobs).graph(since=since, until=until + timedelta(days=horizon_days))
+    incoming = src.incoming(since, until)
+    dates, edges = src.graph(since, until + timedelta(days=horizon_days))
     children: dict[DocKey, list[DocKey]] = {}
     has_parent: set[DocKey] = set()
-    for parent, child in graph.edges:
+    for parent, child in edges:
         children.setdefault(parent, []).append(child)
         has_parent.add(child)
-    event_set = history.profile.event_set
+    event_set = src.event_set
     roots = [DocKey(event_set, ref) for ref in incoming if DocKey(event_set, ref) not in has_parent]
     to_order: list[float] = []
     to_sale: list[float] = []
     for root in roots:
         # Document dates on both ends: the graph knows orders and deliveries by their Date.
-        start = graph.dates.get(root) or incoming[root.ref]
+        start = dates.get(root) or incoming[root.ref]
         below = _descendants(root, children)
-        order = _first(graph.dates, (k for k in below if k.entity_set == order_set), start)
-        sale = _first(graph.dates, (k for k in below if k.entity_set == sale_set), start)
+        order = _first(dates, (k for k in below if k.entity_set == order_set), start)
+        sale = _first(dates, (k for k in below if k.entity_set == sale_set), start)
         if order is not None:
             to_order.append(_days(start, order))
         if sale is not None and order is not None:

@@ -1,0 +1,300 @@
+"""Where the reports read from: the 1C base itself, or a local mirror of it.
+
+The report logic in :mod:`onec_history.reports` asks a :class:`ReportSource` for a few things —
+events of one state within bounds, buyers with their manager, display names, incoming events
+and the chain graph of a period — and computes the same rows from either implementation:
+
+- :class:`OneCSource` reads 1C in narrow paged passes (a ``$select`` of only the properties a
+  report uses, pages of 5000, early stop), names in bulk from the
+  :class:`~onec_history.names.NameResolver`;
+- :class:`MirrorSource` reads a database made by ``onec-history mirror`` and never contacts 1C.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from . import query as q
+from .api import EventFilter, History
+from .chains.model import DocKey
+from .errors import AmbiguousError, ConfigError, NoMatchError
+from .models import Direction, Event, EventState, is_guid, parse_datetime, parse_ref, strip
+from .profiles import Family
+from .records import composite_value
+
+if TYPE_CHECKING:
+    from .sync.mirror_read import MirrorReader
+
+__all__ = ["Bound", "Buyer", "Graph", "MirrorSource", "OneCSource", "ReportEvent", "ReportSource"]
+
+_SCAN_PAGE = 5000  # narrow rows (~300 bytes): fewer, larger pages spare 1C the per-request overhead
+
+Bound = tuple[str, datetime]
+"""A bound on an event's start: ("ge" | "le" | "lt", moment)."""
+Buyer = tuple[str, "str | None", "str | None"]
+"""A buyer's (name, ИНН, manager reference)."""
+Graph = tuple[dict[DocKey, "datetime | None"], list[tuple[DocKey, DocKey]]]
+"""Documents of a period with their dates, and (parent, child) links whose child is one of them."""
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """What a report needs of one event."""
+
+    ref: str
+    number: str | None
+    when: datetime | None  # start, or the document date when there is no start
+    end: datetime | None
+    kind: str | None  # as 1C spells it (kind_raw)
+    subject: str | None
+    responsible: str | None
+    clients: tuple[str, ...]  # counterparties: the header's first, then participants'
+    text_client: str | None  # a client typed as text, when there is no reference
+
+
+class ReportSource(Protocol):
+    family: Family
+    event_set: str
+    counterparty_set: str
+    users_set: str
+    manager_set: str  # the catalog a counterparty's manager points to
+
+    def events(self, state: EventState, bounds: Sequence[Bound], *, newest_first: bool,
+               fields: tuple[str, ...], responsible: str | None = None) -> Iterator[ReportEvent]:
+        """Events in ``state`` not marked for deletion, start within ``bounds``, ordered by start.
+
+        ``fields`` names the logical attributes the caller reads (a 1C pass selects only these).
+        """
+
+    def incoming(self, since: datetime, until: datetime) -> dict[str, datetime | None]:
+        """Incoming events dated in the period, not marked for deletion: ref → start (or date)."""
+
+    def buyers(self, manager: str | None) -> dict[str, Buyer]:
+        """Buyers (not folders, not marked for deletion), optionally of one manager: ref → buyer."""
+
+    def prefetch(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        """Make the names of these (set, ref) pairs cheap to ask for."""
+
+    def name(self, entity_set: str, ref: str | None) -> str | None: ...
+
+    def graph(self, since: datetime, until: datetime) -> Graph:
+        """Linked documents dated in the period (with dates) and their (parent, child) links."""
+
+
+_OPS = {"ge": q.ge, "le": q.le, "lt": q.lt}
+
+
+class OneCSource:
+    """The reports' passes over 1C's OData interface."""
+
+    def __init__(self, history: History, *, jobs: int = 4) -> None:
+        self.h = history
+        p = history.profile
+        self.p = p
+        self.jobs = jobs
+        self.family = p.family
+        self.event_set, self.counterparty_set, self.users_set = p.event_set, p.counterparty_set, p.users_set
+        a = p.counterparty_attr("manager")
+        self.manager_set = (a.target_set if a is not None and a.target_set else None) or p.users_set
+        self.mapper = history.event_mapper()
+        self.attrs = self.mapper.attrs
+        self.date_prop = self.attrs["date"].prop if "date" in self.attrs else "Date"
+        self.start_prop = self.attrs["start"].prop if "start" in self.attrs else self.date_prop
+
+    def _select(self, *logicals: str) -> tuple[str, ...]:
+        out = ["Ref_Key"]
+        for name in ("date", "start", *logicals):
+            a = self.attrs.get(name)
+            if a is not None:
+                out.extend(s for s in a.select if s not in out)
+        if "counterparty" in logicals and self.mapper.section:
+            out.append(self.mapper.section)
+        return tuple(out)
+
+    def _scan(self, flt: q.Filter | None, select: tuple[str, ...], orderby: tuple[str, ...]) -> Iterator[ReportEvent]:
+        query = q.Query(filter=flt, select=select, orderby=orderby)
+        for row in self.h.client.iterate(self.p.event_set, query, page_size=_SCAN_PAGE):
+            yield self._event(row)
+
+    def events(self, state: EventState, bounds: Sequence[Bound], *, newest_first: bool,
+               fields: tuple[str, ...], responsible: str | None = None) -> Iterator[ReportEvent]:
+        # Deleted events are left out: a deleted call is not a contact.
+        flt = q.and_(self.h.event_filter(EventFilter(state=state, include_deleted=False)),
+                     *[_OPS[op](self.start_prop, value) for op, value in bounds],
+                     self.h.event_filter(EventFilter(responsible=responsible)) if responsible else None)
+        order = f"{self.start_prop} desc" if newest_first else self.start_prop
+        return self._scan(flt, self._select(*fields), (order,))
+
+    def incoming(self, since: datetime, until: datetime) -> dict[str, datetime | None]:
+        flt = self.h.event_filter(EventFilter(since=since, until=until, direction=Direction.INCOMING,
+                                              include_deleted=False))
+        return {ev.ref: ev.when for ev in self._scan(flt, self._select(), (self.date_prop,))}
+
+    def _event(self, row: dict[str, Any]) -> ReportEvent:
+        a = self.attrs
+        clients: list[str] = []
+        text = None
+        if "counterparty" in a:
+            ref, target, text = composite_value(row, a["counterparty"])
+            if ref and target == self.counterparty_set:
+                clients.append(ref)
+        for part in self.mapper.participants(row):
+            if part.ref and part.entity_set == self.counterparty_set and part.ref not in clients:
+                clients.append(part.ref)
+            elif text is None and part.text:
+                text = part.text
+        start = parse_datetime(row.get(self.start_prop))
+        return ReportEvent(
+            ref=str(row["Ref_Key"]),
+            number=strip(row.get(a["number"].prop)) if "number" in a else None,
+            when=start or parse_datetime(row.get(self.date_prop)),
+            end=parse_datetime(row.get(a["end"].prop)) if "end" in a else None,
+            kind=strip(row.get(a["kind"].prop)) or None if "kind" in a else None,
+            subject=_subject(row, a.get("subject")),
+            responsible=composite_value(row, a["responsible"])[0] if "responsible" in a else None,
+            clients=tuple(clients),
+            text_client=text,
+        )
+
+    def buyers(self, manager: str | None) -> dict[str, Buyer]:
+        """One narrow pass over the counterparties."""
+        p = self.p
+        es = p.counterparty_es()
+        buyer, mgr, inn = (p.counterparty_attr(x) for x in ("buyer", "manager", "inn"))
+        conds: list[q.Filter | None] = []
+        if "IsFolder" in es.properties:
+            conds.append(q.eq("IsFolder", False))
+        if "DeletionMark" in es.properties:
+            conds.append(q.eq("DeletionMark", False))
+        if buyer is not None:
+            conds.append(q.eq(buyer.prop, True))
+        if manager and mgr is not None:
+            conds.append(q.eq(mgr.prop, uuid.UUID(manager)))
+        select = ["Ref_Key", "Description"] + [a.prop for a in (mgr, inn) if a is not None]
+        query = q.Query(filter=q.and_(*conds), select=tuple(select))
+        out: dict[str, Buyer] = {}
+        for row in self.h.client.iterate(p.counterparty_set, query):
+            out[str(row["Ref_Key"])] = (str(row.get("Description") or "").strip(),
+                                        strip(row.get(inn.prop)) or None if inn else None,
+                                        parse_ref(row.get(mgr.prop)) if mgr else None)
+        return out
+
+    def prefetch(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        self.h.names.prefetch(list(pairs))
+
+    def name(self, entity_set: str, ref: str | None) -> str | None:
+        return self.h.names.name(entity_set, ref)
+
+    def graph(self, since: datetime, until: datetime) -> Graph:
+        from .chains.api import Chains
+
+        g = Chains(self.h, jobs=self.jobs).graph(since=since, until=until)
+        return g.dates, list(g.edges)
+
+
+def _subject(row: dict[str, Any], a: Any) -> str | None:
+    if a is None:
+        return None
+    _, _, text = composite_value(row, a)
+    return text.strip() or None if text else None
+
+
+class MirrorSource:
+    """The same passes over a mirror database (``onec-history mirror --db URL``): no request to 1C."""
+
+    def __init__(self, mirror: MirrorReader | str) -> None:
+        if isinstance(mirror, str):
+            from .sync.mirror_read import MirrorReader
+
+            mirror = MirrorReader(mirror)
+        self.m = mirror
+        meta = mirror.meta()
+        try:
+            self.family = Family(meta["family"])
+        except (KeyError, ValueError):
+            raise ConfigError(f"The mirror does not say which configuration it copies ({meta.get('family')!r})",
+                              hint="Re-create it with 'onec-history mirror --db URL --full'.") from None
+        self.event_set, self.counterparty_set = meta["event_set"], meta["counterparty_set"]
+        # The mirror keeps managers' names with the users (mirror_read names them from users_set).
+        self.users_set = self.manager_set = meta["users_set"]
+
+    def events(self, state: EventState, bounds: Sequence[Bound], *, newest_first: bool,
+               fields: tuple[str, ...], responsible: str | None = None) -> Iterator[ReportEvent]:
+        del fields  # every column is local
+        evs = [self._event(e) for e in self.m.events(EventFilter(state=state, responsible=responsible,
+                                                                 include_deleted=False), newest_first=False)]
+        # 1C filters and orders on the start (the document date when there is none): done here in Python.
+        evs = [e for e in evs if e.when is not None and all(_holds(op, e.when, v) for op, v in bounds)]
+        evs.sort(key=lambda e: (e.when or datetime.min, e.ref), reverse=newest_first)
+        return iter(evs)
+
+    def incoming(self, since: datetime, until: datetime) -> dict[str, datetime | None]:
+        f = EventFilter(since=since, until=until, direction=Direction.INCOMING, include_deleted=False)
+        return {e.ref: e.start or e.date for e in self.m.events(f, newest_first=False)}
+
+    def _event(self, e: Event) -> ReportEvent:
+        cps = self.counterparty_set
+        clients: list[str] = []
+        text = None
+        if e.counterparty and e.counterparty_set == cps:
+            clients.append(e.counterparty)
+        elif e.counterparty_text:
+            text = e.counterparty_text
+        for part in e.participants:
+            if part.ref and part.entity_set == cps and part.ref not in clients:
+                clients.append(part.ref)
+            elif text is None and part.text:
+                text = part.text
+        return ReportEvent(ref=e.ref, number=strip(e.number) if e.number is not None else None,
+                           when=e.start or e.date, end=e.end, kind=strip(e.kind_raw) or None,
+                           subject=(e.subject or "").strip() or None, responsible=e.responsible,
+                           clients=tuple(clients), text_client=text)
+
+    def buyers(self, manager: str | None) -> dict[str, Buyer]:
+        rows = list(self.m.counterparties(include_deleted=False))
+        if any(c.buyer is not None for c in rows):  # a configuration without the flag counts everyone
+            rows = [c for c in rows if c.buyer]
+        return {c.ref: ((c.name or "").strip(), strip(c.inn) or None, c.manager)
+                for c in rows if not manager or c.manager == manager}
+
+    def prefetch(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        del pairs  # every name is local
+
+    def name(self, entity_set: str, ref: str | None) -> str | None:
+        return self.m.name(entity_set, ref)
+
+    def graph(self, since: datetime, until: datetime) -> Graph:
+        dates = {n.key: n.date for n in self.m.documents(since=since, until=until)}
+        # As 1C's bulk scan: a link counts when its child is a document of the period.
+        edges = list(dict.fromkeys((parent, child) for child, _, parent in self.m.links() if child in dates))
+        return dates, edges
+
+    def find_user(self, spec: str) -> str:
+        """A user's reference from a reference or a name prefix, among the names the mirror holds."""
+        import sqlalchemy as sa
+
+        from .sync import mirror_schema as ms
+
+        spec = spec.strip()
+        if is_guid(spec):
+            return spec
+        users, t = self.users_set, ms.names
+        with self.m.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.ref, t.c.name).where(t.c.entity_set == users)).all()
+        found = [(r.ref, r.name.strip()) for r in rows if r.name.strip().casefold().startswith(spec.casefold())]
+        found = [f for f in found if f[1].casefold() == spec.casefold()] or found
+        if not found:
+            raise NoMatchError(f"No entry of {users} in the mirror has a name beginning with '{spec}'",
+                               hint="Give the name as 1C shows it, or the reference.")
+        if len(found) > 1:
+            raise AmbiguousError(f"'{spec}' matches {len(found)} entries of {users}", candidates=found,
+                                 choices=[name for _, name in found], hint="Give the full name or the reference.")
+        return str(found[0][0])
+
+
+def _holds(op: str, value: datetime, bound: datetime) -> bool:
+    return value >= bound if op == "ge" else value <= bound if op == "le" else value < bound
