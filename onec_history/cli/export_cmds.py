@@ -202,9 +202,32 @@ def _report_options(fn: F) -> F:
                         help="table for people; csv or json for scripts.")(fn)
 
 
+def _mirror_option(fn: F) -> F:
+    return click.option("--from-mirror", "mirror_url", envvar="ONEC_MIRROR_DB", metavar="URL",
+                        help="Read a mirror database made by 'onec-history mirror' instead of 1C "
+                             "(env ONEC_MIRROR_DB): the same report, no request to 1C.")(fn)
+
+
+def _report_source(app: App, mirror_url: str | None) -> tuple[rep.Source, Callable[[str], str]]:
+    """The source to read and how to turn a user's name into a reference there."""
+    if mirror_url:
+        from ..report_sources import MirrorSource
+
+        mirror = MirrorSource(mirror_url)
+        synced = mirror.m.synced_at()
+        # A mirror is only as current as its last run: say how old the figures are.
+        app.note(f"From the mirror, synced {synced:%d.%m.%Y %H:%M}" if synced else "From the mirror (never synced)")
+        return mirror, mirror.find_user
+    history = app.history()
+    return history, history.find_user
+
+
 @click.group()
 def report() -> None:
-    """Reports for managers: inactive buyers, overdue events, activity, the sales funnel."""
+    """Reports for managers: inactive buyers, overdue events, activity, the sales funnel.
+
+    With --from-mirror URL (or ONEC_MIRROR_DB) a report reads a local mirror instead of 1C.
+    """
 
 
 @report.command("inactive")
@@ -213,24 +236,27 @@ def report() -> None:
 @click.option("--lookback", type=click.IntRange(min=1), default=365, show_default=True,
               help="Look this many days further back for the date of the last completed event.")
 @_report_options
+@_mirror_option
 @pass_app
-def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None) -> None:
+def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None,
+                 mirror_url: str | None) -> None:
     """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
-    history = app.history()
-    manager_ref = history.find_user(manager) if manager else None
-    rows = rep.inactive(history, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
+    source, find_user = _report_source(app, mirror_url)
+    manager_ref = find_user(manager) if manager else None
+    rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
     _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event")
 
 
 @report.command("overdue")
 @click.option("--responsible", help="Only this responsible (name prefix or reference).")
 @_report_options
+@_mirror_option
 @pass_app
-def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None) -> None:
+def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None, mirror_url: str | None) -> None:
     """Planned events whose start has passed, per responsible."""
-    history = app.history()
-    ref = history.find_user(responsible) if responsible else None
-    rows = rep.overdue(history, responsible=ref, now=as_of)
+    source, find_user = _report_source(app, mirror_url)
+    ref = find_user(responsible) if responsible else None
+    rows = rep.overdue(source, responsible=ref, now=as_of)
     _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events")
 
 
@@ -239,14 +265,15 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | N
 @click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
 @click.option("--until", type=DATE, help="Up to this date (default: now).")
 @_report_options
+@_mirror_option
 @pass_app
 def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str,
-                 as_of: datetime | None) -> None:
+                 as_of: datetime | None, mirror_url: str | None) -> None:
     """Completed events: count, total and average duration, by manager, kind or week."""
-    history = app.history()
+    source, _ = _report_source(app, mirror_url)
     if until is not None and until.hour == until.minute == until.second == 0:
         until = until.replace(hour=23, minute=59, second=59)
-    rows = rep.activity(history, by=by, since=since, until=until, now=as_of)
+    rows = rep.activity(source, by=by, since=since, until=until, now=as_of)
     _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups")
 
 
@@ -257,16 +284,17 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
               help="Days after --until in which orders and deliveries still count.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
               help="table for people; csv or json for scripts.")
+@_mirror_option
 @pass_app
-def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str) -> None:
+def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str, mirror_url: str | None) -> None:
     """First incoming event → order → delivery: conversion at each step and median lead time.
 
     Built on the bulk chain graph: one paged pass per linked document set for the period.
     """
-    history = app.history()
+    source, _ = _report_source(app, mirror_url)
     if until.hour == until.minute == until.second == 0:
         until = until.replace(hour=23, minute=59, second=59)
-    rows = rep.funnel(history, since=since, until=until, horizon_days=horizon)
+    rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
     _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps")
 
 
