@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import logging
 import re
@@ -202,7 +203,17 @@ class History:
         folders: bool = False,
         limit: int | None = None,
     ) -> Iterator[Counterparty]:
-        """Counterparties by the beginning of the name (the 1C way), a substring, ИНН or code."""
+        """Counterparties by the beginning of the name (the 1C way), a substring, ИНН or code.
+
+        At most ``limit`` of them (``None``: all), however many folders ``group`` spans.
+        """
+        found = self._search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
+                                            buyers_only=buyers_only, folders=folders, limit=limit)
+        return found if limit is None else itertools.islice(found, max(limit, 0))
+
+    def _search_counterparties(self, text: str | None, *, substring: bool, inn: str | None, code: str | None,
+                               group: str | None, buyers_only: bool, folders: bool,
+                               limit: int | None) -> Iterator[Counterparty]:
         p = self.profile
         fields = p.counterparty_fields()
         conds: list[q.Filter | None] = []
@@ -502,6 +513,8 @@ def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[di
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], limit: int | None) -> Iterator[dict[str, Any]]:
+    if limit is not None and limit <= 0:
+        return
     seen: set[str] = set()
     for row in rows:
         key = str(row["Ref_Key"])

@@ -95,3 +95,21 @@ def test_a_client_with_every_filter_fits_the_url_budget(capsys: pytest.CaptureFi
                          "completed", "--direction", "incoming", "--responsible", "Петров", "--format", "json")
     assert code == ExitCode.OK, err
     assert [e["subject"] for e in json.loads(out)] == ["Согласны с предложением, просят счет"]
+
+
+def test_limits_mean_the_same_everywhere(capsys: pytest.CaptureFixture[str], ut10: DemoServer) -> None:
+    from onec_history import Client, EventFilter, History, Transport
+
+    history = History(Client(Transport(ut10.url)))
+    assert list(history.search_counterparties("ООО", limit=0)) == []  # the library: 0 means none, as in Python
+    assert len(list(history.search_counterparties("ООО", limit=2))) == 2
+    cp = history.find_counterparty("7701000001")
+    assert list(history.events(EventFilter(counterparty=cp.ref), limit=0)) == []
+    # The command line: 0 means no limit, for every --limit.
+    code, out, _ = run(capsys, "--url", ut10.url, "counterparties", "search", "ООО", "--limit", "0", "--format", "json")
+    assert code == ExitCode.OK and len(json.loads(out)) > 20
+    code, out, _ = run(capsys, "--url", ut10.url, "counterparties", "show", "7701000001", "--limit", "0",
+                       "--format", "json")
+    assert code == ExitCode.OK and len(json.loads(out)["events"]) == 5
+    code, _, err = run(capsys, "--url", ut10.url, "events", "list", "--limit", "-1")
+    assert code == ExitCode.USAGE and "--limit" in err

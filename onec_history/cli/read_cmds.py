@@ -81,7 +81,8 @@ def counterparties() -> None:
 @click.option("--substring", is_flag=True, help="Match anywhere in the name, not only at the beginning.")
 @click.option("--buyers", is_flag=True, help="Buyers only (Покупатель = true).")
 @click.option("--folders", is_flag=True, help="Include folders (groups) in the result.")
-@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="At most this many (0: no limit).")
 @format_option()
 @pass_app
 def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, code: str | None,
@@ -89,7 +90,7 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
     """Counterparties whose name begins with TEXT (as 1C's quick search does)."""
     history = app.history()
     found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
-                                               buyers_only=buyers, folders=folders, limit=limit))
+                                               buyers_only=buyers, folders=folders, limit=limit or None))
     n = emit((cp_row(c) for c in _with_names(history, found)), fmt, columns=CP_COLUMNS)
     if fmt == "table":
         app.note(f"{n} found")
@@ -128,7 +129,8 @@ def build_filter(history: History, *, counterparty: str | None, since: datetime 
 
 @counterparties.command("show")
 @click.argument("client")
-@click.option("--limit", type=int, default=100, show_default=True, help="At most this many events.")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
+              help="At most this many events (0: no limit).")
 @format_option(choices=("table", "json"))
 @pass_app
 @click.pass_context
@@ -136,7 +138,7 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) ->
     """The card of CLIENT (name prefix, code, ИНН or reference) and its events, newest first."""
     history = app.history()
     cp = _with_names(history, [resolve_client(ctx, history, client)])[0]
-    evs = list(history.events(EventFilter(counterparty=cp.ref), limit=limit))
+    evs = list(history.events(EventFilter(counterparty=cp.ref), limit=limit or None))
     if fmt == "json":
         import json
 
@@ -149,7 +151,7 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) ->
         if value:
             click.echo(f"  {label}: {value}")
     click.echo("")
-    click.echo(f"События ({len(evs)}{'+' if len(evs) >= limit else ''}):")
+    click.echo(f"События ({len(evs)}{'+' if limit and len(evs) >= limit else ''}):")
     emit((event_row(e) for e in evs), "table", columns=[c for c in EVENT_COLUMNS if c[0] != "who"])
 
 
@@ -162,7 +164,8 @@ def events() -> None:
 @click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
 @event_filter_options
 @click.option("--oldest-first", is_flag=True, help="Oldest first (default: newest first).")
-@click.option("--limit", type=int, default=100, show_default=True, help="At most this many (0: no limit).")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
+              help="At most this many (0: no limit).")
 @format_option()
 @pass_app
 @click.pass_context

@@ -16,7 +16,8 @@ __all__ = ["record"]
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory to write metadata.xml, exchanges.jsonl and manifest.json into.")
 @click.option("--client", "client_spec", help="The client whose card to record (default: the first buyer).")
-@click.option("--events-limit", type=int, default=100, show_default=True, help="Events per listing.")
+@click.option("--events-limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Events per listing.")
 @pass_app
 def record(app: App, out: Path, client_spec: str | None, events_limit: int) -> None:
     """Record $metadata and the answers to onec-history's queries, with personal data replaced.
