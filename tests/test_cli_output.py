@@ -113,3 +113,12 @@ def test_limits_mean_the_same_everywhere(capsys: pytest.CaptureFixture[str], ut1
     assert code == ExitCode.OK and len(json.loads(out)["events"]) == 5
     code, _, err = run(capsys, "--url", ut10.url, "events", "list", "--limit", "-1")
     assert code == ExitCode.USAGE and "--limit" in err
+
+
+def test_events_create_help_names_every_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    from onec_history.models import EventKind
+
+    code, out, _ = run(capsys, "events", "create", "--help")
+    assert code == ExitCode.OK
+    flat = " ".join(out.split())
+    assert all(k.value in flat for k in EventKind if k.value != "other") and "record" in flat

@@ -81,7 +81,7 @@ def _locked(ctx: click.Context) -> Iterator[None]:
 @click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
 @click.option("--caller", help="An unregistered client as free text (instead of --counterparty).")
 @click.option("--kind", required=True,
-              help="call, meeting, email, letter, sms, other — or 1C's name (ТелефонныйЗвонок, …).")
+              help="call, meeting, email, letter, sms, record, other — or 1C's name (ТелефонныйЗвонок, …).")
 @click.option("--direction", help="incoming or outgoing (Входящее / Исходящее).")
 @click.option("--state", help="planned, completed or cancelled (or 1C's name).")
 @click.option("--start", help="When it began (default: now). YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM.")
