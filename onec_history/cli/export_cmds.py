@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -57,7 +59,16 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _sink(output: str) -> Iterator[tuple[BinaryIO, AtomicOutput | None]]:
+def _sink(output: str, *, seekable: bool = False) -> Iterator[tuple[BinaryIO, AtomicOutput | None]]:
+    if output == "-" and seekable:
+        # An XLSX file is a zip archive, written with seeks: build it in a temporary file, then
+        # copy it to a pipe (``… --format xlsx > out.xlsx`` or ``| ssh …``).
+        with tempfile.TemporaryFile() as tmp:
+            yield tmp, None
+            tmp.seek(0)
+            shutil.copyfileobj(tmp, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
     if output == "-":
         yield sys.stdout.buffer, None
         sys.stdout.buffer.flush()
@@ -129,6 +140,8 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
     """
     if fmt == "xlsx" and output == "-" and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE.xlsx")
+    if output != "-" and not Path(output).resolve().parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
     csv_options = CsvOptions.excel() if excel else CsvOptions()
     csv_options = CsvOptions(delimiter=delimiter or csv_options.delimiter,
                              bom=csv_options.bom if bom is None else bom)
@@ -169,7 +182,7 @@ def _run_export(app: App, history: History, flt: EventFilter, output: str, optio
     with contextlib.ExitStack() as stack:
         if run is not None:
             stack.enter_context(run)
-        stream, atomic = stack.enter_context(_sink(output))
+        stream, atomic = stack.enter_context(_sink(output, seekable=options.fmt == "xlsx"))
         bar = stack.enter_context(_progress(quiet))
         result = export_events(history, flt, stream, options=options, state=run,
                                progress=bar.update if bar is not None else None)
