@@ -158,7 +158,7 @@ class History:
                 self._remember_search(fn)
             if first is None:
                 return
-            for row in _chain(first, rows):
+            for row in itertools.chain((first,), rows):
                 # substringof (the last fallback) also matches inside the name: keep true prefixes only
                 if fn != "substringof" or str(row.get(name) or "").casefold().startswith(text.casefold()):
                     yield row
@@ -505,11 +505,6 @@ def _word_starts(name: str, text: str) -> bool:
     needle = text.casefold()
     folded = name.casefold()
     return folded.startswith(needle) or any(folded[m.end():].startswith(needle) for m in _WORD_SPLIT.finditer(folded))
-
-
-def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], limit: int | None) -> Iterator[dict[str, Any]]:

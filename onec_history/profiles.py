@@ -13,13 +13,13 @@ single-type reference (``Контрагент_Key``) or a plain property in this
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from .errors import ConfigError, NotPublishedError
-from .metadata import EntitySet, Metadata
+from .metadata import EntitySet, Metadata, TabularSection
 from .models import Direction, EventKind, EventState
 
 __all__ = ["Attr", "AttrKind", "Family", "Profile", "ProfileError", "builtin_profile", "detect_profile"]
@@ -142,6 +142,26 @@ class Profile:
     def counterparty_attr(self, logical: str) -> Attr | None:
         return self.attr(self.counterparty_es(), logical, self.counterparty_fields())
 
+    def event_attrs(self, logicals: Iterable[str]) -> dict[str, Attr]:
+        """The logical event fields this base has, resolved; absent ones are left out."""
+        return {name: a for name in logicals if (a := self.event_attr(name)) is not None}
+
+    def counterparty_attrs(self, logicals: Iterable[str]) -> dict[str, Attr]:
+        return {name: a for name in logicals if (a := self.counterparty_attr(name)) is not None}
+
+    def participant_attr(self) -> Attr | None:
+        """The column of the participants section that names each participant, in this base.
+
+        A reference without a navigation target (a row type has none) points at counterparties.
+        """
+        if not self.participants_section or not self.participant_column:
+            return None
+        ts = self.event_es().tabular_sections.get(self.participants_section)
+        a = resolve_attr(ts, "participant", self.participant_column) if ts is not None else None
+        if a is None or a.kind is AttrKind.PLAIN:
+            return None
+        return replace(a, target_set=self.counterparty_set) if a.target_set is None else a
+
     def event_fields(self) -> dict[str, str | None]:
         return {**_DOC_SYSTEM, **self.event}
 
@@ -169,8 +189,8 @@ class Profile:
         return {k: dict(v) for k, v in self.lengths.items()}
 
 
-def resolve_attr(es: EntitySet, logical: str, name: str) -> Attr | None:
-    """How ``name`` is stored in this entity set, or ``None`` when it is absent."""
+def resolve_attr(es: EntitySet | TabularSection, logical: str, name: str) -> Attr | None:
+    """How ``name`` is stored in this entity set (or tabular section), or ``None`` when it is absent."""
     if name == "Ref":
         return Attr(logical, "Ref", AttrKind.REF, es.name)
     if name in es.composites:

@@ -49,24 +49,11 @@ class EventMapper:
     def __init__(self, profile: Profile, *, state_lookup: Mapping[str, tuple[str, EventState]] | None = None):
         self.profile = profile
         es = profile.event_es()
-        self.attrs: dict[str, Attr] = {}
-        for logical in _EVENT_FIELDS:
-            a = profile.event_attr(logical)
-            if a is not None:
-                self.attrs[logical] = a
+        self.attrs = profile.event_attrs(_EVENT_FIELDS)
         self.section = (
             profile.participants_section if profile.participants_section in es.tabular_sections else None
         )
-        self.participant_attr: Attr | None = None
-        if self.section and profile.participant_column:
-            ts = es.tabular_sections[self.section]
-            name = profile.participant_column
-            if name in ts.composites:
-                self.participant_attr = Attr("participant", name, AttrKind.COMPOSITE)
-            elif name in ts.references or f"{name}_Key" in ts.properties:
-                ref = ts.references.get(name)
-                self.participant_attr = Attr("participant", name, AttrKind.REF,
-                                             ref.target_set if ref else profile.counterparty_set)
+        self.participant_attr = profile.participant_attr() if self.section else None
         self._kinds = {v: k for k, v in profile.kinds.items()}
         self._directions = {v: k for k, v in profile.directions.items()}
         self._states = {v: k for k, v in profile.states.items()}
@@ -181,11 +168,7 @@ def _text(row: Mapping[str, Any], a: Attr | None) -> str | None:
 class CounterpartyMapper:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.attrs: dict[str, Attr] = {}
-        for logical in _CP_FIELDS:
-            a = profile.counterparty_attr(logical)
-            if a is not None:
-                self.attrs[logical] = a
+        self.attrs = profile.counterparty_attrs(_CP_FIELDS)
 
     def select(self) -> tuple[str, ...]:
         out = ["Ref_Key"]

@@ -163,7 +163,7 @@ class NodeReader:
         participants: tuple[str, Attr, str] | None = None
         if is_event and p is not None and p.participants_section and p.participant_column:
             ts = es.tabular_sections.get(p.participants_section)
-            col = resolve_attr(ts, "participant", p.participant_column) if ts is not None else None  # type: ignore[arg-type]
+            col = resolve_attr(ts, "participant", p.participant_column) if ts is not None else None
             if col is not None and counterparty is None:
                 participants = (p.participants_section, col, p.counterparty_set)
         amount = _AMOUNT if _AMOUNT in es.properties else None

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import query as q
 from ..errors import NotPublishedError
-from ..profiles import Attr, AttrKind, Profile, resolve_attr
+from ..profiles import Attr, AttrKind, Profile
 from .graph import count_scan, period_filter, scan_links
 from .model import Chain, DocKey, Node
 from .nodes import run_parallel
@@ -126,8 +126,8 @@ def _participant_tasks(walker: ChainWalker, profile: Profile,
     ts = md.get(profile.event_set).tabular_sections.get(section)
     if ts is None:
         return []
-    attr = resolve_attr(ts, "participant", column)  # type: ignore[arg-type]
-    if attr is None or attr.kind is AttrKind.PLAIN:
+    attr = profile.participant_attr()
+    if attr is None:
         return []
     if ts.set_name is None:
         walker.reader.warn(f"{profile.event_set}_{section} is not published: events where the client is only "

@@ -12,7 +12,7 @@ import click
 from ..api import History
 from ..client import Client
 from ..config import Settings, load_settings
-from ..errors import ConfigError, OnecError
+from ..errors import ConfigError
 from ..metadata import MetadataCache
 from ..transport import RetryPolicy, Transport
 
@@ -114,6 +114,3 @@ class _ForPeople(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"{record.levelname.lower()}: {record.getMessage()}"
 
-
-def explain(exc: OnecError) -> str:
-    return exc.explain()

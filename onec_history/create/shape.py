@@ -57,23 +57,9 @@ class Shaper:
     def __post_init__(self) -> None:
         p = self.profile
         self.event_set = p.event_set
-        self.attrs: dict[str, Attr] = {}
-        for logical in _LOGICAL:
-            a = p.event_attr(logical)
-            if a is not None:
-                self.attrs[logical] = a
-        es = p.event_es()
-        self.section: str | None = None
-        self.participant: Attr | None = None
-        if p.participants_section and p.participants_section in es.tabular_sections and p.participant_column:
-            ts = es.tabular_sections[p.participants_section]
-            name = p.participant_column
-            if name in ts.composites:
-                self.participant = Attr("participant", name, AttrKind.COMPOSITE)
-            elif f"{name}_Key" in ts.properties:
-                self.participant = Attr("participant", name, AttrKind.REF, p.counterparty_set)
-            if self.participant is not None:
-                self.section = p.participants_section
+        self.attrs = p.event_attrs(_LOGICAL)
+        self.participant = p.participant_attr()
+        self.section = p.participants_section if self.participant is not None else None
         header = self.attrs.get("counterparty")
         self.client_in_header = p.counterparty_on_event and header is not None
         # Where the identity marker goes when the base ignores client-chosen keys: the comment,
