@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from onec_history import query as q
-from onec_history.api import History
-from onec_history.chains.api import Chains
+from onec_history.chains.chains import Chains
 from onec_history.chains.links import Link, LinkTable
 from onec_history.chains.model import Chain, DocKey, Node
 from onec_history.chains.nodes import NodeReader, link_value
 from onec_history.chains.timeline import own_documents
 from onec_history.chains.walk import link_term
 from onec_history.client import Client
+from onec_history.history import History
 from onec_history.transport import Transport
 
 ROOT = Path(__file__).resolve().parent.parent

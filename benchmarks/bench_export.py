@@ -50,8 +50,8 @@ server.stop()
 
 # -- child scenarios (run in a fresh interpreter) -----------------------------------------------------
 def _history(url: str, page_size: int) -> Any:
-    from onec_history.api import History
     from onec_history.client import Client
+    from onec_history.history import History
     from onec_history.transport import Transport
 
     return History(Client(Transport(url, read_timeout=600), page_size=page_size))
@@ -60,7 +60,7 @@ def _history(url: str, page_size: int) -> Any:
 def _flt(args: argparse.Namespace) -> Any:
     from datetime import datetime
 
-    from onec_history.api import EventFilter
+    from onec_history.history import EventFilter
 
     return EventFilter(since=datetime.fromisoformat(args.since) if args.since else None,
                        until=datetime.fromisoformat(args.until) if args.until else None)

@@ -37,9 +37,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from onec_history.api import History  # noqa: E402
 from onec_history.client import Client  # noqa: E402
 from onec_history.create import EventWriter, Ledger, read_rows  # noqa: E402
+from onec_history.history import History  # noqa: E402
 from onec_history.transport import RetryPolicy, Transport  # noqa: E402
 
 # The shipped demo server answers in two TCP segments without TCP_NODELAY, so Nagle's algorithm

@@ -57,10 +57,10 @@ def edit_one_percent(history: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from onec_history.api import History
     from onec_history.client import Client
     from onec_history.demo.server import start_demo
-    from onec_history.sync.mirror import Mirror
+    from onec_history.history import History
+    from onec_history.mirror.sync import Mirror
     from onec_history.transport import Transport
 
     base = generate(args.family, args.events, args.counterparties)
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         assert history.profile.event_set  # metadata before the clock starts: a real run has it cached
         dbs = {"sqlite": f"sqlite:///{Path(tmp) / 'mirror.db'}"}
         if args.pg:
-            from onec_history.sync import mirror_schema as ms
-            from onec_history.sync.mirror import engine_for
+            from onec_history.mirror import schema as ms
+            from onec_history.mirror.sync import engine_for
 
             engine = engine_for(args.pg)
             ms.metadata.drop_all(engine)

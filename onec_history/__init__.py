@@ -20,7 +20,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors, query
-from .api import EventFilter, History
 from .client import Client
 from .errors import (
     AmbiguousError,
@@ -34,6 +33,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
+from .history import EventFilter, History
 from .metadata import Metadata
 from .models import Counterparty, Direction, DocumentRef, Event, EventKind, EventState, Participant
 from .profiles import Profile, detect_profile

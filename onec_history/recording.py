@@ -207,10 +207,10 @@ def _parse(lines: Iterable[str]) -> Iterator[Recorded]:
 def record_scenario(history: Any, client_spec: str | None = None, *, events_limit: int = 100) -> list[str]:
     """Make the queries onec-history makes for its everyday commands; returns what was done.
 
-    ``history`` is an :class:`onec_history.api.History` (typed loosely to keep this module free of
+    ``history`` is an :class:`onec_history.history.History` (typed loosely to keep this module free of
     the read side's imports).
     """
-    from .api import EventFilter
+    from .history import EventFilter
 
     done: list[str] = []
     history.client.metadata(refresh=True)

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from onec_history.api import AmbiguousError, EventFilter, History
 from onec_history.client import Client
 from onec_history.demo.server import start_demo
+from onec_history.history import AmbiguousError, EventFilter, History
 from onec_history.models import Direction, EventKind, EventState
 from onec_history.transport import Transport
 

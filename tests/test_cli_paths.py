@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from onec_history.api import History
 from onec_history.cli.main import main
 from onec_history.demo.server import DemoServer, Faults, start_demo
 from onec_history.exitcodes import ExitCode
+from onec_history.history import History
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from onec_history import errors
-from onec_history.api import AmbiguousError
 from onec_history.chains.walk import AmbiguousDocumentError
 from onec_history.exitcodes import ExitCode, exit_code_for
+from onec_history.history import AmbiguousError
 from onec_history.profiles import ProfileError
 
 URL = ("http://h/ut/odata/standard.odata/Document_%D0%A1%D0%BE%D0%B1%D1%8B%D1%82%D0%B8%D0%B5"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from onec_history.cli.main import main
-from onec_history.create.reader import input_format
 from onec_history.demo.server import DemoServer
 from onec_history.exitcodes import ExitCode
+from onec_history.local.inputs import input_format
 
 pytestmark = pytest.mark.usefixtures("isolated")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import responses
 
-from onec_history.api import EventFilter, History
 from onec_history.client import Client
 from onec_history.demo.replay import ReplayServer
 from onec_history.demo.server import start_demo
+from onec_history.history import EventFilter, History
 from onec_history.recording import Anonymizer, Recorder, load_recording, record_scenario, save_recording
 from onec_history.transport import RetryPolicy, Transport
 

@@ -7,7 +7,7 @@ an id, a reference or a type and number), ``walk`` (a chain), ``timeline`` (a cl
 
 from __future__ import annotations
 
-from .api import Chains
+from .chains import Chains
 from .graph import LinkGraph, scan_links
 from .links import Link, LinkKind, LinkSpec, LinkTable, discover_links
 from .model import Chain, DocKey, Edge, Node, parse_doc_id

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from ..api import History
 from ..client import Client
 from ..config import Settings, load_settings
 from ..errors import ConfigError
+from ..history import History
 from ..metadata import MetadataCache
 from ..transport import RetryPolicy, Transport
 

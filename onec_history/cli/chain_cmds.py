@@ -10,13 +10,13 @@ from typing import Any
 
 import click
 
-from ..api import History
-from ..chains.api import Chains, profile_without_links
+from ..chains.chains import Chains, profile_without_links
 from ..chains.model import Node
 from ..chains.render import MARKS, chain_json, describe, node_json, to_dot, to_mermaid, to_tree
 from ..chains.timeline import STRATEGIES, Timeline
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
+from ..history import History
 from .app import App, pass_app
 from .output import emit, format_option
 from .read_cmds import DATE, resolve_client

@@ -15,8 +15,8 @@ import click
 from click.core import ParameterSource
 
 from ..create import EventWriter, Ledger, LedgerLocked, RowResult, Summary, default_ledger_path, exit_code_of, read_rows
-from ..create.reader import COLUMNS, InputRow
 from ..exitcodes import ExitCode
+from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .output import OutputFile, emit, format_option
 from .read_cmds import events

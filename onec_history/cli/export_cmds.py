@@ -16,8 +16,6 @@ from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from .. import reports as rep
-from ..api import EventFilter, History
 from ..exitcodes import ExitCode
 from ..export import (
     FORMATS,
@@ -32,6 +30,8 @@ from ..export import (
     lock_path_for,
     scope_key,
 )
+from ..history import EventFilter, History
+from ..reports import compute as rep
 from .app import App, pass_app
 from .output import emit
 from .read_cmds import DATE, build_filter, event_filter_options, events, resolve_client
@@ -224,7 +224,7 @@ def _mirror_option(fn: F) -> F:
 def _report_source(app: App, mirror_url: str | None) -> tuple[rep.Source, Callable[[str], str]]:
     """The source to read and how to turn a user's name into a reference there."""
     if mirror_url:
-        from ..report_sources import MirrorSource
+        from ..mirror.source import MirrorSource
 
         mirror = MirrorSource(mirror_url)
         synced = mirror.m.synced_at()

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from ..api import AmbiguousError, EventFilter, History
 from ..exitcodes import ExitCode
+from ..history import AmbiguousError, EventFilter, History
 from ..models import Counterparty, Direction, Event, EventKind, EventState
 from .app import App, pass_app
 from .output import emit, format_option, plain

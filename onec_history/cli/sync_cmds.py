@@ -9,11 +9,11 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from ..create.ledger import Ledger, LedgerLocked, default_ledger_path
+from ..counterparties.file import read_records
+from ..counterparties.importer import CounterpartyImport, RowResult
+from ..counterparties.plan import Change, ImportPlan
 from ..exitcodes import ExitCode
-from ..sync.cp_file import read_records
-from ..sync.cp_import import CounterpartyImport, RowResult
-from ..sync.cp_plan import Change, ImportPlan
+from ..local.ledger import Ledger, LedgerLocked, default_ledger_path
 from .app import App, pass_app
 from .output import OutputFile, emit, format_option
 from .read_cmds import counterparties
@@ -182,7 +182,7 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     that changed, and delete the ones 1C no longer has. Reports can then read the copy.
     """
     # Imported here: SQLAlchemy is needed by this command only.
-    from ..sync.mirror import Mirror, SetReport
+    from ..mirror.sync import Mirror, SetReport
 
     mirror = Mirror(app.history(), db_url, link_overrides=app.settings().profile.get("links"))
 

@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
+from ..local.inputs import COLUMNS, InputRow, read_rows
+from ..local.ledger import Entry, Ledger, LedgerLocked, default_ledger_path
 from .batch import EventWriter, Summary, exit_code_of
-from .ledger import Entry, Ledger, LedgerLocked, default_ledger_path
 from .prepare import Prepared, RowResult, Status
-from .reader import COLUMNS, InputRow, read_rows
 from .spec import NewEvent, RowError, Vocabulary, parse_row, ref_key_for
 
 __all__ = [

@@ -26,13 +26,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from .. import query as q
-from ..api import History
 from ..errors import BusinessError, KeyExistsError, ODataError, OnecError, ResponseError, TransportError
 from ..errors import ServerUnavailable as _Unavailable
 from ..exitcodes import ExitCode, exit_code_for
-from .ledger import Entry, Ledger
+from ..history import History
+from ..local.inputs import InputRow
+from ..local.ledger import Entry, Ledger
 from .prepare import Prepared, Preparer, RowResult, Status
-from .reader import InputRow
 from .spec import NewEvent
 
 __all__ = ["EventWriter", "Summary", "exit_code_of"]

@@ -14,10 +14,10 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Any
 
-from ..api import History
 from ..errors import OnecError, ValidationError
+from ..history import History
+from ..local.inputs import InputRow
 from ..models import EventState
-from .reader import InputRow
 from .resolve import Found, Resolver
 from .shape import Resolved, Shaper
 from .spec import NewEvent, RowError, Vocabulary, content_hash, identity_of, marker_for, parse_row, ref_key_for

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import query as q
-from ..api import History
 from ..errors import NotPublishedError, ODataError
+from ..history import History
 from ..models import Counterparty, DocumentRef, EventState
 from .spec import is_guid
 

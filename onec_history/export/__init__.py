@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..local.lock import LockedError, RunLock, lock_path_for
 from .export import ExportOptions, ExportResult, export_events
-from .lock import LockedError, RunLock, lock_path_for
 from .rows import EVENT_COLUMNS, EventRowMapper
 from .state import DiffCounts, StateFile, StateRun, scope_key
 from .writers import FORMATS, AtomicOutput, Column, CsvOptions, cleanup_stale_partials, open_writer

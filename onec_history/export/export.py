@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from .. import query as q
-from ..api import EventFilter, History
+from ..history import EventFilter, History
 from ..profiles import AttrKind
 from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun

@@ -1,6 +1,6 @@
 """Event rows as 1C sends them → flat output tuples, without building a model per row.
 
-:class:`EventRowMapper` follows :meth:`onec_history.records.EventMapper.map` field for field
+:class:`EventRowMapper` follows :meth:`onec_history.mapping.EventMapper.map` field for field
 (it reuses that mapper's resolved attributes, state lookup and participant column), but emits
 a tuple in :data:`EVENT_COLUMNS` order straight from the row dict. Dates stay the ISO text 1C
 sent; display names come from the :class:`~onec_history.names.NameResolver` after one bulk
@@ -17,10 +17,10 @@ from typing import Any
 
 from .. import query as q
 from ..errors import OnecError
+from ..mapping import EventMapper
 from ..models import EMPTY_DATE, EMPTY_REF, set_of_type
 from ..names import NameResolver
 from ..profiles import Attr, AttrKind
-from ..records import EventMapper
 from .writers import Column
 
 __all__ = ["EVENT_COLUMNS", "EventRowMapper", "NamePreloader", "columns", "headings"]

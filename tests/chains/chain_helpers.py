@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from onec_history import query as q
-from onec_history.api import History
-from onec_history.chains.api import Chains
+from onec_history.chains.chains import Chains
 from onec_history.chains.model import DocKey
 from onec_history.client import Client
+from onec_history.history import History
 from onec_history.transport import Transport
 
 FIRST_CALL = "Интересуются покупкой 5 мониторов"

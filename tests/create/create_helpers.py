@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from onec_history.api import History
 from onec_history.client import Client
 from onec_history.create import EventWriter, Ledger
+from onec_history.history import History
 from onec_history.transport import RetryPolicy, Transport
 
 HEADER = ["external_id", "counterparty", "kind", "direction", "state", "start", "subject"]

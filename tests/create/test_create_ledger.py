@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onec_history.create.ledger import Ledger, LedgerLocked, base_key, default_ledger_path
+from onec_history.local.ledger import Ledger, LedgerLocked, base_key, default_ledger_path
 
 URL = "http://Host:8080/ut/odata/standard.odata/"
 

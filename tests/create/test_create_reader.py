@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from onec_history.create.reader import InputRow, detect_encoding, normalise_header, read_rows, sniff_delimiter
 from onec_history.errors import ValidationError
+from onec_history.local.inputs import InputRow, detect_encoding, normalise_header, read_rows, sniff_delimiter
 
 TEXT = ("external_id;counterparty;kind;start;subject\n"
         "1;ООО Ромашка;Звонок;06.05.2024 10:00;Мониторы «Dell»\n")

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from onec_history.api import History
 from onec_history.client import Client
 from onec_history.demo.server import DemoServer, start_demo
+from onec_history.history import History
 from onec_history.transport import RetryPolicy, Transport
 
 

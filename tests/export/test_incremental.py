@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from onec_history import query as q
-from onec_history.api import EventFilter, History
 from onec_history.client import entity_path
 from onec_history.demo.server import DemoServer
 from onec_history.export import ExportOptions, StateFile, export_events
 from onec_history.export.export import ExportResult
+from onec_history.history import EventFilter, History
 
 META = {"base": "demo", "event_set": "Document_Событие", "scope": "{}"}
 

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 import click
 from click.testing import CliRunner
 
-from onec_history import reports
-from onec_history.api import EventFilter, History
 from onec_history.cli.app import App
 from onec_history.cli.export_cmds import report
 from onec_history.demo.server import DemoServer
+from onec_history.history import EventFilter, History
 from onec_history.models import Event, EventState
+from onec_history.reports import compute as reports
 
 NOW = datetime(2026, 6, 30, 18, 0)  # the demo datasets' "today"
 

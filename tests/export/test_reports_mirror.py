@@ -15,15 +15,15 @@ pytest.importorskip("sqlalchemy", reason="the mirror needs SQLAlchemy 2 (pip ins
 import requests
 from click.testing import CliRunner
 
-from onec_history import reports
-from onec_history.api import History
 from onec_history.cli.app import App
 from onec_history.cli.export_cmds import report
 from onec_history.client import Client
 from onec_history.demo.server import DemoServer
 from onec_history.errors import ConfigError
-from onec_history.report_sources import MirrorSource
-from onec_history.sync.mirror import Mirror
+from onec_history.history import History
+from onec_history.mirror.source import MirrorSource
+from onec_history.mirror.sync import Mirror
+from onec_history.reports import compute as reports
 from onec_history.transport import Transport
 
 NOW = datetime(2026, 6, 30, 18, 0)  # the demo datasets' "today"

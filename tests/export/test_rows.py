@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from onec_history import query as q
-from onec_history.api import EventFilter, History
 from onec_history.demo.server import DemoServer
 from onec_history.export import EVENT_COLUMNS, ExportOptions, export_events
 from onec_history.export.rows import EventRowMapper
+from onec_history.history import EventFilter, History
 
 
 def iso(d: datetime | None) -> str | None:

@@ -31,15 +31,15 @@ from .errors import (
     QueryError,
     UnsupportedError,
 )
+from .mapping import CounterpartyMapper, EventMapper
 from .metadata import default_cache_dir
 from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_object_id, parse_ref
 from .names import NameResolver
 from .profiles import AttrKind, Profile, detect_profile
-from .records import CounterpartyMapper, EventMapper
 
 __all__ = ["AmbiguousError", "EventFilter", "History"]
 
-log = logging.getLogger("onec_history.api")
+log = logging.getLogger("onec_history.history")
 
 _INN = re.compile(r"^\d{10}(\d{2})?$")
 _SEARCH_ORDER = ("startswith", "like", "substringof")

@@ -17,8 +17,8 @@ from typing import Any
 from ..errors import ValidationError
 from ..metadata import EntitySet
 from ..profiles import AttrKind, Profile
-from .family import LEGAL, PERSON, STANDARD_HEADERS, legal_form_values
 from .inn import inn_problem, kpp_problem, normalize_inn, normalize_kpp
+from .legal_forms import LEGAL, PERSON, STANDARD_HEADERS, legal_form_values
 
 __all__ = ["FIELDS", "CpSchema", "FieldSpec", "ParsedRow", "parse_bool"]
 

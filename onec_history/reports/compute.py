@@ -11,7 +11,7 @@
 
 Every pass selects only the properties it reads; display names come in bulk from the
 :class:`~onec_history.names.NameResolver` for the rows that end up in the report. Each report
-takes a :class:`History` (reads 1C) or a :class:`~onec_history.report_sources.MirrorSource`
+takes a :class:`History` (reads 1C) or a :class:`~onec_history.mirror.source.MirrorSource`
 (reads a local mirror, the same rows without a request to 1C).
 """
 
@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from .api import History
-from .chains.model import DocKey
-from .errors import OnecError
-from .models import EventState
-from .profiles import Family
-from .report_sources import OneCSource, ReportEvent, ReportSource
+from ..chains.model import DocKey
+from ..errors import OnecError
+from ..history import History
+from ..models import EventState
+from ..profiles import Family
+from .sources import OneCSource, ReportEvent, ReportSource
 
 __all__ = [
     "ACTIVITY_COLUMNS",

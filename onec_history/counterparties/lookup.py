@@ -18,8 +18,8 @@ from ..client import Client
 from ..errors import ValidationError
 from ..models import parse_ref
 from ..profiles import Profile
-from .cp_plan import FolderPlan, ImportPlan, normalise
-from .cp_rows import CpSchema, FieldSpec, ParsedRow
+from .plan import FolderPlan, ImportPlan, normalise
+from .rows import CpSchema, FieldSpec, ParsedRow
 
 __all__ = ["FolderTree", "Lookup", "MatchSpec", "parse_match"]
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import query as q
-from ..api import History
 from ..errors import NoMatchError, NotPublishedError, QueryError
+from ..history import History
 from ..metadata import SetKind
 from ..models import is_guid
 from ..profiles import Profile, ProfileError

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from onec_history.api import History
 from onec_history.cli.main import main
 from onec_history.client import Client
+from onec_history.counterparties.importer import CounterpartyImport
 from onec_history.demo.server import DemoServer
 from onec_history.exitcodes import ExitCode
+from onec_history.history import History
 from onec_history.query import Query, eq
-from onec_history.sync.cp_import import CounterpartyImport
 from onec_history.transport import Transport
 
 ROMASHKA = ("7701000001", "770101001")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from onec_history.counterparties.file import read_records
 from onec_history.errors import ValidationError
-from onec_history.sync.cp_file import read_records
 
 
 def test_csv_header_as_written_and_records_keyed_by_it() -> None:

@@ -13,12 +13,12 @@ pytest.importorskip("sqlalchemy", reason="the mirror needs SQLAlchemy 2 (pip ins
 
 import sqlalchemy as sa
 
-from onec_history.api import EventFilter, History
 from onec_history.client import entity_path
+from onec_history.history import EventFilter, History
+from onec_history.mirror import schema as ms
+from onec_history.mirror.reader import MirrorReader
+from onec_history.mirror.sync import Mirror, MirrorReport, engine_for
 from onec_history.query import Query, eq
-from onec_history.sync import mirror_schema as ms
-from onec_history.sync.mirror import Mirror, MirrorReport, engine_for
-from onec_history.sync.mirror_read import MirrorReader
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -9,7 +9,7 @@ rows 1C no longer has. Deletion marks arrive as changed rows. Each set is writte
 transaction, so an interrupted run leaves every set either as before or fully updated.
 
 The database is any SQLAlchemy URL; ``postgresql://`` is served by psycopg 3. The schema is
-described in :mod:`onec_history.sync.mirror_schema`.
+described in :mod:`onec_history.mirror.schema`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import query as q
-from ..api import History
 from ..chains.links import Link, LinkTable, discover_links
 from ..chains.nodes import NodeReader, link_value
 from ..errors import ConfigError, NotPublishedError
+from ..history import History
 from ..models import Event
-from . import mirror_schema as ms
+from . import schema as ms
 
 __all__ = ["Mirror", "MirrorReport", "SetReport", "engine_for"]
 

@@ -18,15 +18,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import History
-from ..create.ledger import Ledger
-from ..create.reader import InputRow
 from ..create.spec import ref_key_for
 from ..errors import ConflictError, KeyExistsError, ODataError, OnecError, TransportError, ValidationError
+from ..history import History
+from ..local.inputs import InputRow
+from ..local.ledger import Ledger
 from ..models import is_guid
-from .cp_lookup import FolderTree, Lookup, parse_match
-from .cp_plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
-from .cp_rows import CpSchema, FieldSpec, ParsedRow
+from .lookup import FolderTree, Lookup, parse_match
+from .plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
+from .rows import CpSchema, FieldSpec, ParsedRow
 
 __all__ = ["OK_STATUSES", "CounterpartyImport", "RowResult"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onec_history.sync.inn import inn_problem, is_valid_inn, kpp_problem, normalize_inn
+from onec_history.counterparties.inn import inn_problem, is_valid_inn, kpp_problem, normalize_inn
 
 # Public registry numbers of well-known organisations and a person (their check digits are right).
 VALID_10 = ["7707083893", "7830002293", "7701000001", "5408106348"]

@@ -1,8 +1,8 @@
 """Reading a counterparty file: CSV or JSONL, read the way ``events import`` reads its files.
 
-The reading itself is :func:`onec_history.create.reader.read_rows` (encodings, delimiters, line
+The reading itself is :func:`onec_history.local.inputs.read_rows` (encodings, delimiters, line
 numbers, damaged rows); only the header differs: the names are kept as written (trimmed), since
-:class:`~onec_history.sync.cp_rows.CpSchema` resolves them against the counterparty set.
+:class:`~onec_history.counterparties.rows.CpSchema` resolves them against the counterparty set.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 
-from ..create.reader import InputRow, input_format, read_input, read_rows
 from ..errors import ValidationError
+from ..local.inputs import InputRow, input_format, read_input, read_rows
 
 __all__ = ["InputRow", "read_records"]
 

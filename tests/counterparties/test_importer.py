@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from onec_history import errors
-from onec_history.api import History
-from onec_history.create.ledger import Ledger
+from onec_history.counterparties.file import read_records
+from onec_history.counterparties.importer import CounterpartyImport, RowResult
+from onec_history.counterparties.plan import ImportPlan
+from onec_history.history import History
+from onec_history.local.ledger import Ledger
 from onec_history.query import Query, eq
-from onec_history.sync.cp_file import read_records
-from onec_history.sync.cp_import import CounterpartyImport, RowResult
-from onec_history.sync.cp_plan import ImportPlan
 
 ROMASHKA = ("7701000001", "770101001")
 NEW_INN, NEW_KPP = "7707083893", "770701001"

@@ -3,8 +3,8 @@
 >>> m = MirrorReader("sqlite:///mirror.db")                                   # doctest: +SKIP
 >>> for e in m.events(EventFilter(counterparty=ref, since=datetime(2024, 1, 1))): ...   # doctest: +SKIP
 
-:meth:`MirrorReader.events` takes the same :class:`~onec_history.api.EventFilter` as
-:meth:`History.events <onec_history.api.History.events>` and yields the same
+:meth:`MirrorReader.events` takes the same :class:`~onec_history.history.EventFilter` as
+:meth:`History.events <onec_history.history.History.events>` and yields the same
 :class:`~onec_history.models.Event` objects (participants, client and responsible names filled in);
 :meth:`counterparties` yields :class:`~onec_history.models.Counterparty`; :meth:`documents` and
 :meth:`links` give the chain graph as :class:`~onec_history.chains.model.Node` and
@@ -19,12 +19,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..api import EventFilter
 from ..chains.model import DocKey, Node
 from ..errors import ConfigError
+from ..history import EventFilter
 from ..models import Counterparty, DocumentRef, Event, Participant
-from . import mirror_schema as ms
-from .mirror import engine_for
+from . import schema as ms
+from .sync import engine_for
 
 __all__ = ["MirrorReader"]
 
@@ -33,7 +33,7 @@ _CP_COLUMNS = ("ref", "data_version", "code", "name", "full_name", "inn", "kpp",
 
 
 class MirrorReader:
-    """Read-only access to a mirror database made by :class:`~onec_history.sync.mirror.Mirror`."""
+    """Read-only access to a mirror database made by :class:`~onec_history.mirror.sync.Mirror`."""
 
     def __init__(self, db_url: str) -> None:
         self.engine = engine_for(db_url)

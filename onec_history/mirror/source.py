@@ -1,0 +1,109 @@
+"""The reports' source over a mirror database: the same rows as from 1C, without a request to 1C."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..errors import AmbiguousError, ConfigError, NoMatchError
+from ..history import EventFilter
+from ..models import Direction, Event, EventState, is_guid, strip
+from ..profiles import Family
+from ..reports.sources import Bound, Buyer, Graph, ReportEvent
+from . import schema as ms
+from .reader import MirrorReader
+
+__all__ = ["MirrorSource"]
+
+
+class MirrorSource:
+    """The same passes over a mirror database (``onec-history mirror --db URL``): no request to 1C."""
+
+    def __init__(self, mirror: MirrorReader | str) -> None:
+        if isinstance(mirror, str):
+            mirror = MirrorReader(mirror)
+        self.m = mirror
+        meta = mirror.meta()
+        try:
+            self.family = Family(meta["family"])
+        except (KeyError, ValueError):
+            raise ConfigError(f"The mirror does not say which configuration it copies ({meta.get('family')!r})",
+                              hint="Re-create it with 'onec-history mirror --db URL --full'.") from None
+        self.event_set, self.counterparty_set = meta["event_set"], meta["counterparty_set"]
+        # The mirror keeps managers' names with the users (the reader names them from users_set).
+        self.users_set = self.manager_set = meta["users_set"]
+
+    def events(self, state: EventState, bounds: Sequence[Bound], *, newest_first: bool,
+               fields: tuple[str, ...], responsible: str | None = None) -> Iterator[ReportEvent]:
+        del fields  # every column is local
+        evs = [self._event(e) for e in self.m.events(EventFilter(state=state, responsible=responsible,
+                                                                 include_deleted=False), newest_first=False)]
+        # 1C filters and orders on the start (the document date when there is none): done here in Python.
+        evs = [e for e in evs if e.when is not None and all(_holds(op, e.when, v) for op, v in bounds)]
+        evs.sort(key=lambda e: (e.when or datetime.min, e.ref), reverse=newest_first)
+        return iter(evs)
+
+    def incoming(self, since: datetime, until: datetime) -> dict[str, datetime | None]:
+        f = EventFilter(since=since, until=until, direction=Direction.INCOMING, include_deleted=False)
+        return {e.ref: e.start or e.date for e in self.m.events(f, newest_first=False)}
+
+    def _event(self, e: Event) -> ReportEvent:
+        cps = self.counterparty_set
+        clients: list[str] = []
+        text = None
+        if e.counterparty and e.counterparty_set == cps:
+            clients.append(e.counterparty)
+        elif e.counterparty_text:
+            text = e.counterparty_text
+        for part in e.participants:
+            if part.ref and part.entity_set == cps and part.ref not in clients:
+                clients.append(part.ref)
+            elif text is None and part.text:
+                text = part.text
+        return ReportEvent(ref=e.ref, number=strip(e.number) if e.number is not None else None,
+                           when=e.start or e.date, end=e.end, kind=strip(e.kind_raw) or None,
+                           subject=(e.subject or "").strip() or None, responsible=e.responsible,
+                           clients=tuple(clients), text_client=text)
+
+    def buyers(self, manager: str | None) -> dict[str, Buyer]:
+        rows = list(self.m.counterparties(include_deleted=False))
+        if any(c.buyer is not None for c in rows):  # a configuration without the flag counts everyone
+            rows = [c for c in rows if c.buyer]
+        return {c.ref: ((c.name or "").strip(), strip(c.inn) or None, c.manager)
+                for c in rows if not manager or c.manager == manager}
+
+    def prefetch(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        del pairs  # every name is local
+
+    def name(self, entity_set: str, ref: str | None) -> str | None:
+        return self.m.name(entity_set, ref)
+
+    def graph(self, since: datetime, until: datetime) -> Graph:
+        dates = {n.key: n.date for n in self.m.documents(since=since, until=until)}
+        # As 1C's bulk scan: a link counts when its child is a document of the period.
+        edges = list(dict.fromkeys((parent, child) for child, _, parent in self.m.links() if child in dates))
+        return dates, edges
+
+    def find_user(self, spec: str) -> str:
+        """A user's reference from a reference or a name prefix, among the names the mirror holds."""
+        spec = spec.strip()
+        if is_guid(spec):
+            return spec
+        users, t = self.users_set, ms.names
+        with self.m.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.ref, t.c.name).where(t.c.entity_set == users)).all()
+        found = [(r.ref, r.name.strip()) for r in rows if r.name.strip().casefold().startswith(spec.casefold())]
+        found = [f for f in found if f[1].casefold() == spec.casefold()] or found
+        if not found:
+            raise NoMatchError(f"No entry of {users} in the mirror has a name beginning with '{spec}'",
+                               hint="Give the name as 1C shows it, or the reference.")
+        if len(found) > 1:
+            raise AmbiguousError(f"'{spec}' matches {len(found)} entries of {users}", candidates=found,
+                                 choices=[name for _, name in found], hint="Give the full name or the reference.")
+        return str(found[0][0])
+
+
+def _holds(op: str, value: datetime, bound: datetime) -> bool:
+    return value >= bound if op == "ge" else value <= bound if op == "le" else value < bound

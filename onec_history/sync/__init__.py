@@ -1,1 +1,0 @@
-"""Syncing with 1C: counterparty import (match, create, update, mark missing) and the local mirror."""
