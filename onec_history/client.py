@@ -61,6 +61,12 @@ class Client:
         self._cache_key = cache_key or f"{transport.safe_base_url}#{transport.user or ''}"
         self.lengths: dict[str, dict[str, int]] = {k: dict(v) for k, v in (lengths or {}).items()}
 
+    def add_lengths(self, lengths: Mapping[str, Mapping[str, int]]) -> None:
+        """Learn string lengths 1C does not publish; a length already known (from settings) wins."""
+        for set_name, props in lengths.items():
+            known = self.lengths.setdefault(set_name, {})
+            known.update({k: v for k, v in props.items() if k not in known})
+
     # -- metadata -------------------------------------------------------------------------------
     def fetch_metadata_bytes(self) -> bytes:
         resp = self.transport.get_bytes("$metadata")

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import logging
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from . import query as q
+from .base import Base
 from .client import Client
 from .errors import (
     AmbiguousError,
@@ -32,10 +31,9 @@ from .errors import (
     UnsupportedError,
 )
 from .mapping import CounterpartyMapper, EventMapper
-from .metadata import default_cache_dir
 from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_object_id, parse_ref
 from .names import NameResolver
-from .profiles import AttrKind, Profile, detect_profile
+from .profiles import AttrKind, Profile
 
 __all__ = ["AmbiguousError", "EventFilter", "History"]
 
@@ -60,75 +58,44 @@ class EventFilter:
 
 
 class History:
-    """Reads counterparties and events of one base through its detected profile."""
+    """Reads counterparties and events of one base through its detected profile.
 
-    def __init__(self, client: Client, *, profile_overrides: Mapping[str, Any] | None = None) -> None:
+    A thin façade over :class:`~onec_history.base.Base`: the base (and its profile) is opened on
+    first use, so building a History sends no request.
+    """
+
+    def __init__(self, client: Client, *, profile_overrides: Mapping[str, Any] | None = None,
+                 key: str | None = None) -> None:
         self.client = client
         self._overrides = dict(profile_overrides or {})
-        self._profile: Profile | None = None
-        self.names = NameResolver(client)
-        self._state_lookup: dict[str, tuple[str, EventState]] | None = None
-        self._search_fn: str | None = None
+        self._key = key
+        self._base: Base | None = None
 
-    # -- profile --------------------------------------------------------------------------------
+    @property
+    def base(self) -> Base:
+        if self._base is None:
+            self._base = Base.open(self.client, self._overrides, key=self._key)
+        return self._base
+
     @property
     def profile(self) -> Profile:
-        if self._profile is None:
-            self._profile = detect_profile(self.client.metadata(), self._overrides)
-            for set_name, props in self._profile.lengths.items():
-                self.client.lengths.setdefault(set_name, {}).update(
-                    {k: v for k, v in props.items() if k not in self.client.lengths.get(set_name, {})}
-                )
-        return self._profile
+        return self.base.profile
+
+    @property
+    def names(self) -> NameResolver:
+        return self.base.names
 
     def event_mapper(self) -> EventMapper:
-        return EventMapper(self.profile, state_lookup=self.state_lookup())
+        return self.base.event_mapper()
 
     def counterparty_mapper(self) -> CounterpartyMapper:
-        return CounterpartyMapper(self.profile)
+        return self.base.counterparty_mapper()
 
     def state_lookup(self) -> dict[str, tuple[str, EventState]]:
         """Family B: the Состояние catalog, read once (it is small), by ref → (name, state)."""
-        if self._state_lookup is not None:
-            return self._state_lookup
-        lookup: dict[str, tuple[str, EventState]] = {}
-        catalog = self.profile.state_catalog
-        if catalog and catalog in self.client.metadata():
-            by_name = {v: k for k, v in self.profile.states.items()}
-            es = self.client.entity_set(catalog)
-            select = tuple(p for p in ("Ref_Key", "Description", "PredefinedDataName") if p in es.properties)
-            for row in self.client.iterate(catalog, q.Query(select=select)):
-                name = str(row.get("Description") or "").strip()
-                predefined = str(row.get("PredefinedDataName") or "")
-                state = by_name.get(predefined) or by_name.get(name) or EventState.OTHER
-                lookup[str(row["Ref_Key"])] = (name, state)
-                self.names.remember(catalog, str(row["Ref_Key"]), name)
-        self._state_lookup = lookup
-        return lookup
+        return self.base.state_lookup()
 
     # -- counterparties -------------------------------------------------------------------------
-    def _capabilities_path(self) -> Path:
-        key = uuid.uuid5(uuid.NAMESPACE_URL, self.client.transport.safe_base_url).hex
-        return default_cache_dir() / f"capabilities-{key}.json"
-
-    def _remembered_search(self) -> str | None:
-        if self._search_fn is None:
-            try:
-                data = json.loads(self._capabilities_path().read_text(encoding="utf-8"))
-                self._search_fn = data.get("prefix_search")
-            except (OSError, ValueError):
-                return None
-        return self._search_fn
-
-    def _remember_search(self, fn: str) -> None:
-        self._search_fn = fn
-        path = self._capabilities_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"prefix_search": fn}), encoding="utf-8")
-        except OSError as exc:  # remembering is an optimisation; never fail a search over it
-            log.debug("cannot remember the search function: %s", exc)
-
     def _prefix_filter(self, fn: str, name: str, text: str) -> q.Filter:
         if fn == "startswith":
             return q.startswith(name, text)
@@ -139,7 +106,7 @@ class History:
     def _prefix_rows(self, base: q.Filter | None, name: str, text: str) -> Iterator[dict[str, Any]]:
         """Names beginning with ``text``, with the platform's fallbacks: startswith → like → substringof."""
         order = list(_SEARCH_ORDER)
-        remembered = self._remembered_search()
+        remembered = self.base.remembered_search()
         if remembered in order:
             order.remove(remembered)
             order.insert(0, remembered)
@@ -155,7 +122,7 @@ class History:
                 last_exc = exc
                 continue
             if fn != remembered:
-                self._remember_search(fn)
+                self.base.remember_search(fn)
             if first is None:
                 return
             for row in itertools.chain((first,), rows):
