@@ -20,7 +20,7 @@ from typing import Any
 from . import errors
 from .metadata import EntitySet, Metadata, MetadataCache, Property, parse_metadata
 from .query import DEFAULT_BUDGET, Filter, Query, guid
-from .transport import Transport, not_odata_error
+from .transport import Transport, base_key, not_odata_error
 
 __all__ = ["Client", "entity_path"]
 
@@ -58,7 +58,8 @@ class Client:
         self._cache = metadata_cache
         self._ttl = metadata_ttl
         self._metadata: Metadata | None = None
-        self._cache_key = cache_key or f"{transport.safe_base_url}#{transport.user or ''}"
+        # The base's identity (transport.base_key): the metadata cache and every other per-base store key on it.
+        self.key = base_key(cache_key or transport.safe_base_url, None if cache_key else transport.user)
         self.lengths: dict[str, dict[str, int]] = {k: dict(v) for k, v in (lengths or {}).items()}
 
     def add_lengths(self, lengths: Mapping[str, Mapping[str, int]]) -> None:
@@ -82,7 +83,7 @@ class Client:
             self._metadata = parse_metadata(self.fetch_metadata_bytes())
         else:
             self._metadata = self._cache.load(
-                self._cache_key, self.fetch_metadata_bytes, ttl=self._ttl, refresh=refresh
+                self.key, self.fetch_metadata_bytes, ttl=self._ttl, refresh=refresh
             )
         return self._metadata
 

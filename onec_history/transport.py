@@ -25,7 +25,8 @@ from defusedxml import ElementTree
 
 from . import errors
 
-__all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "not_odata_error", "parse_error", "redact_url"]
+__all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "base_key", "not_odata_error", "parse_error",
+           "redact_url"]
 
 log = logging.getLogger("onec_history.transport")
 
@@ -106,6 +107,20 @@ class Response:
 
     def text(self) -> str:
         return self.content.decode("utf-8-sig", errors="replace")
+
+
+def base_key(url: str, user: str | None = None) -> str:
+    """A base's identity: its service root without credentials (scheme and host case-folded), then the user.
+
+    The user is part of it because what a user may see (record-level security) and the metadata
+    1C publishes to them can differ between users of one base.
+    """
+    text, _, keyed_user = url.strip().partition("#")  # a key given again stays the same key
+    text = text.rstrip("/")
+    user = keyed_user if user is None else user
+    scheme, sep, rest = text.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}{sep}{host.lower()}{slash}{path}#{user or ''}"
 
 
 def redact_url(url: str) -> str:

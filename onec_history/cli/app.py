@@ -88,7 +88,9 @@ class App:
 
     def history(self) -> History:
         if self._history is None:
-            self._history = History(self.client(), profile_overrides=self.settings().profile)
+            # The built-in demo base gets a new port every run: its identity is the dataset's name.
+            key = f"demo:{self.demo_dataset}" if self.using_demo() else None
+            self._history = History(self.client(), profile_overrides=self.settings().profile, key=key)
         return self._history  # type: ignore[no-any-return]
 
     def close(self) -> None:

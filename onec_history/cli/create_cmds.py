@@ -41,10 +41,9 @@ def _ledger_options(fn: F) -> F:
 
 def _writer(app: App, ledger_path: Path | None, *, jobs: int, id_namespace: str,
             defaults: dict[str, Any] | None = None) -> EventWriter:
-    client = app.client()
     # The built-in demo base is new on every run: a ledger on disk would only remember ghosts.
     path: str | Path = ledger_path or (":memory:" if app.using_demo() else default_ledger_path())
-    ledger = Ledger(path, client.transport.safe_base_url)
+    ledger = Ledger(path, app.history().base.key)
     tz = None
     if app.settings().server_timezone:
         from zoneinfo import ZoneInfo

@@ -196,10 +196,9 @@ def _run_export(app: App, history: History, flt: EventFilter, output: str, optio
 
 
 def _state_meta(app: App, history: History, flt: EventFilter) -> dict[str, str]:
-    base = f"demo:{app.demo_dataset}" if app.using_demo() else history.client.transport.safe_base_url
     scope = scope_key({"counterparty": flt.counterparty, "kind": flt.kind, "state": flt.state,
                        "direction": flt.direction, "responsible": flt.responsible})
-    return {"base": base, "event_set": history.profile.event_set, "scope": scope,
+    return {"base": history.base.key, "event_set": history.profile.event_set, "scope": scope,
             "since": flt.since.isoformat() if flt.since else "", "until": flt.until.isoformat() if flt.until else ""}
 
 

@@ -139,10 +139,9 @@ def import_counterparties_cmd(ctx: click.Context, app: App, file: str, group: st
     """
     data = sys.stdin.buffer.read() if file == "-" else None
     header, records = read_records(file, fmt=input_format, encoding=encoding, data=data)
-    client = app.client()
     # The built-in demo base is new on every run: a ledger on disk would only remember ghosts.
     path: str | Path = ledger_path or (":memory:" if app.using_demo() else default_ledger_path())
-    with Ledger(path, client.transport.safe_base_url) as ledger:
+    with Ledger(path, app.history().base.key) as ledger:
         job = CounterpartyImport(app.history(), match=match, group=group, create_folders=create_folders,
                                  mark_missing=mark_missing, inn_checksum=not no_inn_checksum, ledger=ledger,
                                  source=Path(file).name if file != "-" else "-")

@@ -34,6 +34,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import ConfigError
+from ..transport import base_key
 
 __all__ = ["CHANGE_CHANGED", "CHANGE_DELETED", "CHANGE_NEW", "CHANGE_WAS_MARKED", "FORMAT", "DiffCounts",
            "StateFile", "StateRun", "scope_key"]
@@ -98,7 +99,7 @@ class StateFile:
         if self.exists():
             old = self.read_meta()
             for key in ("base", "event_set", "scope"):
-                if key in meta and key in old and old[key] != meta[key]:
+                if key in meta and key in old and old[key] != meta[key] and not _legacy_base(key, old[key], meta[key]):
                     raise ConfigError(
                         f"The state file {self.path} was made for another {key} "
                         f"({old[key]!r}, now {meta[key]!r})",
@@ -312,3 +313,10 @@ def _check_format(db: sqlite3.Connection, path: Path, *, schema: str = "main") -
     if row is None or row[0] != FORMAT:
         raise ConfigError(f"{path} is not an onec-history export state file",
                           hint="Give --state a new file name (it is created on the first run).")
+
+
+def _legacy_base(key: str, old: str, new: str) -> bool:
+    """A state file written before the base's identity carried its user (``url#user``) names the
+    bare service root: the same base when the roots agree."""
+    return key == "base" and "#" not in old and not old.startswith("demo:") \
+        and base_key(old).partition("#")[0] == new.partition("#")[0]

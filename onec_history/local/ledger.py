@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, LockedError
+from ..transport import base_key
 
 __all__ = ["Entry", "Ledger", "LedgerLocked", "base_key", "default_ledger_path"]
 
@@ -91,14 +92,6 @@ def default_ledger_path() -> Path:
     return root / "onec-history" / "ledger.sqlite"
 
 
-def base_key(url: str) -> str:
-    """A base's key in the ledger: its service root without credentials, case-folded host."""
-    text = url.strip().rstrip("/")
-    scheme, sep, rest = text.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme.lower()}{sep}{host.lower()}{slash}{path}"
-
-
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -107,8 +100,9 @@ class Ledger:
     """The ledger of one base in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: str | Path, url: str) -> None:
+        """``url`` is the base's service root or its :func:`~onec_history.transport.base_key`."""
         self.path = str(path)
-        self.url = url
+        self.url = url.partition("#")[0]
         self.base = base_key(url)
         self._lock = threading.Lock()
         self._lockfile: IO[bytes] | None = None
@@ -127,7 +121,7 @@ class Ledger:
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO bases (base, url, honours_keys, updated) VALUES (?, ?, NULL, ?)",
-                (self.base, url, _now()),
+                (self.base, self.url, _now()),
             )
         except sqlite3.Error as exc:
             raise ConfigError(f"Cannot open the ledger {self.path}: {exc}",
