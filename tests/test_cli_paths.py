@@ -92,14 +92,14 @@ def test_ctrl_c_ends_in_one_paragraph_and_130(capsys: pytest.CaptureFixture[str]
 def test_closed_stdout_is_not_a_failure() -> None:
     """``onec-history events list | head -1``: exit 0, nothing on stderr (click alone exits 1)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEC_")}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "-q", "events", "list", "--limit", "0",
-                             "--format", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=ROOT)
-    assert proc.stdout is not None and proc.stderr is not None
-    first = proc.stdout.readline()
-    proc.stdout.close()  # the reader goes away, as `head -1` does
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=60) == 0, err
+    with subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "-q", "events", "list", "--limit", "0",
+                           "--format", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          cwd=ROOT) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away, as `head -1` does
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, err
     assert first.startswith(b"{")
     assert err == ""
 

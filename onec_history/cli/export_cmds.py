@@ -226,6 +226,7 @@ def _report_source(app: App, mirror_url: str | None) -> tuple[rep.Source, Callab
         from ..mirror.source import MirrorSource
 
         mirror = MirrorSource(mirror_url)
+        click.get_current_context().call_on_close(mirror.close)
         synced = mirror.m.synced_at()
         # A mirror is only as current as its last run: say how old the figures are.
         app.note(f"From the mirror, synced {synced:%d.%m.%Y %H:%M}" if synced else "From the mirror (never synced)")

@@ -184,6 +184,7 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     from ..mirror.sync import Mirror, SetReport
 
     mirror = Mirror(app.history(), db_url, link_overrides=app.settings().profile.get("links"))
+    click.get_current_context().call_on_close(mirror.close)
 
     def progress(rep: SetReport) -> None:
         app.note(f"{rep.entity_set}: {rep.mode}, {rep.changed} fetched, {rep.deleted} deleted "

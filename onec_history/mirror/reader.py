@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..history import EventFilter
 from ..models import Counterparty, DocumentRef, Event, Participant
 from . import schema as ms
-from .sync import engine_for
+from .sync import EngineOwner, engine_for
 
 __all__ = ["MirrorReader"]
 
@@ -32,7 +32,7 @@ _CP_COLUMNS = ("ref", "data_version", "code", "name", "full_name", "inn", "kpp",
                "buyer", "supplier", "deleted", "comment")
 
 
-class MirrorReader:
+class MirrorReader(EngineOwner):
     """Read-only access to a mirror database made by :class:`~onec_history.mirror.sync.Mirror`."""
 
     def __init__(self, db_url: str) -> None:
@@ -41,6 +41,7 @@ class MirrorReader:
             with self.engine.connect() as conn:
                 self._meta = {r.key: r.value for r in conn.execute(sa.select(ms.mirror_meta))}
         except sa.exc.SQLAlchemyError as exc:
+            self.close()
             raise ConfigError(f"{db_url} is not an onec-history mirror ({exc.__class__.__name__})",
                               hint="Create it with 'onec-history mirror --db URL'.") from None
         if self._meta.get("schema_version") != ms.SCHEMA_VERSION:

@@ -67,6 +67,15 @@ class MirrorSource:
                            subject=(e.subject or "").strip() or None, responsible=e.responsible,
                            clients=tuple(clients), text_client=text)
 
+    def close(self) -> None:
+        self.m.close()
+
+    def __enter__(self) -> MirrorSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def buyers(self, manager: str | None) -> dict[str, Buyer]:
         rows = list(self.m.counterparties(include_deleted=False))
         if any(c.buyer is not None for c in rows):  # a configuration without the flag counts everyone

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -31,7 +31,7 @@ from ..history import History
 from ..models import Event
 from . import schema as ms
 
-__all__ = ["Mirror", "MirrorReport", "SetReport", "engine_for"]
+__all__ = ["EngineOwner", "Mirror", "MirrorReport", "SetReport", "engine_for"]
 
 log = logging.getLogger("onec_history.mirror")
 
@@ -116,7 +116,26 @@ class _Unit:
         return sa.true()
 
 
-class Mirror:
+_Owner = TypeVar("_Owner", bound="EngineOwner")
+
+
+class EngineOwner:
+    """Owns a SQLAlchemy engine and disposes of it: use as a context manager, or call :meth:`close`."""
+
+    engine: sa.Engine
+
+    def close(self) -> None:
+        """Close every pooled connection (psycopg warns about connections left open)."""
+        self.engine.dispose()
+
+    def __enter__(self: _Owner) -> _Owner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Mirror(EngineOwner):
     """Copies one base into one database."""
 
     def __init__(self, history: History, db_url: str, *, link_overrides: Any = None) -> None:

@@ -53,19 +53,19 @@ def imported(srv: DemoServer) -> list[str]:
 
 
 def kill_midway(cmd: list[str], tmp: Path, ledger: Path, *, after_done: int, timeout: float = 60) -> dict[str, int]:
-    proc = subprocess.Popen(cmd, env=env(tmp), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if ledger_states(ledger).get("done", 0) >= after_done:
-                break
-            if proc.poll() is not None:
-                err = proc.stderr.read() if proc.stderr else b""
-                pytest.fail(f"the import ended before it could be killed: {err!r}")
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=10)
+    with subprocess.Popen(cmd, env=env(tmp), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if ledger_states(ledger).get("done", 0) >= after_done:
+                    break
+                if proc.poll() is not None:
+                    err = proc.stderr.read() if proc.stderr else b""
+                    pytest.fail(f"the import ended before it could be killed: {err!r}")
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     return ledger_states(ledger)
 

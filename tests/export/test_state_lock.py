@@ -83,14 +83,14 @@ def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     lock = tmp_path / "x.lock"
     code = (f"from onec_history.export import RunLock; l = RunLock({str(lock)!r}); l.acquire(); "
             "print('held', flush=True); import time; time.sleep(60)")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        with pytest.raises(LockedError):
-            RunLock(lock).acquire()
-    finally:
-        proc.kill()
-        proc.wait()
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+            with pytest.raises(LockedError):
+                RunLock(lock).acquire()
+        finally:
+            proc.kill()
+            proc.wait()
     time.sleep(0.05)
     with RunLock(lock):
         pass

@@ -94,10 +94,12 @@ def test_sqlite_and_postgresql_hold_the_same_rows(history: History, tmp_path: Pa
     pg_engine.dispose()
     lite = f"sqlite:///{tmp_path / 'mirror.db'}"
     for url in (lite, pg_url):
-        Mirror(history, url).sync()
+        with Mirror(history, url) as mirror:
+            mirror.sync()
     edit_the_base(history)
     for url in (lite, pg_url):
-        Mirror(history, url).sync()
+        with Mirror(history, url) as mirror:
+            mirror.sync()
     a, b = dump(lite), dump(pg_url)
     assert sum(len(v) for v in a.values()) > 400
     for table in a:
