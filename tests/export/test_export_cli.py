@@ -109,10 +109,10 @@ def test_killed_export_leaves_no_partial_output_and_the_old_state(tmp_path: Path
             client.patch("Document_Событие", row["Ref_Key"], {"Комментарий": "правка"})
         srv.faults = Faults(latency=0.5)  # the run now takes a few seconds: kill it in the middle
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
-            time.sleep(1.2)
-            proc.send_signal(sig)
-            proc.wait(timeout=30)
+            with subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE) as proc:
+                time.sleep(1.2)
+                proc.send_signal(sig)
+                proc.wait(timeout=30)
             assert proc.returncode != 0
             assert state.read_bytes() == before_state and out.read_bytes() == before_out
             partials = [p.name for p in tmp_path.iterdir() if ".onec-partial-" in p.name]
