@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -21,7 +22,7 @@ def odata_error(code: str, message: str) -> str:
 
 
 @pytest.fixture
-def mocked() -> responses.RequestsMock:
+def mocked() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps
 
