@@ -14,8 +14,7 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from ..create import EventWriter, Ledger, LedgerLocked, RowResult, Summary, default_ledger_path, exit_code_of, read_rows
-from ..exitcodes import ExitCode
+from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, exit_code_of, read_rows
 from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .output import OutputFile, emit, format_option
@@ -66,15 +65,6 @@ def _quiet_retries(app: App) -> Iterator[None]:
         logger.setLevel(previous)
 
 
-@contextmanager
-def _locked(ctx: click.Context) -> Iterator[None]:
-    try:
-        yield
-    except LedgerLocked as exc:
-        click.echo(f"Error: {exc.explain()}", err=True)
-        ctx.exit(int(ExitCode.LOCKED))
-
-
 # -- events create -----------------------------------------------------------------------------------
 @events.command("create")
 @click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
@@ -112,7 +102,7 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
     if post:
         values["post"] = "true"
     writer = _writer(app, ledger_path, jobs=1, id_namespace=id_namespace)
-    with _locked(ctx), _quiet_retries(app), writer.ledger:
+    with _quiet_retries(app), writer.ledger:
         summary = writer.import_rows([InputRow(0, values)], dry_run=dry_run)
     result = summary.results[0]
     if fmt == "json":
@@ -218,7 +208,7 @@ def import_cmd(ctx: click.Context, app: App, file: str, input_format: str | None
             bar.update(1)
 
     try:
-        with _locked(ctx), _quiet_retries(app), writer.ledger:
+        with _quiet_retries(app), writer.ledger:
             summary = writer.import_rows(rows, source=str(Path(file).name) if file != "-" else "-",
                                          dry_run=dry_run, fail_fast=fail_fast, on_result=progressed,
                                          on_prepared=started)

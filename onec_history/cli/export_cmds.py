@@ -22,7 +22,6 @@ from ..export import (
     AtomicOutput,
     CsvOptions,
     ExportOptions,
-    LockedError,
     RunLock,
     StateFile,
     cleanup_stale_partials,
@@ -153,16 +152,12 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
                               lock_path_for(output) if output != "-" else None)
     options = ExportOptions(fmt=fmt, csv=csv_options, headings=headings)
     quiet = local_quiet or app.quiet
-    try:
-        with _sigterm_as_interrupt(), (RunLock(lock_file) if lock_file else contextlib.nullcontext()):
-            if output != "-":
-                cleanup_stale_partials(output)
-            if state_path is not None:
-                cleanup_stale_partials(state_path)
-            result = _run_export(app, history, flt, output, options, state_path, quiet)
-    except LockedError as exc:
-        click.echo(f"Error: {exc.explain()}", err=True)
-        ctx.exit(int(ExitCode.LOCKED))
+    with _sigterm_as_interrupt(), (RunLock(lock_file) if lock_file else contextlib.nullcontext()):
+        if output != "-":
+            cleanup_stale_partials(output)
+        if state_path is not None:
+            cleanup_stale_partials(state_path)
+        result = _run_export(app, history, flt, output, options, state_path, quiet)
     if not quiet:
         click.echo(result.summary(), err=True)
     if result.names_unavailable:

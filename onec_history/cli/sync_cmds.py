@@ -13,7 +13,7 @@ from ..counterparties.file import read_records
 from ..counterparties.importer import CounterpartyImport, RowResult
 from ..counterparties.plan import Change, ImportPlan
 from ..exitcodes import ExitCode
-from ..local.ledger import Ledger, LedgerLocked, default_ledger_path
+from ..local.ledger import Ledger, default_ledger_path
 from .app import App, pass_app
 from .output import OutputFile, emit, format_option
 from .read_cmds import counterparties
@@ -148,11 +148,7 @@ def import_counterparties_cmd(ctx: click.Context, app: App, file: str, group: st
         plan = job.plan(header, records)
         if mark_missing:
             _confirm_marks(app, plan, dry_run=dry_run, yes=yes)
-        try:
-            results = list(job.dry_run(plan) if dry_run else job.apply(plan, fail_fast=fail_fast))
-        except LedgerLocked as exc:
-            click.echo(f"Error: {exc.explain()}", err=True)
-            ctx.exit(int(ExitCode.LOCKED))
+        results = list(job.dry_run(plan) if dry_run else job.apply(plan, fail_fast=fail_fast))
     out_fmt = fmt
     if report is not None and ctx.get_parameter_source("fmt") is ParameterSource.DEFAULT:
         suffix = report.suffix.lower().lstrip(".")

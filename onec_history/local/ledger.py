@@ -18,17 +18,17 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import ConfigError, LockedError
 from ..transport import base_key
+from .lock import RunLock
 
 __all__ = ["Entry", "Ledger", "LedgerLocked", "base_key", "default_ledger_path"]
 
@@ -60,8 +60,8 @@ CREATE TABLE IF NOT EXISTS rows (
 """
 
 
-class LedgerLocked(LockedError):
-    """Another run holds this base's ledger lock."""
+LedgerLocked = LockedError
+"""Another run holds the ledger's lock for this base (the one :class:`~onec_history.errors.LockedError`)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class Ledger:
         self.url = url.partition("#")[0]
         self.base = base_key(url)
         self._lock = threading.Lock()
-        self._lockfile: IO[bytes] | None = None
+        self._lockfile: RunLock | None = None
         if self.path != ":memory:":
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -135,19 +135,16 @@ class Ledger:
             yield  # nothing to lock, or this object already holds it
             return
         digest = hashlib.sha256(self.base.encode("utf-8")).hexdigest()[:16]
-        lock_path = Path(f"{self.path}.{digest}.lock")
-        fh = lock_path.open("a+b")
+        lock = RunLock(f"{self.path}.{digest}.lock",
+                       message=f"Another onec-history run is importing into {self.url} with the ledger {self.path}",
+                       hint="Wait for it to finish (a crashed run releases the lock when its process ends).")
+        lock.acquire()
+        self._lockfile = lock
         try:
-            if not _try_lock(fh):
-                raise LedgerLocked(
-                    f"Another onec-history run is importing into {self.url} with the ledger {self.path}",
-                    hint="Wait for it to finish (a crashed run releases the lock when its process ends).",
-                )
-            self._lockfile = fh
             yield
         finally:
             self._lockfile = None
-            fh.close()  # closing releases the lock
+            lock.release()
 
     # -- per-base facts ---------------------------------------------------------------------------
     def honours_keys(self) -> bool | None:
@@ -246,21 +243,3 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(identity=row[0], ref_key=row[1], state=row[2], created_ref=row[3], how=row[4],
                  marker=bool(row[5]), posted=bool(row[6]), attempts=int(row[7]), content=row[8], source=row[9],
                  line=row[10], message=row[11], updated=row[12])
-
-
-def _try_lock(fh: IO[bytes]) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True

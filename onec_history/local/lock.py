@@ -14,13 +14,9 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from .. import errors
+from ..errors import LockedError
 
 __all__ = ["LockedError", "RunLock", "lock_path_for"]
-
-
-class LockedError(errors.LockedError):
-    """Another run holds the lock (exit code LOCKED)."""
 
 
 def lock_path_for(path: str | Path) -> Path:
@@ -31,8 +27,11 @@ def lock_path_for(path: str | Path) -> Path:
 class RunLock:
     """``with RunLock(path):`` — raises :class:`LockedError` at once if another process holds it."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, message: str | None = None, hint: str | None = None) -> None:
+        """``message`` and ``hint`` are what a second run is told (by default they name the lock file)."""
         self.path = Path(path)
+        self.message = message or f"Another run holds the lock {self.path}"
+        self.hint = hint or "Wait for it to finish; the lock is released automatically when that process ends."
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -42,10 +41,7 @@ class RunLock:
         except OSError:
             holder = _read(fd)
             os.close(fd)
-            raise LockedError(
-                f"Another run holds the lock {self.path}" + (f" ({holder})" if holder else ""),
-                hint="Wait for it to finish; the lock is released automatically when that process ends.",
-            ) from None
+            raise LockedError(self.message + (f" ({holder})" if holder else ""), hint=self.hint) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
         self._fd = fd
