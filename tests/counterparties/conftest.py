@@ -2,17 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
+from writing_fixtures import history, ut10
 
-from onec_history.demo.server import DemoServer
-from onec_history.history import History
-
-
-@pytest.fixture
-def history(writable_history: History) -> History:
-    return writable_history
-
-
-@pytest.fixture
-def ut10(fresh: DemoServer) -> DemoServer:
-    return fresh
+__all__ = ["history", "ut10"]
