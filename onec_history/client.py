@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,12 +19,15 @@ from typing import Any
 
 from . import errors
 from .metadata import EntitySet, Metadata, MetadataCache, Property, parse_metadata
-from .query import DEFAULT_BUDGET, Filter, Query, guid
+from .query import DEFAULT_BUDGET, Filter, Query, encode, eq, guid, or_, split_or
 from .transport import Transport, base_key, not_odata_error
 
 __all__ = ["Client", "entity_path"]
 
 log = logging.getLogger("onec_history.client")
+
+KEYS_PER_REQUEST = 20
+"""A ``$select`` that leaves room for fewer keys than this is widened: see ``key_queries``."""
 
 _INT64 = re.compile(r"^-?\d+$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
@@ -118,6 +121,69 @@ class Client:
             f"The query on {entity_set} is longer than {self.budget} bytes even without a $select",
             hint="Split the filter (query.split_or) into several requests.",
         )
+
+    def key_queries(self, entity_set: str, terms: Sequence[Filter], query: Query | None = None) -> list[Query]:
+        """Queries that together ask for the rows matching any of ``terms`` (and ``query``'s filter).
+
+        1C has no ``in``: many keys become ``a or b or …`` groups, as many per URL as the budget
+        takes, measured on the page query :meth:`pages` sends (worst-case ``$top``/``$skip``
+        digits, the ``and`` with the rest of the filter). The one ``$select`` policy: a select
+        that leaves room for fewer than :data:`KEYS_PER_REQUEST` keys is widened to all
+        properties by :meth:`within_budget` — heavier rows, far fewer requests — whatever the
+        number of keys asked, so one kind of question always has one URL shape. No I/O beyond
+        ``$metadata``.
+        """
+        if not terms:
+            return []
+        base, overhead = self._shaped_for_keys(entity_set, terms, query)
+        return [base.where(group) for group in split_or(terms, budget=self.budget, overhead=overhead)]
+
+    def _shaped_for_keys(self, entity_set: str, terms: Sequence[Filter],
+                         query: Query | None) -> tuple[Query, int]:
+        """``query`` with its ``$select`` fitted for key groups, and the bytes it takes besides them."""
+        base = query or Query()
+        base = replace(base, orderby=self.stable_order(entity_set, base.orderby),
+                       allowed_only=base.allowed_only or self.allowed_only)
+        widest = max(len(encode(t._wrapped("or") + " or ")) for t in terms)
+        wrap = self._group_overhead(base, terms[0])
+        try:
+            base = self.within_budget(entity_set, base, room=wrap + widest * KEYS_PER_REQUEST)
+        except errors.QueryError:
+            base = self.within_budget(entity_set, base, room=wrap + widest)
+        return base, len(replace(base, top=10**9, skip=10**9).render()) + wrap
+
+    def keys_per_request(self, entity_set: str, sample: Filter, query: Query | None = None) -> int:
+        """How many terms like ``sample`` share one request of :meth:`key_queries` (no I/O)."""
+        _, overhead = self._shaped_for_keys(entity_set, [sample] * KEYS_PER_REQUEST, query)
+        return max(1, (self.budget - overhead + len(encode(" or "))) // len(encode(sample._wrapped("or") + " or ")))
+
+    @staticmethod
+    def _group_overhead(base: Query, sample: Filter) -> int:
+        """Bytes a group of terms adds to ``base``'s query string (its own filter included) beyond
+        the terms themselves: ``&$filter=`` or `` and (…)``."""
+        group = or_(sample, sample)
+        with_group = len(replace(base, top=None, skip=None).where(group).render())
+        without = len(replace(base, top=None, skip=None).render())
+        return with_group - without - len(encode(group.text))
+
+    def requests_for(self, entity_set: str, terms: Sequence[Filter], query: Query | None = None) -> int:
+        """How many requests :meth:`iter_any` needs for ``terms`` (at least one per group; no I/O)."""
+        return len(self.key_queries(entity_set, terms, query))
+
+    def iter_any(self, entity_set: str, terms: Sequence[Filter], query: Query | None = None, *,
+                 page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the rows matching any of ``terms`` (and ``query``), group after group."""
+        for group in self.key_queries(entity_set, terms, query):
+            yield from self.pages(entity_set, group, page_size=page_size)
+
+    def iter_by(self, entity_set: str, prop: str, values: Iterable[Any], *, select: tuple[str, ...] = (),
+                where: Filter | None = None, orderby: tuple[str, ...] = (),
+                page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the rows whose ``prop`` equals one of ``values`` (typed: ``uuid.UUID`` for a
+        reference), under the URL budget; see :meth:`key_queries`."""
+        terms = [eq(prop, v) for v in values]
+        yield from self.iter_any(entity_set, terms, Query(filter=where, select=select, orderby=orderby),
+                                 page_size=page_size)
 
     def pages(
         self, entity_set: str, query: Query | None = None, *, page_size: int | None = None

@@ -374,24 +374,8 @@ class History:
             cond = q.eq(pa.prop, uuid.UUID(cp))
         refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
             ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
-        rows: list[dict[str, Any]] = []
-        # The event $select alone can fill the URL budget: keep room for a score of keys a request
-        # if the client can (by asking for all properties), for one key at least.
-        terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in refs]
-        if not terms:
-            return iter(())
-        term = len(q.encode(terms[0].text + " or "))
-        wanted = q.Query(filter=base, select=mapper.select(),
-                         orderby=self.client.stable_order(self.profile.event_set, ()))
-        try:
-            shape = self.client.within_budget(self.profile.event_set, wanted, room=20 * term + 60)
-        except QueryError:
-            shape = self.client.within_budget(self.profile.event_set, wanted, room=term + 60)
-        overhead = len(q.Query(filter=base, select=shape.select, orderby=shape.orderby,
-                               top=self.client.page_size, skip=10**9).render()) + 60
-        for chunk in q.split_or(terms, budget=self.client.budget, overhead=overhead):
-            rows.extend(self.client.iterate(self.profile.event_set,
-                                            q.Query(filter=q.and_(base, chunk), select=shape.select)))
+        rows = [row for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),
+                                                    select=mapper.select(), where=base) for row in page]
         date = self.profile.event_fields()["date"] or "Date"
         rows.sort(key=lambda r: (str(r.get(date) or ""), str(r["Ref_Key"])), reverse=newest_first)
         return iter(rows)

@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from . import query as q
 from .client import Client
 from .errors import NotPublishedError, ODataError
 
@@ -50,12 +49,10 @@ class NameResolver:
                 continue
             if name_field is None:
                 continue
-            terms = [q.eq("Ref_Key", uuid.UUID(k)) for k in sorted(keys)]
-            select = ("Ref_Key", name_field)
-            overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size).render()) + 40
             try:
-                for flt in q.split_or(terms, overhead=overhead):
-                    for row in self.client.iterate(entity_set, q.Query(filter=flt, select=select)):
+                for page in self.client.iter_by(entity_set, "Ref_Key", [uuid.UUID(k) for k in sorted(keys)],
+                                                select=("Ref_Key", name_field)):
+                    for row in page:
                         self._names[(entity_set, str(row["Ref_Key"]))] = str(row.get(name_field) or "").strip()
             except ODataError as exc:
                 log.warning("cannot read names from %s: %s", entity_set, exc.message)

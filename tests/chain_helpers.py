@@ -15,7 +15,7 @@ FIRST_CALL = "Интересуются покупкой 5 мониторов"
 
 
 def chains_for(url: str, *, jobs: int = 4, links: object = None, budget: int = 1500) -> Chains:
-    return Chains(History(Client(Transport(url))), link_overrides=links, jobs=jobs, budget=budget)
+    return Chains(History(Client(Transport(url), budget=budget)), link_overrides=links, jobs=jobs)
 
 
 def first_call(chains: Chains) -> DocKey:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .. import query as q
 from ..errors import NoMatchError, NotPublishedError, QueryError
 from ..history import History
 from ..metadata import SetKind
@@ -36,13 +35,11 @@ def profile_without_links(profile_settings: Mapping[str, Any]) -> tuple[dict[str
 class Chains:
     """Chains and client histories of the base behind ``history`` (its client, profile and names)."""
 
-    def __init__(self, history: History, *, link_overrides: Any = None, jobs: int = 4,
-                 budget: int = q.DEFAULT_BUDGET) -> None:
+    def __init__(self, history: History, *, link_overrides: Any = None, jobs: int = 4) -> None:
         self.history = history
         self.client = history.client
         self.link_overrides = link_overrides
         self.jobs = jobs
-        self.budget = budget
         self._links: LinkTable | None = None
 
     @property
@@ -62,7 +59,7 @@ class Chains:
         return self._links
 
     def walker(self) -> ChainWalker:
-        return ChainWalker(self.client, self.links, self.profile, jobs=self.jobs, budget=self.budget)
+        return ChainWalker(self.client, self.links, self.profile, jobs=self.jobs)
 
     # -- naming documents --------------------------------------------------------------------------
     def document_set(self, type_name: str) -> str:

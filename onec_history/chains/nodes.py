@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .. import query as q
 from ..client import Client
-from ..errors import BadQueryError, NotPublishedError, QueryError, UnsupportedError
+from ..errors import BadQueryError, NotPublishedError, UnsupportedError
 from ..metadata import EntitySet
 from ..models import is_guid, parse_datetime, parse_ref, set_of_type, strip
 from ..names import NameResolver
@@ -40,7 +40,6 @@ _CURRENCY = "ВалютаДокумента"
 # ------------------------------------------------------------------------- end family data
 
 _SYSTEM = ("Ref_Key", "Number", "Date", "Posted", "DeletionMark")
-_URL_SLACK = 60  # $top/$skip digits growing while paging, and rounding
 
 
 def run_parallel(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
@@ -135,12 +134,11 @@ class NodeReader:
     """Reads documents of any linked set as :class:`Node` objects, in as few requests as it can."""
 
     def __init__(self, client: Client, links: LinkTable, profile: Profile | None = None, *,
-                 jobs: int = 4, budget: int = q.DEFAULT_BUDGET) -> None:
+                 jobs: int = 4) -> None:
         self.client = client
         self.links = links
         self.profile = profile
         self.jobs = jobs
-        self.budget = budget
         self._shapes: dict[str, SetShape] = {}
         self.warnings: list[str] = []
 
@@ -231,35 +229,15 @@ class NodeReader:
         return shape.currency.target_set if shape is not None and shape.currency is not None else None
 
     # -- reading ---------------------------------------------------------------------------------
-    def overhead(self, entity_set: str, select: Sequence[str]) -> int:
-        """Encoded bytes of a query on ``entity_set`` besides its filter."""
-        rendered = q.Query(select=tuple(select), orderby=tuple(self.client.stable_order(entity_set, ())),
-                           top=self.client.page_size, skip=10**6).render()
-        return len(rendered) + len(q.encode("$filter=")) + _URL_SLACK
+    def chunks(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str]) -> int:
+        """How many requests ``terms`` need with this ``$select`` (no I/O; Client.key_queries)."""
+        return self.client.requests_for(entity_set, terms, q.Query(select=tuple(select)))
 
-    def chunks(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str], *,
-               default: int | None = None) -> int:
-        """How many requests ``terms`` need with this ``$select`` (no I/O); ``default`` when one term
-        does not fit at all (QueryError without it)."""
-        try:
-            return sum(1 for _ in q.split_or(terms, budget=self.budget, overhead=self.overhead(entity_set, select)))
-        except QueryError:
-            if default is None:
-                raise
-            return default
-
-    def query_rows(self, entity_set: str, terms: Sequence[q.Filter], select: Sequence[str],
-                   extra: q.Filter | None = None) -> list[Callable[[], list[dict[str, Any]]]]:
+    def query_rows(self, entity_set: str, terms: Sequence[q.Filter],
+                   select: Sequence[str]) -> list[Callable[[], list[dict[str, Any]]]]:
         """Tasks, one per or-group of ``terms`` that fits the URL budget, each returning the rows."""
-        overhead = self.overhead(entity_set, select)
-        if extra is not None:
-            overhead += len(q.encode(f"({extra.text}) and ()"))
-        tasks: list[Callable[[], list[dict[str, Any]]]] = []
-        for group in q.split_or(terms, budget=self.budget, overhead=overhead):
-            flt = group if extra is None else q.and_(extra, group)
-            query = q.Query(filter=flt, select=tuple(select))
-            tasks.append(lambda query=query: list(self.client.iterate(entity_set, query)))  # type: ignore[misc]
-        return tasks
+        return [lambda query=query: list(self.client.iterate(entity_set, query))  # type: ignore[misc]
+                for query in self.client.key_queries(entity_set, terms, q.Query(select=tuple(select)))]
 
     def fetch(self, keys: Iterable[DocKey]) -> dict[DocKey, Node]:
         """Nodes for ``keys``; unreadable ones come back with ``missing`` set, never raise."""

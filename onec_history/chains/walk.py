@@ -71,11 +71,10 @@ class _Plan:
 class ChainWalker:
     """Walks chains of one base; ``links`` from :func:`discover_links`, ``profile`` for event details."""
 
-    def __init__(self, client: Client, links: LinkTable, profile: Profile | None = None, *, jobs: int = 4,
-                 budget: int = q.DEFAULT_BUDGET) -> None:
+    def __init__(self, client: Client, links: LinkTable, profile: Profile | None = None, *, jobs: int = 4) -> None:
         self.client = client
         self.links = links
-        self.reader = NodeReader(client, links, profile, jobs=jobs, budget=budget)
+        self.reader = NodeReader(client, links, profile, jobs=jobs)
 
     @property
     def jobs(self) -> int:
@@ -234,7 +233,7 @@ class ChainWalker:
                 # few terms. When the key-and-link select needs clearly fewer requests, read children by
                 # it and fetch the (usually few) new ones by key afterwards.
                 if self.reader.chunks(plan.query_set, plan.terms, lean) + 1 < \
-                        self.reader.chunks(plan.query_set, plan.terms, select, default=1 << 30):
+                        self.reader.chunks(plan.query_set, plan.terms, select):
                     select, shape = lean, None
             for task in self.reader.query_rows(plan.query_set, plan.terms, select):
                 tasks.append(self.reader.safe(plan.query_set, task))

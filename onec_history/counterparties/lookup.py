@@ -137,10 +137,8 @@ class Lookup:
     def _add_terms(self, terms: list[q.Filter]) -> None:
         if not terms:
             return
-        overhead = len(q.Query(select=self.select, orderby=("Ref_Key",), top=self.client.page_size,
-                               skip=10**6).render()) + 60
-        for group in q.split_or(terms, overhead=overhead):
-            self._add(self.client.iterate(self.entity_set, q.Query(filter=group, select=self.select)))
+        for page in self.client.iter_any(self.entity_set, terms, q.Query(select=self.select)):
+            self._add(page)
 
     def _add(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:

@@ -60,14 +60,7 @@ class Resolver:
     # -- generic ----------------------------------------------------------------------------------
     def _bulk_eq(self, entity_set: str, prop: str, values: Iterable[Any],
                  select: tuple[str, ...]) -> list[dict[str, Any]]:
-        terms = [q.eq(prop, v) for v in values]
-        if not terms:
-            return []
-        overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size).render()) + 80
-        rows: list[dict[str, Any]] = []
-        for flt in q.split_or(terms, overhead=overhead):
-            rows.extend(self.client.iterate(entity_set, q.Query(filter=flt, select=select)))
-        return rows
+        return [row for page in self.client.iter_by(entity_set, prop, values, select=select) for row in page]
 
     # -- counterparties ---------------------------------------------------------------------------
     def counterparties(self, specs: Iterable[str]) -> dict[str, Found]:

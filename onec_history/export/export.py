@@ -42,7 +42,6 @@ __all__ = ["ExportOptions", "ExportResult", "export_events"]
 
 log = logging.getLogger("onec_history.export")
 
-_BUDGET = q.DEFAULT_BUDGET
 _SCAN_SELECT = ("Ref_Key", "DataVersion")
 _BOM = b"\xef\xbb\xbf"
 
@@ -112,16 +111,8 @@ class _Exporter:
                                              headings=headings(self.cols, options.headings),
                                              csv_options=options.csv)
         self.result = ExportResult(incremental=state is not None)
-        self.select = self._fitting_select(mapper.select())
-
-    def _fitting_select(self, select: tuple[str, ...]) -> tuple[str, ...]:
-        """The profile's ``$select``, unless it would push the URL over the budget (then all properties)."""
-        probe = q.Query(filter=self.base, select=select, orderby=(*self.order, "Ref_Key"), top=999_999,
-                        skip=999_999_999)
-        if len(probe.render()) <= _BUDGET:
-            return select
-        log.info("the $select list would make the URL too long: asking for all properties instead")
-        return ()
+        # Too long a $select for one URL is widened by the client (Client.within_budget).
+        self.select = mapper.select()
 
     # -- writing ----------------------------------------------------------------------------------
     def _emit(self, page: list[dict[str, Any]], labels: dict[str, str] | None) -> None:
@@ -176,13 +167,8 @@ class _Exporter:
                 yield page
         if not extra:
             return
-        if select and self._keys_per_request(select) < 10:
-            select = ()
-        overhead = len(q.Query(filter=self.base, select=select, orderby=(*self.order, "Ref_Key"),
-                               top=999_999).render()) + 16
-        for chunk in q.split_or([q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(extra)], overhead=overhead):
-            query = q.Query(filter=q.and_(self.base, chunk), select=select, orderby=self.order)
-            yield from self.client.pages(es, query, page_size=page_size)
+        yield from self.client.iter_by(es, "Ref_Key", map(uuid.UUID, sorted(extra)), select=select,
+                                       where=self.base, orderby=self.order, page_size=page_size)
 
     def _header_condition(self, cp: str) -> q.Filter | None:
         a = self.profile.event_attr("counterparty")
@@ -229,19 +215,14 @@ class _Exporter:
         if diff.gone:
             self._gone(state)
 
-    def _keys_per_request(self, select: tuple[str, ...]) -> int:
-        """How many ``Ref_Key eq guid'…'`` terms fit one URL next to the rest of the query."""
-        overhead = len(q.Query(select=select, orderby=(*self.order, "Ref_Key"), top=999_999).render()) + 16
-        term = len(q.encode(f"Ref_Key eq guid'{uuid.UUID(int=0)}' or "))
-        return max(0, (_BUDGET - overhead) // term)
-
-    def _key_select(self) -> tuple[str, ...]:
-        # The profile's $select is long in Cyrillic (percent-encoded at 6 bytes a letter): when it
-        # leaves room for too few keys, fetch all properties — more bytes per row, far fewer requests.
-        return self.select if self._keys_per_request(self.select) >= 10 else ()
+    def _keys_per_request(self) -> int:
+        """How many ``Ref_Key eq guid'…'`` terms share one request by key (Client.key_queries)."""
+        sample = q.eq("Ref_Key", uuid.UUID(int=0))
+        return self.client.keys_per_request(self.profile.event_set, sample,
+                                            q.Query(select=self.select, orderby=self.order))
 
     def _paging_is_cheaper(self, diff: DiffCounts) -> bool:
-        per_key = max(1, self._keys_per_request(self._key_select()))
+        per_key = self._keys_per_request()
         page = self.options.page_size or self.client.page_size
         return diff.todo / per_key > diff.scanned / page
 
@@ -258,8 +239,7 @@ class _Exporter:
         ``$skip``; one holding a few is cheaper by key. Rows that moved since the scan (an
         insert shifts the pages) are simply not found in the page and go by key too.
         """
-        select = self._key_select()
-        per_key = max(1, self._keys_per_request(select))
+        per_key = self._keys_per_request()
         page = self.options.page_size or self.client.page_size
         positional = not self.flt.counterparty  # positions are those of one query only
         pending: dict[str, str] = {}
@@ -271,10 +251,10 @@ class _Exporter:
             else:
                 pending.update(items)
             if len(pending) >= 500:
-                self._fetch_keys(pending, select)
+                self._fetch_keys(pending)
                 pending = {}
         if pending:
-            self._fetch_keys(pending, select)
+            self._fetch_keys(pending)
 
     def _fetch_window(self, skip: int, top: int, labels: dict[str, str]) -> set[str]:
         query = q.Query(filter=self.base, select=self.select, orderby=self.order, top=top, skip=skip)
@@ -284,15 +264,12 @@ class _Exporter:
             self._emit(page, labels)
         return seen
 
-    def _fetch_keys(self, labels: dict[str, str], select: tuple[str, ...]) -> None:
-        overhead = len(q.Query(select=select, orderby=(*self.order, "Ref_Key"), top=999_999).render()) + 16
-        terms = [q.eq("Ref_Key", uuid.UUID(ref)) for ref in labels]
+    def _fetch_keys(self, labels: dict[str, str]) -> None:
         seen: set[str] = set()
-        for flt in q.split_or(terms, overhead=overhead):
-            query = q.Query(filter=flt, select=select, orderby=self.order)
-            for page in self.client.pages(self.profile.event_set, query, page_size=self.options.page_size):
-                seen.update(str(r.get("Ref_Key")) for r in page)
-                self._emit(page, labels)
+        for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, labels),
+                                        select=self.select, orderby=self.order, page_size=self.options.page_size):
+            seen.update(str(r.get("Ref_Key")) for r in page)
+            self._emit(page, labels)
         missing = [ref for ref in labels if ref not in seen]
         if missing:
             # Deleted between the scan and the fetch: report like any vanished event.
@@ -300,14 +277,11 @@ class _Exporter:
 
     def _gone(self, state: StateRun) -> None:
         """Old events the scan did not see: ask 1C by key which still exist (``left``) and which not."""
-        overhead = len(q.Query(select=("Ref_Key",), orderby=("Ref_Key",), top=999_999).render()) + 16
         for refs in state.gone_chunks(500):
-            terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in refs]
             exists: set[str] = set()
-            for flt in q.split_or(terms, overhead=overhead):
-                query = q.Query(filter=flt, select=("Ref_Key",))
-                for page in self.client.pages(self.profile.event_set, query):
-                    exists.update(str(r["Ref_Key"]) for r in page)
+            for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),
+                                            select=("Ref_Key",)):
+                exists.update(str(r["Ref_Key"]) for r in page)
             self._write_gone([r for r in refs if r in exists], "left")
             self._write_gone([r for r in refs if r not in exists], "vanished")
 

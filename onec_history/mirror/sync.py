@@ -309,15 +309,11 @@ class Mirror(EngineOwner):
 
     def _fetch(self, unit: _Unit, refs: list[str]) -> Iterator[list[dict[str, Any]]]:
         """The rows of ``refs``, a batch per request."""
-        # Cyrillic names cost 6 bytes a letter in a URL: an event's $select alone can take most of the
-        # ~1500-byte budget, leaving room for one key per request. '*' (every property and tabular
-        # section) then costs some bytes per row but lets ~20 keys share a request.
-        select = unit.select if len(q.encode(",".join(unit.select))) <= q.DEFAULT_BUDGET // 3 else ("*",)
-        overhead = len(q.Query(select=select, orderby=("Ref_Key",), top=self.client.page_size,
-                               skip=10**6).render()) + 60
+        # An event's Cyrillic $select alone can fill most of the URL budget: the client then asks for
+        # all properties so that a score of keys share a request (Client.key_queries).
         terms = [q.eq("Ref_Key", _uuid(r)) for r in sorted(refs)]
-        for group in q.split_or(terms, overhead=overhead):
-            yield list(self.client.iterate(unit.entity_set, q.Query(filter=group, select=select)))
+        for group in self.client.key_queries(unit.entity_set, terms, q.Query(select=unit.select)):
+            yield list(self.client.iterate(unit.entity_set, group))
 
     def _replace_all(self, unit: _Unit) -> int:
         """Re-copy the whole set page by page (memory stays flat) in one transaction; the row count."""
