@@ -338,40 +338,23 @@ class History:
             rows: Iterable[dict[str, Any]] = self.client.iterate(self.profile.event_set, query)
             yield from self._named(mapper, rows, resolve_names)
             return
-        streams = [self._events_by_header(mapper, f.counterparty, base, order)] if self._header_client() else []
+        header = self.profile.client_condition(f.counterparty)
+        streams = [] if header is None else [self.client.iterate(
+            self.profile.event_set, q.Query(filter=q.and_(base, header), select=mapper.select(), orderby=order))]
         streams.append(self._events_by_participant(mapper, f.counterparty, base, newest_first))
         merged = heapq.merge(*streams, key=lambda r: (str(r.get(date) or ""), str(r["Ref_Key"])),
                              reverse=newest_first)
         yield from self._named(mapper, _dedupe(merged, limit), resolve_names)
 
-    def _header_client(self) -> bool:
-        return self.profile.counterparty_on_event and self.profile.event_attr("counterparty") is not None
-
-    def _events_by_header(self, mapper: EventMapper, cp: str, base: q.Filter | None,
-                          order: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-        a = self.profile.event_attr("counterparty")
-        assert a is not None
-        if a.kind is AttrKind.COMPOSITE:
-            cond = q.cast_eq(a.prop, cp, self.profile.counterparty_set)
-        else:
-            cond = q.eq(a.prop, uuid.UUID(cp))
-        query = q.Query(filter=q.and_(base, cond), select=mapper.select(), orderby=order)
-        return self.client.iterate(self.profile.event_set, query)
-
     def _events_by_participant(self, mapper: EventMapper, cp: str, base: q.Filter | None,
                                newest_first: bool) -> Iterator[dict[str, Any]]:
-        """Events where the client is a participant row: refs from the rows set, then events in chunks."""
-        pa = mapper.participant_attr
-        ts_set = f"{self.profile.event_set}_{mapper.section}" if mapper.section else None
-        if pa is None or ts_set is None or ts_set not in self.client.metadata():
-            if ts_set:
-                log.warning("%s is not published: events where the client is only a participant are skipped",
-                            ts_set)
+        """Events where the client is a participant row: refs from the rows set, then events by key."""
+        ts_set, cond = self.profile.participants_set(), self.profile.participant_condition(cp)
+        if ts_set is None or cond is None:
+            if self.profile.participants_section and cond is not None:
+                log.warning("%s_%s is not published: events where the client is only a participant are "
+                            "skipped", self.profile.event_set, self.profile.participants_section)
             return iter(())
-        if pa.kind is AttrKind.COMPOSITE:
-            cond = q.cast_eq(pa.prop, cp, self.profile.counterparty_set)
-        else:
-            cond = q.eq(pa.prop, uuid.UUID(cp))
         refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
             ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
         rows = [row for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),

@@ -21,6 +21,7 @@ from typing import Any
 from .errors import ConfigError, NotPublishedError
 from .metadata import EntitySet, Metadata, TabularSection
 from .models import Direction, EventKind, EventState
+from .query import Filter, points_to
 
 __all__ = ["Attr", "AttrKind", "Family", "Profile", "ProfileError", "builtin_profile", "detect_profile"]
 
@@ -73,6 +74,11 @@ class Attr:
     @property
     def select(self) -> tuple[str, ...]:
         return (self.prop,) if self.type_prop is None else (self.prop, self.type_prop)
+
+    def points_to(self, ref: str, target_set: str, *, prefix: str = "") -> Filter:
+        """The filter "this attribute holds ``ref``" (``prefix`` for a lambda variable: ``d/``)."""
+        return points_to(prefix + self.prop, ref, target_set,
+                         composite=self.kind is AttrKind.COMPOSITE)
 
 
 # System properties are the same in every configuration (odata-1c.md §1).
@@ -161,6 +167,26 @@ class Profile:
         if a is None or a.kind is AttrKind.PLAIN:
             return None
         return replace(a, target_set=self.counterparty_set) if a.target_set is None else a
+
+    # -- "this client's events" --------------------------------------------------------------------
+    def client_condition(self, ref: str) -> Filter | None:
+        """Events whose header names the client ``ref``; ``None`` where the header does not (УНФ
+        keeps its Контрагент for another purpose, the client is a participant row there)."""
+        attr = self.event_attr("counterparty") if self.counterparty_on_event else None
+        return attr.points_to(ref, self.counterparty_set) if attr is not None else None
+
+    def participants_set(self) -> str | None:
+        """The entity set of the participants section when this base publishes it, else ``None``."""
+        if not self.participants_section or self.event_set not in self._md():
+            return None
+        ts = self.event_es().tabular_sections.get(self.participants_section)
+        return ts.set_name if ts is not None else None
+
+    def participant_condition(self, ref: str) -> Filter | None:
+        """Rows of the participants section naming the client ``ref`` (asked of
+        :meth:`participants_set`, their ``Ref_Key`` are the events); ``None`` without a section."""
+        attr = self.participant_attr()
+        return attr.points_to(ref, self.counterparty_set) if attr is not None else None
 
     def event_fields(self) -> dict[str, str | None]:
         return {**_DOC_SYSTEM, **self.event}

@@ -252,6 +252,12 @@ def cast_eq(name: str, ref: uuid.UUID | str, entity_set: str) -> Filter:
     return Filter(f"{field(name)} eq {cast(ref, entity_set)}")
 
 
+def points_to(name: str, ref: uuid.UUID | str, entity_set: str, *, composite: bool) -> Filter:
+    """A reference attribute ``name`` points at ``ref`` of ``entity_set``: a cast for a composite
+    attribute (where ``eq guid'…'`` finds nothing), a plain ``eq`` for a single-type one."""
+    return cast_eq(name, ref, entity_set) if composite else eq(name, uuid.UUID(str(ref)))
+
+
 def isof(name: str, entity_set: str) -> Filter:
     return Filter(f"isof({field(name)},{literal(_bare_set(entity_set))})")
 

@@ -57,3 +57,34 @@ def test_family_c_gets_a_clear_message() -> None:
     xml = (DATA / "ut10.xml").read_text(encoding="utf-8").replace("Document_Событие", "Document_ТелефонныйЗвонок")
     with pytest.raises(ProfileError, match="Взаимодействия"):
         detect_profile(parse_metadata(xml.encode()))
+
+
+REF = "cd6880ea-576f-5240-84c4-8175c4989237"
+
+
+def test_this_clients_events_family_a_header_and_participants() -> None:
+    p = detect_profile(md("ut10.xml"))
+    header = p.client_condition(REF)
+    # a composite header attribute needs the cast: "eq guid'…'" finds nothing on 1C
+    assert header is not None and header.text == f"Контрагент eq cast(guid'{REF}','Catalog_Контрагенты')"
+    assert p.participants_set() == "Document_Событие_СторонниеЛица"
+    rows = p.participant_condition(REF)
+    assert rows is not None and rows.text == f"Контрагент_Key eq guid'{REF}'"
+
+
+def test_this_clients_events_family_b_participants_only() -> None:
+    p = detect_profile(md("unf16.xml"))
+    assert p.client_condition(REF) is None  # УНФ's header Контрагент is not the client of the event
+    assert p.participants_set() == "Document_Событие_Участники"
+    rows = p.participant_condition(REF)
+    assert rows is not None and rows.text == f"Контакт eq cast(guid'{REF}','Catalog_Контрагенты')"
+
+
+def test_an_unpublished_participants_section_has_a_condition_but_no_set() -> None:
+    text = (DATA / "ut10.xml").read_text(encoding="utf-8")
+    line = '<EntitySet Name="Document_Событие_СторонниеЛица"'
+    assert line in text
+    text = "\n".join(s for s in text.splitlines() if line not in s)
+    p = detect_profile(parse_metadata(text.encode("utf-8")))
+    assert p.participants_set() is None
+    assert p.participant_condition(REF) is not None

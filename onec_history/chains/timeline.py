@@ -8,7 +8,6 @@ link graph of the period (one pass per set, cheap when the client has many docum
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,12 +68,6 @@ class Timeline:
         self.groups = sorted(groups, key=lambda g: self.chain.sort_key(g[0]))
 
 
-def _match(attr: Attr, ref: str, target_set: str, prefix: str = "") -> q.Filter:
-    if attr.kind is AttrKind.COMPOSITE:
-        return q.cast_eq(prefix + attr.prop, ref, target_set)
-    return q.eq(prefix + attr.prop, uuid.UUID(ref))
-
-
 def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, since: datetime | None,
                   until: datetime | None) -> dict[DocKey, Node]:
     """The client's events and the documents made out to it, one paged query per set."""
@@ -90,10 +83,9 @@ def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, sinc
         shape = reader.shape(entity_set)
         cp = shape.counterparty
         is_event = entity_set == profile.event_set
-        if is_event and not profile.counterparty_on_event:
-            cp = None
-        if cp is not None and (cp.kind is AttrKind.COMPOSITE or cp.target_set in (None, cp_set)):
-            query = q.Query(filter=q.and_(period, _match(cp, counterparty, cp_set)), select=shape.select)
+        own = profile.client_condition(counterparty) if is_event else _made_out_to(cp, counterparty, cp_set)
+        if own is not None:
+            query = q.Query(filter=q.and_(period, own), select=shape.select)
             tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
             shapes.append(shape)
         if is_event:
@@ -116,26 +108,29 @@ def _reader(walker: ChainWalker, entity_set: str, query: q.Query) -> Callable[[]
     return lambda: list(walker.client.iterate(entity_set, query))
 
 
+def _made_out_to(cp: Attr | None, counterparty: str, cp_set: str) -> q.Filter | None:
+    """A document's own counterparty attribute holds the client (a reference to another catalog
+    cannot)."""
+    if cp is None or not (cp.kind is AttrKind.COMPOSITE or cp.target_set in (None, cp_set)):
+        return None
+    return cp.points_to(counterparty, cp_set)
+
+
 def _participant_tasks(walker: ChainWalker, profile: Profile,
                        counterparty: str) -> list[Callable[[], list[dict[str, Any]]]]:
     """Events where the client is a row of the participants section (УНФ Участники, УТ СторонниеЛица)."""
-    section, column = profile.participants_section, profile.participant_column
-    md = walker.client.metadata()
-    if not section or not column or profile.event_set not in md:
+    if profile.event_set not in walker.client.metadata():
         return []
-    ts = md.get(profile.event_set).tabular_sections.get(section)
-    if ts is None:
+    cond = profile.participant_condition(counterparty)
+    if cond is None:
         return []
-    attr = profile.participant_attr()
-    if attr is None:
+    ts_set = profile.participants_set()
+    if ts_set is None:
+        walker.reader.warn(f"{profile.event_set}_{profile.participants_section} is not published: events "
+                           "where the client is only a participant are not shown")
         return []
-    if ts.set_name is None:
-        walker.reader.warn(f"{profile.event_set}_{section} is not published: events where the client is only "
-                           "a participant are not shown")
-        return []
-    term = _match(attr, counterparty, profile.counterparty_set)
-    query = q.Query(filter=term, select=("Ref_Key", "LineNumber"))
-    return [walker.reader.safe(ts.set_name, _reader(walker, ts.set_name, query))]
+    query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
+    return [walker.reader.safe(ts_set, _reader(walker, ts_set, query))]
 
 
 def _in_period(node: Node, since: datetime | None, until: datetime | None) -> bool:

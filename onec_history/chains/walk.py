@@ -50,10 +50,8 @@ class AmbiguousDocumentError(AmbiguousError):
 
 def link_term(link: Link, target: DocKey, *, prefix: str = "") -> q.Filter:
     """The filter "``link`` points at ``target``" — cast for a composite (``X eq guid`` finds nothing)."""
-    name = prefix + link.value_prop
-    if link.kind is LinkKind.COMPOSITE:
-        return q.cast_eq(name, target.ref, target.entity_set)
-    return q.eq(name, uuid.UUID(target.ref))
+    return q.points_to(prefix + link.value_prop, target.ref, target.entity_set,
+                       composite=link.kind is LinkKind.COMPOSITE)
 
 
 @dataclass

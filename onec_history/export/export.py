@@ -33,7 +33,6 @@ from typing import Any, BinaryIO
 
 from .. import query as q
 from ..history import EventFilter, History
-from ..profiles import AttrKind
 from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
@@ -159,7 +158,7 @@ class _Exporter:
                                    page_size=page_size)
             return
         extra = self._participant_refs(self.flt.counterparty)
-        header = self._header_condition(self.flt.counterparty)
+        header = self.profile.client_condition(self.flt.counterparty)
         if header is not None:
             query = q.Query(filter=q.and_(self.base, header), select=select, orderby=self.order)
             for page in self.client.pages(es, query, page_size=page_size):
@@ -170,23 +169,10 @@ class _Exporter:
         yield from self.client.iter_by(es, "Ref_Key", map(uuid.UUID, sorted(extra)), select=select,
                                        where=self.base, orderby=self.order, page_size=page_size)
 
-    def _header_condition(self, cp: str) -> q.Filter | None:
-        a = self.profile.event_attr("counterparty")
-        if not self.profile.counterparty_on_event or a is None:
-            return None
-        if a.kind is AttrKind.COMPOSITE:
-            return q.cast_eq(a.prop, cp, self.profile.counterparty_set)
-        return q.eq(a.prop, uuid.UUID(cp))
-
     def _participant_refs(self, cp: str) -> set[str]:
-        pa, section = self.rows.mapper.participant_attr, self.rows.mapper.section
-        ts_set = f"{self.profile.event_set}_{section}" if section else None
-        if pa is None or ts_set is None or ts_set not in self.client.metadata():
+        ts_set, cond = self.profile.participants_set(), self.profile.participant_condition(cp)
+        if ts_set is None or cond is None:
             return set()
-        if pa.kind is AttrKind.COMPOSITE:
-            cond = q.cast_eq(pa.prop, cp, self.profile.counterparty_set)
-        else:
-            cond = q.eq(pa.prop, uuid.UUID(cp))
         query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
         return {str(r["Ref_Key"]) for page in self.client.pages(ts_set, query) for r in page}
 
