@@ -100,8 +100,7 @@ class _Exporter:
         self.state = state
         self.progress = progress
         mapper = history.event_mapper()
-        self.rows = EventRowMapper(mapper, history.names, users_set=self.profile.users_set,
-                                   counterparty_set=self.profile.counterparty_set)
+        self.rows = EventRowMapper(mapper.shape, history.names, users_set=self.profile.users_set)
         self.base = history.event_filter(flt)
         self.date = self.profile.event_fields()["date"] or "Date"
         self.order = (self.date,)

@@ -1,12 +1,13 @@
 """Event rows as 1C sends them → flat output tuples, without building a model per row.
 
-:class:`EventRowMapper` follows :meth:`onec_history.mapping.EventMapper.map` field for field
-(it reuses that mapper's resolved attributes, state lookup and participant column), but emits
-a tuple in :data:`EVENT_COLUMNS` order straight from the row dict. Dates stay the ISO text 1C
-sent; display names come from the :class:`~onec_history.names.NameResolver` after one bulk
-``prefetch`` per page. The benchmark (benchmarks/bench_export.py) shows why: constructing and
-then copying a pydantic ``Event`` per row costs several times the JSON parsing of that row.
-A test keeps the two mappings in agreement on both demo families.
+:class:`EventRowMapper` reads rows through the same :class:`~onec_history.events.shape.EventShape`
+as :meth:`onec_history.mapping.EventMapper.map` (attributes resolved once, the state lookup, the
+participant column, the client rule), but emits a tuple in :data:`EVENT_COLUMNS` order straight
+from the row dict. Dates stay the ISO text 1C sent; display names come from the
+:class:`~onec_history.names.NameResolver` after one bulk ``prefetch`` per page. The benchmark
+(benchmarks/bench_export.py) shows why: constructing and then copying a pydantic ``Event`` per
+row costs several times the JSON parsing of that row. A test keeps the two mappings in
+agreement on both demo families.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from typing import Any
 
 from .. import query as q
 from ..errors import OnecError
-from ..mapping import EventMapper
-from ..models import EMPTY_DATE, EMPTY_REF, set_of_type
+from ..events.shape import EventShape, Who
+from ..models import EMPTY_DATE
 from ..names import NameResolver
-from ..profiles import Attr, AttrKind
 from .writers import Column
 
 __all__ = ["EVENT_COLUMNS", "EventRowMapper", "NamePreloader", "columns", "headings"]
@@ -72,104 +72,28 @@ def _date(value: Any) -> str | None:
     return str(value)[:19]
 
 
-def _ref(value: Any) -> str | None:
-    if not value or value == EMPTY_REF:
-        return None
-    return str(value)
-
-
 def _strip(value: Any) -> str | None:
     if value is None:
         return None
     return str(value).strip() or None
 
 
-_COMPOSITE, _REF, _PLAIN = 0, 1, 2
-_Spec = tuple[int, str, str, "str | None"]  # how, value property, type property, target set
-_Who = tuple["str | None", "str | None", "str | None"]  # ref, entity set, text
-
-
-def _spec(a: Attr | None) -> _Spec | None:
-    """An attribute flattened once, so the per-row code does no property calls."""
-    if a is None:
-        return None
-    how = _COMPOSITE if a.kind is AttrKind.COMPOSITE else _REF if a.kind is AttrKind.REF else _PLAIN
-    return how, a.prop, a.type_prop or "", a.target_set
-
-
-def _who(row: Mapping[str, Any], spec: _Spec | None) -> _Who:
-    """(ref, set, text) of a reference attribute, like ``records.composite_value``."""
-    if spec is None:
-        return None, None, None
-    how, prop, type_prop, target = spec
-    value = row.get(prop)
-    if how == _COMPOSITE:
-        type_name = row.get(type_prop)
-        target = set_of_type(type_name)
-        if target is not None:
-            return _ref(value), target, None
-        if type_name == "Edm.String" and value not in (None, ""):
-            return None, None, str(value)
-        return None, None, None
-    if how == _REF:
-        return _ref(value), target, None
-    return None, None, _strip(value)
-
-
 class EventRowMapper:
     """Maps raw ``Document_Событие`` rows of one base to tuples in :data:`EVENT_COLUMNS` order."""
 
-    def __init__(self, mapper: EventMapper, names: NameResolver, *, users_set: str, counterparty_set: str) -> None:
-        self.mapper = mapper
+    def __init__(self, shape: EventShape, names: NameResolver, *, users_set: str) -> None:
+        self.shape = shape
         self.names = names
         self.users_set = users_set
-        self.counterparty_set = counterparty_set
-        a = mapper.attrs
-        self._p = {k: a[k].prop if k in a else None for k in (
-            "number", "date", "posted", "deleted", "data_version", "kind", "direction", "start", "end")}
-        self._kind_codes = {v: k.value for k, v in mapper.profile.kinds.items()}
-        self._dir_codes = {v: k.value for k, v in mapper.profile.directions.items()}
-        self._state_codes = {v: k.value for k, v in mapper.profile.states.items()}
-        self._state = _spec(a.get("state"))
-        self._cp = _spec(a.get("counterparty"))
-        self._contact = _spec(a.get("contact"))
-        self._resp = _spec(a.get("responsible"))
-        self._basis = _spec(a.get("basis"))
-        self._texts = [_spec(a.get(k)) for k in ("subject", "body", "comment")]
-        self._section = mapper.section
-        self._part = _spec(mapper.participant_attr) if mapper.section else None
+        self._p = shape.props
+        self._kind_codes = {v: k.value for k, v in shape.profile.kinds.items()}
+        self._dir_codes = {v: k.value for k, v in shape.profile.directions.items()}
+        self._state_codes = {v: k.value for k, v in shape.profile.states.items()}
+        self._contact = shape.slots.get("contact")
+        self._resp = shape.slots.get("responsible")
+        self._basis = shape.slots.get("basis")
+        self._texts = [shape.slots.get(k) for k in ("subject", "body", "comment")]
         self.preloader = NamePreloader(names)
-
-    # -- pieces ---------------------------------------------------------------------------------
-    def _participants(self, row: Mapping[str, Any]) -> list[_Who]:
-        if self._part is None:
-            return []
-        out = []
-        for prow in row.get(self._section or "") or ():
-            who = _who(prow, self._part)
-            if who[0] is not None or who[2] is not None:
-                out.append(who)
-        return out
-
-    @staticmethod
-    def _text(row: Mapping[str, Any], spec: _Spec | None) -> str | None:
-        if spec is None:
-            return None
-        value = row.get(spec[1])
-        if spec[0] == _COMPOSITE and row.get(spec[2]) not in ("Edm.String", None):
-            return None
-        return None if value is None else str(value).rstrip() or None
-
-    def _client(self, row: Mapping[str, Any], parts: list[_Who]) -> _Who:
-        ref, target, text = _who(row, self._cp)
-        if ref is None and text is None:
-            # Family B keeps the client among the participants: the first counterparty is "the client".
-            for p_ref, p_set, _ in parts:
-                if p_set == self.counterparty_set:
-                    return p_ref, p_set, None
-            texts = [t for _, _, t in parts if t]
-            return None, None, texts[0] if texts else None
-        return ref, target, text
 
     # -- a page ---------------------------------------------------------------------------------
     def map_page(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
@@ -177,10 +101,12 @@ class EventRowMapper:
         pre = []
         wanted: list[tuple[str | None, str | None]] = []
         users = self.users_set
+        shape = self.shape
+        resp_slot = self._resp
         for row in rows:
-            parts = self._participants(row)
-            client = self._client(row, parts)
-            resp = _who(row, self._resp)[0]
+            parts = [who for _, who in shape.participants(row)]
+            client = shape.client(row, parts)
+            resp = resp_slot.who(row)[0] if resp_slot is not None else None
             pre.append((row, parts, client, resp))
             wanted.append((client[1], client[0]))
             wanted.append((users, resp))
@@ -193,18 +119,19 @@ class EventRowMapper:
     def map(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return self.map_page([row])[0]
 
-    def _row(self, row: Mapping[str, Any], parts: list[_Who], client: _Who, resp: str | None) -> tuple[Any, ...]:
+    def _row(self, row: Mapping[str, Any], parts: list[Who], client: Who, resp: str | None) -> tuple[Any, ...]:
         p = self._p
         get = row.get
         name = self.names.name
         kind = _strip(get(p["kind"])) if p["kind"] else None
         direction = _strip(get(p["direction"])) if p["direction"] else None
-        state, state_code = self._state_of(row)
+        state_of, state = self.shape.state(row)
+        state_code = state_of.value if state_of is not None else None
         cp_ref, cp_set, cp_text = client
         start = _date(get(p["start"])) if p["start"] else None
         end = _date(get(p["end"])) if p["end"] else None
-        b_ref, b_set, _ = _who(row, self._basis)
-        subject, body, comment = (self._text(row, t) for t in self._texts)
+        b_ref, b_set, _ = self._basis.who(row) if self._basis is not None else (None, None, None)
+        subject, body, comment = (t.text(row) if t is not None else None for t in self._texts)
         return (
             str(get("Ref_Key")),
             _strip(get(p["number"])) if p["number"] else None,
@@ -217,7 +144,7 @@ class EventRowMapper:
             state_code,
             (name(cp_set, cp_ref) if cp_ref else None) or cp_text,
             cp_ref,
-            _who(row, self._contact)[0],
+            self._contact.who(row)[0] if self._contact is not None else None,
             name(self.users_set, resp) if resp else None,
             resp,
             start,
@@ -233,22 +160,6 @@ class EventRowMapper:
             bool(get(p["deleted"])) if p["deleted"] else False,
             get(p["data_version"]) if p["data_version"] else None,
         )
-
-    def _state_of(self, row: Mapping[str, Any]) -> tuple[str | None, str | None]:
-        spec = self._state
-        if spec is None:
-            return None, None
-        raw = row.get(spec[1])
-        if spec[0] == _REF:
-            ref = _ref(raw)
-            if ref is None:
-                return None, None
-            name, st = self.mapper.state_lookup.get(ref, (ref, None))
-            return name, st.value if st is not None else "other"
-        text = _strip(raw)
-        if text is None:
-            return None, None
-        return text, self._state_codes.get(text, "other")
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:

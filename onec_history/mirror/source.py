@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..errors import AmbiguousError, ConfigError, NoMatchError
+from ..events.shape import clients_of
 from ..history import EventFilter
 from ..models import Direction, Event, EventState, is_guid, strip
 from ..profiles import Family
@@ -50,22 +51,13 @@ class MirrorSource:
         return {e.ref: e.start or e.date for e in self.m.events(f, newest_first=False)}
 
     def _event(self, e: Event) -> ReportEvent:
-        cps = self.counterparty_set
-        clients: list[str] = []
-        text = None
-        if e.counterparty and e.counterparty_set == cps:
-            clients.append(e.counterparty)
-        elif e.counterparty_text:
-            text = e.counterparty_text
-        for part in e.participants:
-            if part.ref and part.entity_set == cps and part.ref not in clients:
-                clients.append(part.ref)
-            elif text is None and part.text:
-                text = part.text
+        header = (e.counterparty, e.counterparty_set, e.counterparty_text)
+        clients, text = clients_of(header, ((p.ref, p.entity_set, p.text) for p in e.participants),
+                                   self.counterparty_set)
         return ReportEvent(ref=e.ref, number=strip(e.number) if e.number is not None else None,
                            when=e.start or e.date, end=e.end, kind=strip(e.kind_raw) or None,
                            subject=(e.subject or "").strip() or None, responsible=e.responsible,
-                           clients=tuple(clients), text_client=text)
+                           clients=clients, text_client=text)
 
     def close(self) -> None:
         self.m.close()

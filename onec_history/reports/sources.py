@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from .. import query as q
 from ..chains.model import DocKey
+from ..events.shape import clients_of
 from ..history import EventFilter, History
-from ..mapping import composite_value
 from ..models import Direction, EventState, parse_datetime, parse_ref, strip
 from ..profiles import Family
 
@@ -97,20 +97,13 @@ class OneCSource:
         self.event_set, self.counterparty_set, self.users_set = p.event_set, p.counterparty_set, p.users_set
         a = p.counterparty_attr("manager")
         self.manager_set = (a.target_set if a is not None and a.target_set else None) or p.users_set
-        self.mapper = history.event_mapper()
-        self.attrs = self.mapper.attrs
+        self.shape = history.event_mapper().shape
+        self.attrs = self.shape.attrs
         self.date_prop = self.attrs["date"].prop if "date" in self.attrs else "Date"
         self.start_prop = self.attrs["start"].prop if "start" in self.attrs else self.date_prop
 
     def _select(self, *logicals: str) -> tuple[str, ...]:
-        out = ["Ref_Key"]
-        for name in ("date", "start", *logicals):
-            a = self.attrs.get(name)
-            if a is not None:
-                out.extend(s for s in a.select if s not in out)
-        if "counterparty" in logicals and self.mapper.section:
-            out.append(self.mapper.section)
-        return tuple(out)
+        return self.shape.select(("date", "start", *logicals), with_participants="counterparty" in logicals)
 
     def _scan(self, flt: q.Filter | None, select: tuple[str, ...], orderby: tuple[str, ...]) -> Iterator[ReportEvent]:
         query = q.Query(filter=flt, select=select, orderby=orderby)
@@ -132,28 +125,20 @@ class OneCSource:
         return {ev.ref: ev.when for ev in self._scan(flt, self._select(), (self.date_prop,))}
 
     def _event(self, row: dict[str, Any]) -> ReportEvent:
-        a = self.attrs
-        clients: list[str] = []
-        text = None
-        if "counterparty" in a:
-            ref, target, text = composite_value(row, a["counterparty"])
-            if ref and target == self.counterparty_set:
-                clients.append(ref)
-        for part in self.mapper.participants(row):
-            if part.ref and part.entity_set == self.counterparty_set and part.ref not in clients:
-                clients.append(part.ref)
-            elif text is None and part.text:
-                text = part.text
+        shape = self.shape
+        clients, text = clients_of(shape.who(row, "counterparty"), (who for _, who in shape.participants(row)),
+                                   self.counterparty_set)
         start = parse_datetime(row.get(self.start_prop))
+        subject = shape.text(row, "subject")
         return ReportEvent(
             ref=str(row["Ref_Key"]),
-            number=strip(row.get(a["number"].prop)) if "number" in a else None,
+            number=strip(shape.get(row, "number")),
             when=start or parse_datetime(row.get(self.date_prop)),
-            end=parse_datetime(row.get(a["end"].prop)) if "end" in a else None,
-            kind=strip(row.get(a["kind"].prop)) or None if "kind" in a else None,
-            subject=_subject(row, a.get("subject")),
-            responsible=composite_value(row, a["responsible"])[0] if "responsible" in a else None,
-            clients=tuple(clients),
+            end=parse_datetime(shape.get(row, "end")),
+            kind=shape.kind(row)[1],
+            subject=subject.strip() or None if subject else None,
+            responsible=shape.who(row, "responsible")[0],
+            clients=clients,
             text_client=text,
         )
 
@@ -191,10 +176,3 @@ class OneCSource:
 
         g = Chains(self.h, jobs=self.jobs).graph(since=since, until=until)
         return g.dates, list(g.edges)
-
-
-def _subject(row: dict[str, Any], a: Any) -> str | None:
-    if a is None:
-        return None
-    _, _, text = composite_value(row, a)
-    return text.strip() or None if text else None

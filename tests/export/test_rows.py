@@ -47,8 +47,7 @@ def test_fast_rows_match_models_on_every_demo_event(demo: DemoServer, history_fo
         names.prefetch([(p.entity_set, p.ref) for p in e.participants])
     events = [e.model_copy(update={"participants": tuple(
         p.model_copy(update={"name": names.name(p.entity_set, p.ref)}) for p in e.participants)}) for e in events]
-    mapper = EventRowMapper(h.event_mapper(), names, users_set=h.profile.users_set,
-                            counterparty_set=h.profile.counterparty_set)
+    mapper = EventRowMapper(h.event_mapper().shape, names, users_set=h.profile.users_set)
     raw = {r["Ref_Key"]: r for r in h.client.iterate(h.profile.event_set, q.Query(select=h.event_mapper().select()))}
     assert len(raw) == len(events) > 300
     keys = [c.key for c in EVENT_COLUMNS]
