@@ -17,6 +17,7 @@ _EDMX = "http://schemas.microsoft.com/ado/2007/06/edmx"
 _META = "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"
 _EDM = "http://schemas.microsoft.com/ado/2009/11/edm"
 _NOT_NULL = {"Ref_Key", "LineNumber"}
+_NS = {"e": _EDM}
 
 
 def _property(name: str, edm_type: str) -> str:
@@ -105,6 +106,86 @@ def write_edmx(schema: Schema) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
+# (properties as (name, Edm type), key, navigation properties) of one EntityType
+_RawType = tuple[list[tuple[str, str]], tuple[str, ...], dict[str, Navigation]]
+
+
+def _local(qualified: str) -> str:
+    """``StandardODATA.Name`` → ``Name``."""
+    return qualified.rsplit(".", 1)[-1]
+
+
+def _association_targets(schema_el: ElementTree.Element) -> dict[str, str]:
+    """{association name: the set at its "End" role}."""
+    targets: dict[str, str] = {}
+    for assoc in schema_el.findall("e:Association", _NS):
+        for end in assoc.findall("e:End", _NS):
+            if end.get("Role") == "End":
+                targets[str(assoc.get("Name"))] = _local(str(end.get("Type", "")))
+    return targets
+
+
+def _bound_actions(schema_el: ElementTree.Element) -> dict[str, list[str]]:
+    """{set name: names of the FunctionImports bound to it}."""
+    actions: dict[str, list[str]] = {}
+    for fi in schema_el.findall("e:EntityContainer/e:FunctionImport", _NS):
+        for param in fi.findall("e:Parameter", _NS):
+            if param.get("Name") == "bindingParameter":
+                actions.setdefault(_local(str(param.get("Type", ""))), []).append(str(fi.get("Name")))
+    return actions
+
+
+def _entity_types(
+    schema_el: ElementTree.Element, assoc_target: dict[str, str], set_names: set[str]
+) -> dict[str, _RawType]:
+    """Every EntityType; a navigation is kept only if it leads to a set and has its ``_Key`` property."""
+    raw: dict[str, _RawType] = {}
+    for et in schema_el.findall("e:EntityType", _NS):
+        props = [(str(p.get("Name")), str(p.get("Type"))) for p in et.findall("e:Property", _NS)]
+        key = tuple(str(k.get("Name")) for k in et.findall("e:Key/e:PropertyRef", _NS))
+        navs: dict[str, Navigation] = {}
+        for nav in et.findall("e:NavigationProperty", _NS):
+            nav_name = str(nav.get("Name"))
+            target = assoc_target.get(_local(str(nav.get("Relationship", ""))))
+            if target in set_names and any(p == f"{nav_name}_Key" for p, _ in props):
+                navs[nav_name] = Navigation(nav_name, f"{nav_name}_Key", target)
+        raw[str(et.get("Name"))] = (props, key, navs)
+    return raw
+
+
+def _section_owners(raw: dict[str, _RawType]) -> dict[str, str]:
+    """{tabular-section set: its owner}, from the owners' ``Collection(...)`` properties."""
+    owners: dict[str, str] = {}
+    for name, (props, _key, _navs) in raw.items():
+        for prop, edm in props:
+            if edm.startswith("Collection(") and f"{name}_{prop}" in raw:
+                owners[f"{name}_{prop}"] = name
+    return owners
+
+
+def _columns(
+    name: str, props: list[tuple[str, str]], lengths: dict[str, int]
+) -> tuple[dict[str, Column], dict[str, str]]:
+    """(columns, {tabular section: its set}) of set ``name``; ``X`` is composite when ``X_Type`` exists."""
+    names = {p for p, _ in props}
+    columns: dict[str, Column] = {}
+    tabular: dict[str, str] = {}
+    for prop, edm in props:
+        if edm.startswith("Collection("):
+            tabular[prop] = f"{name}_{prop}"
+            continue
+        composite = edm == "Edm.String" and f"{prop}_Type" in names
+        columns[prop] = Column(prop, edm, composite=composite, max_length=lengths.get(f"{name}.{prop}"))
+    return columns, tabular
+
+
+def _enums(schema_el: ElementTree.Element) -> dict[str, tuple[str, ...]]:
+    return {
+        str(e.get("Name")): tuple(str(m.get("Name")) for m in e.findall("e:Member", _NS))
+        for e in schema_el.findall("e:EnumType", _NS)
+    }
+
+
 def read_edmx(data: bytes, *, lengths: dict[str, int] | None = None) -> Schema:
     """A Schema from a ``$metadata`` of the shape above (a recorded base, or our own output).
 
@@ -112,58 +193,20 @@ def read_edmx(data: bytes, *, lengths: dict[str, int] | None = None) -> Schema:
     EnumType), and string lengths are unknown unless ``lengths`` ({"Set.Property": n}) names them.
     """
     root = ElementTree.fromstring(data)
-    ns = {"e": _EDM}
-    schema_el = root.find(".//e:Schema", ns)
+    schema_el = root.find(".//e:Schema", _NS)
     if schema_el is None:
         raise ValueError("not an EDMX document: no Schema element")
-    assoc_target: dict[str, str] = {}
-    for assoc in schema_el.findall("e:Association", ns):
-        for end in assoc.findall("e:End", ns):
-            if end.get("Role") == "End":
-                assoc_target[str(assoc.get("Name"))] = str(end.get("Type", "")).rsplit(".", 1)[-1]
-    actions: dict[str, list[str]] = {}
-    for fi in schema_el.findall("e:EntityContainer/e:FunctionImport", ns):
-        for param in fi.findall("e:Parameter", ns):
-            if param.get("Name") == "bindingParameter":
-                bound = str(param.get("Type", "")).rsplit(".", 1)[-1]
-                actions.setdefault(bound, []).append(str(fi.get("Name")))
-    set_names = {str(es.get("Name")) for es in schema_el.findall("e:EntityContainer/e:EntitySet", ns)}
-    raw: dict[str, tuple[list[tuple[str, str]], tuple[str, ...], dict[str, Navigation]]] = {}
-    for et in schema_el.findall("e:EntityType", ns):
-        name = str(et.get("Name"))
-        props = [(str(p.get("Name")), str(p.get("Type"))) for p in et.findall("e:Property", ns)]
-        key = tuple(str(k.get("Name")) for k in et.findall("e:Key/e:PropertyRef", ns))
-        navs: dict[str, Navigation] = {}
-        for nav in et.findall("e:NavigationProperty", ns):
-            nav_name = str(nav.get("Name"))
-            target = assoc_target.get(str(nav.get("Relationship", "")).rsplit(".", 1)[-1])
-            if target in set_names and any(p == f"{nav_name}_Key" for p, _ in props):
-                navs[nav_name] = Navigation(nav_name, f"{nav_name}_Key", target)
-        raw[name] = (props, key, navs)
-    tables: dict[str, Table] = {}
-    owners: dict[str, str] = {}
-    for name, (props, _key, _navs) in raw.items():
-        for prop, edm in props:
-            if edm.startswith("Collection(") and f"{name}_{prop}" in raw:
-                owners[f"{name}_{prop}"] = name
+    actions = _bound_actions(schema_el)
+    set_names = {str(es.get("Name")) for es in schema_el.findall("e:EntityContainer/e:EntitySet", _NS)}
+    raw = _entity_types(schema_el, _association_targets(schema_el), set_names)
+    owners = _section_owners(raw)
     lengths = lengths or {}
+    tables: dict[str, Table] = {}
     for name, (props, key, navs) in raw.items():
         if name not in set_names:
             continue
-        names = {p for p, _ in props}
-        columns: dict[str, Column] = {}
-        tabular: dict[str, str] = {}
-        for prop, edm in props:
-            if edm.startswith("Collection("):
-                tabular[prop] = f"{name}_{prop}"
-                continue
-            composite = edm == "Edm.String" and f"{prop}_Type" in names
-            columns[prop] = Column(prop, edm, composite=composite, max_length=lengths.get(f"{name}.{prop}"))
+        columns, tabular = _columns(name, props, lengths)
         tables[name] = Table(
             name, columns, key, navs, tabular, owner=owners.get(name), actions=tuple(actions.get(name, ()))
         )
-    enums = {
-        str(e.get("Name")): tuple(str(m.get("Name")) for m in e.findall("e:Member", ns))
-        for e in schema_el.findall("e:EnumType", ns)
-    }
-    return Schema(tables, enums)
+    return Schema(tables, _enums(schema_el))

@@ -1,4 +1,8 @@
-"""URL routing of the demo server: which resource a path names, and which answer it gets."""
+"""URL routing of the demo server: which resource a path names, and which answer it gets.
+
+Routing knows the server only through the two small protocols below (server.py's DemoServer and
+its request handler fit them), so imports go one way: server → routes.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,49 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from email.message import Message
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from onec_history.demo import render
 from onec_history.demo.fault import ODataFault
 from onec_history.demo.schema import Table
-from onec_history.demo.service import Query, parse_key
-from onec_history.demo.store import Row
-
-if TYPE_CHECKING:
-    from onec_history.demo.server import DemoServer, _Handler
+from onec_history.demo.service import Query, Service, parse_key
+from onec_history.demo.store import Row, Store
 
 _RESOURCE = re.compile(r"([^/(]+)(?:\(([^)]*)\))?(?:/(.*))?")
 
 
+class DemoApp(Protocol):
+    """What routing needs of the demo server: its service root, its base and the cached ``$metadata``."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def service(self) -> Service: ...
+
+    def edmx(self) -> bytes: ...
+
+
+class Handler(Protocol):
+    """One HTTP request being served: its headers, and the way to answer it."""
+
+    @property
+    def headers(self) -> Message: ...
+
+    def send(
+        self, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None
+    ) -> None: ...
+
+
 @dataclass
 class Request:
-    app: DemoServer
-    handler: _Handler
+    app: DemoApp
+    handler: Handler
     method: str
     rest: str  # the path after the service root, percent-decoded
     params: dict[str, str]
