@@ -31,7 +31,7 @@ from .errors import (
     UnsupportedError,
 )
 from .mapping import CounterpartyMapper, EventMapper
-from .models import Counterparty, Direction, Event, EventKind, EventState, is_guid, parse_object_id, parse_ref
+from .models import Counterparty, Direction, DocKey, Event, EventKind, EventState, is_guid, parse_ref
 from .names import NameResolver
 from .profiles import AttrKind, Profile
 
@@ -392,12 +392,12 @@ class History:
         """One event by its reference: a GUID, or ``Document_Событие(guid'…')`` as chains print it."""
         event_set = self.profile.event_set
         key = ref.strip()
-        addressed = parse_object_id(key)
+        addressed = DocKey.parse(key)
         if addressed is not None:
-            if addressed[0] != event_set:
+            if addressed.entity_set != event_set:
                 raise QueryError(f"{key} is not an event ({event_set})",
                                  hint="Show other documents with 'onec-history chain'.")
-            key = addressed[1]
+            key = addressed.ref
         if not is_guid(key):
             raise QueryError(f"{ref!r} is not a reference",
                              hint=f"Give the GUID from the list's Ссылка column, or {event_set}(guid'…').")

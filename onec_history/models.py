@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ __all__ = [
     "EMPTY_REF",
     "Counterparty",
     "Direction",
+    "DocKey",
     "DocumentRef",
     "Event",
     "EventKind",
@@ -26,7 +27,6 @@ __all__ = [
     "Participant",
     "is_guid",
     "parse_datetime",
-    "parse_object_id",
     "parse_ref",
     "set_of_type",
     "strip",
@@ -67,7 +67,9 @@ def parse_ref(value: Any) -> str | None:
 
 
 def is_guid(text: str) -> bool:
-    """A reference as text: what ``uuid.UUID`` reads, but without braces or a ``urn:uuid:`` prefix."""
+    """A reference as text: what ``uuid.UUID`` reads, but without braces or a ``urn:uuid:`` prefix
+    (surrounding blanks are ignored)."""
+    text = text.strip()
     try:
         uuid.UUID(text)
     except ValueError:
@@ -75,16 +77,51 @@ def is_guid(text: str) -> bool:
     return len(text.replace("-", "")) == 32
 
 
-def parse_object_id(text: str) -> tuple[str, str] | None:
-    """``Document_X(guid'…')`` — how OData addresses an object, and how chains print it — as
-    (entity set, reference); ``None`` when ``text`` is not written that way."""
-    head, sep, rest = text.strip().partition("(")
-    if not sep or not rest.endswith(")") or "_" not in head:
-        return None
-    inner = rest[:-1].strip()
-    inner = inner[4:] if inner.startswith("guid") else inner
-    inner = inner.strip("'\" ")
-    return (head.strip(), str(uuid.UUID(inner))) if is_guid(inner) else None
+class DocKey(NamedTuple):
+    """An object by its entity set and ``Ref_Key`` — the one document address of the package.
+
+    Written ``Document_X(guid'…')``: how OData addresses an object, how chains print it, what
+    the CLI and import files accept (:meth:`parse`).
+    """
+
+    entity_set: str
+    ref: str
+
+    @property
+    def id(self) -> str:
+        """``Document_X(guid'…')`` — the OData address, also the stable id in JSON and DOT."""
+        return f"{self.entity_set}(guid'{self.ref}')"
+
+    @property
+    def type_name(self) -> str:
+        """The 1C object name: ``Document_ЗаказПокупателя`` → ``ЗаказПокупателя``."""
+        return self.entity_set.partition("_")[2] or self.entity_set
+
+    @classmethod
+    def parse(cls, text: str) -> DocKey | None:
+        """``Document_X(guid'…')`` (``guid`` and the quotes optional, any case of the hex) →
+        a key with the canonical lower-case reference; ``None`` when ``text`` is not one."""
+        head, sep, rest = text.strip().partition("(")
+        if not sep or not rest.endswith(")") or "_" not in head:
+            return None
+        inner = rest[:-1].strip()
+        inner = inner[4:] if inner.startswith("guid") else inner
+        inner = inner.strip("'\" ")
+        return cls(head.strip(), str(uuid.UUID(inner))) if is_guid(inner) else None
+
+    @classmethod
+    def of(cls, text: str, type_name: str | None = None) -> DocKey:
+        """:meth:`parse`, or a bare reference with its type (``X``, ``Document_X`` or
+        ``StandardODATA.Document_X``); ``ValueError`` saying what is wrong otherwise."""
+        key = cls.parse(text)
+        if key is not None:
+            return key
+        if not is_guid(text):
+            raise ValueError(f"{text.strip()!r} is not a document reference; expected Document_X(guid'…')")
+        hint = (type_name or "").strip().removeprefix("StandardODATA.")
+        if not hint:
+            raise ValueError("a bare reference needs its type (e.g. Document_ЗаказПокупателя)")
+        return cls(hint if "_" in hint else f"Document_{hint}", str(uuid.UUID(text.strip())))
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -126,6 +163,10 @@ class DocumentRef(_Model):
     @property
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(self.ref)
+
+    @property
+    def key(self) -> DocKey:
+        return DocKey(self.entity_set, self.ref)
 
     @property
     def short_type(self) -> str:

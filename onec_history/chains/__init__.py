@@ -10,7 +10,7 @@ from __future__ import annotations
 from .chains import Chains
 from .graph import LinkGraph, scan_links
 from .links import Link, LinkKind, LinkSpec, LinkTable, discover_links
-from .model import Chain, DocKey, Edge, Node, parse_doc_id
+from .model import Chain, DocKey, Edge, Node
 from .render import chain_json, to_dot, to_mermaid, to_tree
 from .timeline import Timeline, build_timeline
 from .walk import AmbiguousDocumentError, ChainWalker
@@ -32,7 +32,6 @@ __all__ = [
     "build_timeline",
     "chain_json",
     "discover_links",
-    "parse_doc_id",
     "scan_links",
     "to_dot",
     "to_mermaid",

@@ -19,7 +19,7 @@ from ..models import is_guid
 from ..profiles import Profile, ProfileError
 from .graph import LinkGraph, scan_links
 from .links import LinkTable, discover_links
-from .model import Chain, DocKey, parse_doc_id
+from .model import Chain, DocKey
 from .timeline import Timeline, build_timeline
 from .walk import DEFAULT_DEPTH, ChainWalker
 
@@ -79,7 +79,7 @@ class Chains:
     def resolve(self, doc: str, number: str | None = None, *, type_name: str | None = None,
                 year: int | None = None) -> DocKey:
         """A document from ``Document_X(guid'…')``, a bare GUID (with ``type_name``), or a type and number."""
-        key = parse_doc_id(doc)
+        key = DocKey.parse(doc)
         if key is not None:
             return DocKey(self.document_set(key.entity_set), key.ref)
         if number is not None:

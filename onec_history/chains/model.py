@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
-__all__ = ["Chain", "DocKey", "Edge", "Node", "parse_doc_id"]
+from ..models import DocKey
 
-
-class DocKey(NamedTuple):
-    """A document by its entity set and ``Ref_Key``."""
-
-    entity_set: str
-    ref: str
-
-    @property
-    def id(self) -> str:
-        """``Document_X(guid'…')`` — the OData address, also the stable id in JSON and DOT."""
-        return f"{self.entity_set}(guid'{self.ref}')"
-
-    @property
-    def type_name(self) -> str:
-        """The 1C object name: ``Document_ЗаказПокупателя`` → ``ЗаказПокупателя``."""
-        return self.entity_set.partition("_")[2] or self.entity_set
-
-
-def parse_doc_id(text: str) -> DocKey | None:
-    """``Document_X(guid'…')`` (quotes and ``guid`` optional) → DocKey; None when it is not one."""
-    text = text.strip()
-    if not text.endswith(")") or "(" not in text:
-        return None
-    set_name, _, inner = text[:-1].partition("(")
-    inner = inner.strip()
-    if inner.startswith("guid"):
-        inner = inner[4:]
-    inner = inner.strip("'\" ")
-    try:
-        ref = str(uuid.UUID(inner))
-    except ValueError:
-        return None
-    if not set_name or "_" not in set_name:
-        return None
-    return DocKey(set_name.strip(), ref)
+__all__ = ["Chain", "DocKey", "Edge", "Node"]
 
 
 @dataclass

@@ -17,8 +17,7 @@ from typing import Any
 from .. import query as q
 from ..errors import NotPublishedError, ODataError
 from ..history import History
-from ..models import Counterparty, DocumentRef, EventState
-from .spec import is_guid
+from ..models import Counterparty, DocumentRef, EventState, is_guid
 
 __all__ = ["Found", "Resolver"]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..models import Direction, DocumentRef, EventKind, EventState
+from ..models import Direction, DocKey, DocumentRef, EventKind, EventState, is_guid
 
 __all__ = [
     "ID_NAMESPACE",
@@ -47,8 +47,6 @@ ID_NAMESPACE = uuid.UUID("6f0c4d1e-8a8b-5e5e-9c51-0b1c0e4b1570")
 MARKER_PREFIX = "[onec-history:"
 """Events carry ``[onec-history:<Ref_Key>]`` where the base ignores client-chosen keys."""
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_BASIS = re.compile(r"^\s*([A-Za-z]+_[^\s(]+)\s*\(\s*(?:guid)?\s*'?([0-9a-fA-F-]{32,36})'?\s*\)\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _DATE_FORMATS = (
@@ -226,22 +224,10 @@ def parse_bool(value: Any) -> bool:
 
 def parse_basis(value: str, type_hint: str | None = None) -> DocumentRef:
     """``Document_X(guid'…')``, or a bare reference with ``basis_type`` (``X`` or ``Document_X``)."""
-    text = value.strip()
-    found = _BASIS.match(text)
-    if found:
-        entity_set, ref = found.group(1), found.group(2)
-    elif _GUID.match(text):
-        if not type_hint or not type_hint.strip():
-            raise ValueError("a bare reference needs basis_type (e.g. Document_ЗаказПокупателя)")
-        hint = type_hint.strip().removeprefix("StandardODATA.")
-        entity_set, ref = (hint if "_" in hint else f"Document_{hint}"), text
-    else:
-        raise ValueError(f"{text!r} is not a document reference; expected Document_X(guid'…')")
-    return DocumentRef(entity_set=entity_set, ref=str(uuid.UUID(ref)))
-
-
-def is_guid(text: str) -> bool:
-    return bool(_GUID.match(text.strip()))
+    if is_guid(value) and not (type_hint or "").strip():
+        raise ValueError("a bare reference needs basis_type (e.g. Document_ЗаказПокупателя)")
+    key = DocKey.of(value, type_hint)
+    return DocumentRef(entity_set=key.entity_set, ref=key.ref)
 
 
 def _text(value: Any, name: str, errors: list[RowError]) -> str | None:

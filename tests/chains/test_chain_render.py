@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from chain_helpers import parse_dot
 
-from onec_history.chains.model import Chain, DocKey, Node, parse_doc_id
+from onec_history.chains.model import Chain, DocKey, Node
 from onec_history.chains.render import JSON_FORMAT, chain_json, money, to_dot, to_mermaid, to_tree
 
 EVENT, ORDER, SALE = "Document_Событие", "Document_ЗаказПокупателя", "Document_РеализацияТоваровУслуг"
@@ -120,8 +120,8 @@ def test_mermaid_flowchart() -> None:
 
 def test_money_and_doc_ids() -> None:
     assert money(1234567.5) == "1\u00a0234\u00a0567,50"
-    k = parse_doc_id("Document_Событие(guid'003DABBD-E398-5B91-95F9-E4779D6546C2')")
+    k = DocKey.parse("Document_Событие(guid'003DABBD-E398-5B91-95F9-E4779D6546C2')")
     assert k == DocKey("Document_Событие", "003dabbd-e398-5b91-95f9-e4779d6546c2")
-    assert k is not None and parse_doc_id(k.id) == k
-    assert parse_doc_id("Document_X(003dabbd-e398-5b91-95f9-e4779d6546c2)") is not None
-    assert parse_doc_id("Событие") is None and parse_doc_id("Document_X(guid'nope')") is None
+    assert k is not None and DocKey.parse(k.id) == k
+    assert DocKey.parse("Document_X(003dabbd-e398-5b91-95f9-e4779d6546c2)") is not None
+    assert DocKey.parse("Событие") is None and DocKey.parse("Document_X(guid'nope')") is None
