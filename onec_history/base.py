@@ -21,6 +21,7 @@ from .metadata import default_cache_dir
 from .models import EventState
 from .names import NameResolver
 from .profiles import Profile, detect_profile
+from .users import UserResolver
 
 __all__ = ["Base"]
 
@@ -35,6 +36,7 @@ class Base:
         self.profile = profile
         self.key = key or client.key
         self.names = NameResolver(client)
+        self.users = UserResolver(client, profile.users_set)
         self._state_lookup: dict[str, tuple[str, EventState]] | None = None
         self._search_fn: str | None = None
         # The profile knows string lengths that 1C's $metadata does not publish; settings win.

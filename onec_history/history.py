@@ -21,6 +21,7 @@ from typing import Any
 from . import query as q
 from .base import Base
 from .client import Client
+from .counterparties.inn import looks_like_inn
 from .errors import (
     AmbiguousError,
     BadQueryError,
@@ -39,7 +40,6 @@ __all__ = ["AmbiguousError", "EventFilter", "History"]
 
 log = logging.getLogger("onec_history.history")
 
-_INN = re.compile(r"^\d{10}(\d{2})?$")
 _SEARCH_ORDER = ("startswith", "like", "substringof")
 
 
@@ -255,7 +255,7 @@ class History:
         spec = spec.strip()
         if is_guid(spec):
             return self.get_counterparty(spec)
-        if _INN.match(spec):
+        if looks_like_inn(spec):
             found = list(self.search_counterparties(inn=spec, limit=20))
             if found:
                 return _one(spec, found)
@@ -270,23 +270,8 @@ class History:
         return _one(spec, exact or found)
 
     def find_user(self, spec: str) -> str:
-        """The reference of a responsible user/employee from a reference or a name prefix."""
-        spec = spec.strip()
-        if is_guid(spec):
-            return spec
-        users = self.profile.users_set
-        rows = list(self.client.iterate(users, q.Query(filter=q.startswith("Description", spec),
-                                                       select=("Ref_Key", "Description"), top=20)))
-        exact = [r for r in rows if str(r.get("Description", "")).strip().casefold() == spec.casefold()]
-        rows = exact or rows
-        if not rows:
-            raise NoMatchError(f"No entry of {users} has a name beginning with '{spec}'",
-                               hint="Give the name as 1C shows it, or the reference.")
-        if len(rows) > 1:
-            raise AmbiguousError(f"'{spec}' matches {len(rows)} entries of {users}",
-                                 candidates=rows, choices=[str(r.get("Description", "")).strip() for r in rows],
-                                 hint="Give the full name or the reference.")
-        return str(rows[0]["Ref_Key"])
+        """The reference of a responsible user/employee from a reference or a name (see users.py)."""
+        return self.base.users.find(spec)
 
     # -- events ---------------------------------------------------------------------------------
     def event_filter(self, f: EventFilter) -> q.Filter | None:

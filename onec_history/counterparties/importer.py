@@ -105,21 +105,18 @@ class CounterpartyImport:
         spec = self.schema.by_logical.get("manager")
         if spec is None:
             return
-        found: dict[str, str | OnecError] = {}
+        values = {v for r in rows if (v := r.values.get("manager")) is not None}
+        found = self.history.base.users.resolve(v for v in values if not is_guid(v))
         for row in rows:
             value = row.values.get("manager")
             if value is None:
                 continue
-            if value not in found:
-                try:
-                    found[value] = str(uuid.UUID(value)) if is_guid(value) else self.history.find_user(value)
-                except OnecError as exc:
-                    found[value] = exc
-            resolved = found[value]
-            if isinstance(resolved, OnecError):
-                row.errors.append(f"manager: {resolved.message}")
+            if is_guid(value):
+                row.values["manager"] = str(uuid.UUID(value))
+            elif (hit := found.get(value.strip())) is not None and hit.ref is not None:
+                row.values["manager"] = hit.ref
             else:
-                row.values["manager"] = resolved
+                row.errors.append(f"manager: {hit.error if hit else 'no name given'}")
 
     def _ledger_matches(self, lookup: Lookup, rows: list[ParsedRow],
                         keys: dict[int, tuple[str, ...]]) -> dict[int, dict[str, Any]]:

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["inn_problem", "is_valid_inn", "kpp_problem", "normalize_inn", "normalize_kpp"]
+__all__ = ["inn_problem", "is_valid_inn", "kpp_problem", "looks_like_inn", "normalize_inn", "normalize_kpp"]
 
 _W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _W11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _W12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _KPP = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+_INN_SHAPE = re.compile(r"^\d{10}(\d{2})?$", re.ASCII)
+
+
+def looks_like_inn(text: str) -> bool:
+    """10 or 12 digits: what a search takes for an ИНН before codes and names (no checksum:
+    a base may hold a mistyped ИНН, and it must still be found by it)."""
+    return bool(_INN_SHAPE.match(text.strip()))
 
 
 def _check_digit(digits: str, weights: tuple[int, ...]) -> int:

@@ -7,32 +7,19 @@ of requests, not 10,000. Only name *prefixes* that match no exact name are searc
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from .. import query as q
-from ..errors import NotPublishedError, ODataError
+from ..counterparties.inn import looks_like_inn
 from ..history import History
 from ..models import Counterparty, DocumentRef, EventState, is_guid
+from ..users import Found
 
 __all__ = ["Found", "Resolver"]
 
-_INN = re.compile(r"^\d{10}(\d{2})?$")
 _PREFIXES = ("ref", "inn", "code", "name")
-
-
-@dataclass(frozen=True)
-class Found:
-    """What a spec resolved to: a reference, or why not."""
-
-    ref: str | None
-    error: str | None = None
-    name: str | None = None
-    ambiguous: bool = False  # ``error`` is "several match", not "none does"
 
 
 def _split_spec(spec: str) -> tuple[str | None, str]:
@@ -79,7 +66,7 @@ class Resolver:
                 plan[spec] = ["ref"]
             elif kind is not None:
                 plan[spec] = ["name", "prefix"] if kind == "name" else [kind]
-            elif _INN.match(text):
+            elif looks_like_inn(text):
                 plan[spec] = ["inn", "code", "name"]
             else:
                 plan[spec] = (["code"] if len(text) <= 11 and " " not in text else []) + ["name", "prefix"]
@@ -142,54 +129,8 @@ class Resolver:
 
     # -- responsible ------------------------------------------------------------------------------
     def users(self, specs: Iterable[str]) -> dict[str, Found]:
-        """A responsible person by reference, exact name or unique name prefix."""
-        users_set = self.profile.users_set
-        out: dict[str, Found] = {}
-        wanted = list(dict.fromkeys(s.strip() for s in specs if s and s.strip()))
-        if not wanted:
-            return out
-        try:
-            es = self.client.entity_set(users_set)
-        except NotPublishedError:
-            return {s: Found(None, f"{users_set} is not published; cannot resolve the responsible") for s in wanted}
-        select = tuple(p for p in ("Ref_Key", "Description", "DeletionMark", "IsFolder") if p in es.properties)
-        refs = [s for s in wanted if is_guid(s)]
-        names = [s for s in wanted if not is_guid(s)]
-        rows = self._bulk_eq(users_set, "Ref_Key", [uuid.UUID(r) for r in refs], select)
-        rows += self._bulk_eq(users_set, "Description", names, select)
-        by_ref = {str(r["Ref_Key"]): r for r in rows}
-        by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in {str(r["Ref_Key"]): r for r in rows}.values():
-            by_name[str(r.get("Description") or "").strip().casefold()].append(r)
-        for spec in refs:
-            row = by_ref.get(str(uuid.UUID(spec)))
-            out[spec] = Found(str(row["Ref_Key"]), name=str(row.get("Description") or "").strip()) if row \
-                else Found(None, f"no entry of {users_set} has the reference {spec}")
-        for spec in names:
-            candidates = by_name.get(spec.casefold()) or self._users_by_prefix(users_set, spec, select)
-            out[spec] = self._one_user(spec, candidates, users_set)
-        return out
-
-    def _users_by_prefix(self, users_set: str, text: str, select: tuple[str, ...]) -> list[dict[str, Any]]:
-        try:
-            return list(self.client.iterate(users_set, q.Query(filter=q.startswith("Description", text),
-                                                               select=select, top=21)))
-        except ODataError:  # a platform without startswith: match over the (small) whole list
-            rows = self.client.iterate(users_set, q.Query(select=select))
-            return [r for r in rows if str(r.get("Description") or "").casefold().startswith(text.casefold())]
-
-    @staticmethod
-    def _one_user(spec: str, rows: list[dict[str, Any]], users_set: str) -> Found:
-        rows = [r for r in rows if not r.get("IsFolder")]
-        live = [r for r in rows if not r.get("DeletionMark")]
-        if not live:
-            why = "is marked for deletion" if rows else "matches nobody"
-            return Found(None, f"{spec!r} {why} in {users_set}")
-        if len(live) > 1:
-            names = ", ".join(str(r.get("Description") or "").strip() for r in live[:5])
-            return Found(None, f"{spec!r} matches {len(live)} entries of {users_set} ({names}); give the full name",
-                         ambiguous=True)
-        return Found(str(live[0]["Ref_Key"]), name=str(live[0].get("Description") or "").strip())
+        """A responsible person by reference, exact name or unique name prefix (users.py)."""
+        return self.history.base.users.resolve(specs)
 
     # -- basis documents --------------------------------------------------------------------------
     def documents(self, docs: Iterable[DocumentRef]) -> dict[tuple[str, str], Found]:

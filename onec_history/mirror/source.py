@@ -7,12 +7,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..errors import AmbiguousError, ConfigError, NoMatchError
+from ..errors import ConfigError
 from ..events.shape import clients_of
 from ..history import EventFilter
 from ..models import Direction, Event, EventState, is_guid, strip
 from ..profiles import Family
 from ..reports.sources import Bound, Buyer, Graph, ReportEvent
+from ..users import Candidate, pick_user
 from . import schema as ms
 from .reader import MirrorReader
 
@@ -95,15 +96,9 @@ class MirrorSource:
         users, t = self.users_set, ms.names
         with self.m.engine.connect() as conn:
             rows = conn.execute(sa.select(t.c.ref, t.c.name).where(t.c.entity_set == users)).all()
-        found = [(r.ref, r.name.strip()) for r in rows if r.name.strip().casefold().startswith(spec.casefold())]
-        found = [f for f in found if f[1].casefold() == spec.casefold()] or found
-        if not found:
-            raise NoMatchError(f"No entry of {users} in the mirror has a name beginning with '{spec}'",
-                               hint="Give the name as 1C shows it, or the reference.")
-        if len(found) > 1:
-            raise AmbiguousError(f"'{spec}' matches {len(found)} entries of {users}", candidates=found,
-                                 choices=[name for _, name in found], hint="Give the full name or the reference.")
-        return str(found[0][0])
+        candidates = [Candidate(r.ref, r.name.strip()) for r in rows
+                      if r.name.strip().casefold().startswith(spec.casefold())]
+        return pick_user(spec, candidates, users, where=" in the mirror").required()
 
 
 def _holds(op: str, value: datetime, bound: datetime) -> bool:

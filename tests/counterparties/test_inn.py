@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onec_history.counterparties.inn import inn_problem, is_valid_inn, kpp_problem, normalize_inn
+from onec_history.counterparties.inn import inn_problem, is_valid_inn, kpp_problem, looks_like_inn, normalize_inn
 
 # Public registry numbers of well-known organisations and a person (their check digits are right).
 VALID_10 = ["7707083893", "7830002293", "7701000001", "5408106348"]
@@ -53,3 +53,10 @@ def test_spaces_are_ignored_and_checksum_can_be_skipped() -> None:
                                      ("7701-1001", False)])
 def test_kpp(kpp: str, ok: bool) -> None:
     assert (kpp_problem(kpp) is None) is ok
+
+
+@pytest.mark.parametrize(("text", "expected"), [("7701000001", True), (" 770100000112 ", True),
+                                                ("77010000011", False), ("77 01 000001", False),
+                                                ("７７０１０００００１", False), ("ООО Ромашка", False), ("", False)])
+def test_looks_like_inn_is_the_shape_searches_try_first(text: str, expected: bool) -> None:
+    assert looks_like_inn(text) is expected
