@@ -19,7 +19,8 @@ from ..exitcodes import ExitCode
 from ..history import History
 from .app import App, pass_app
 from .output import emit, format_option
-from .read_cmds import DATE, resolve_client
+from .params import DATE, UNTIL
+from .read_cmds import resolve_client
 
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
 
@@ -195,7 +196,7 @@ def _print_history(timeline: Timeline, title: str, client_ref: str) -> None:
 @click.command("history")
 @click.argument("client")
 @click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY).")
-@click.option("--until", type=DATE, help="Up to this date (a bare date includes the whole day).")
+@click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table for people; json (documented schema) for scripts.")
 @click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="auto", show_default=True,
@@ -218,8 +219,6 @@ def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | Non
     chains.links  # noqa: B018 - $metadata and the profile before the meter starts
     meter = _Meter(chains)
     cp = resolve_client(ctx, chains.history, client)
-    if until is not None and until.hour == until.minute == until.second == 0:
-        until = until.replace(hour=23, minute=59, second=59)
     timeline = chains.timeline(cp.ref, since=since, until=until, strategy=strategy, depth=depth)
     _warn(app, timeline.chain.warnings)
     if fmt == "json":

@@ -33,7 +33,8 @@ from ..history import EventFilter, History
 from ..reports import compute as rep
 from .app import App, pass_app
 from .output import emit
-from .read_cmds import DATE, build_filter, event_filter_options, events, resolve_client
+from .params import DATE, UNTIL
+from .read_cmds import build_filter, event_filter_options, events, resolve_client
 
 __all__ = ["events_export", "report"]
 
@@ -271,7 +272,7 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | N
 @report.command("activity")
 @click.option("--by", type=click.Choice(["manager", "kind", "week"]), default="manager", show_default=True)
 @click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
-@click.option("--until", type=DATE, help="Up to this date (default: now).")
+@click.option("--until", type=UNTIL, help="Up to this date, a bare date included (default: now).")
 @_report_options
 @_mirror_option
 @pass_app
@@ -279,15 +280,13 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
                  as_of: datetime | None, mirror_url: str | None) -> None:
     """Completed events: count, total and average duration, by manager, kind or week."""
     source, _ = _report_source(app, mirror_url)
-    if until is not None and until.hour == until.minute == until.second == 0:
-        until = until.replace(hour=23, minute=59, second=59)
     rows = rep.activity(source, by=by, since=since, until=until, now=as_of)
     _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups")
 
 
 @report.command("funnel")
 @click.option("--since", type=DATE, required=True, help="First incoming events from this date.")
-@click.option("--until", type=DATE, required=True, help="Up to this date.")
+@click.option("--until", type=UNTIL, required=True, help="Up to this date (a bare date includes the whole day).")
 @click.option("--horizon", type=click.IntRange(min=0), default=90, show_default=True,
               help="Days after --until in which orders and deliveries still count.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
@@ -300,8 +299,6 @@ def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: st
     Built on the bulk chain graph: one paged pass per linked document set for the period.
     """
     source, _ = _report_source(app, mirror_url)
-    if until.hour == until.minute == until.second == 0:
-        until = until.replace(hour=23, minute=59, second=59)
     rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
     _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps")
 

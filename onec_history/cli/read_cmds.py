@@ -14,20 +14,9 @@ from ..history import AmbiguousError, EventFilter, History
 from ..models import Counterparty, Direction, Event, EventKind, EventState
 from .app import App, pass_app
 from .output import emit, format_option, plain
+from .params import DATE, UNTIL
 
-__all__ = ["DATE", "counterparties", "event_filter_options", "events", "resolve_client"]
-
-class _Date(click.DateTime):
-    """A date or date and time as README gives them; shown as DATE, not as a list of strftime codes."""
-
-    name = "date"
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        return "DATE"
-
-
-DATE = _Date(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-                      "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"])
+__all__ = ["counterparties", "event_filter_options", "events", "resolve_client"]
 
 CP_COLUMNS = [("name", "Наименование"), ("code", "Код"), ("inn", "ИНН"), ("kpp", "КПП"),
               ("parent_name", "Группа"), ("manager_name", "Менеджер"), ("ref", "Ссылка")]
@@ -100,7 +89,7 @@ def event_filter_options(fn: Any) -> Any:
     """The shared filters of event listings."""
     options = [
         click.option("--since", type=DATE, help="From this date: YYYY-MM-DD or DD.MM.YYYY, with HH:MM[:SS] if needed."),
-        click.option("--until", type=DATE, help="Up to this date (a bare date includes the whole day)."),
+        click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day)."),
         click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
         click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER]),
                      help="State of the event (mapped to the base's own values)."),
@@ -114,8 +103,6 @@ def event_filter_options(fn: Any) -> Any:
 
 def build_filter(history: History, *, counterparty: str | None, since: datetime | None, until: datetime | None,
                  kind: str | None, state: str | None, direction: str | None, responsible: str | None) -> EventFilter:
-    if until is not None and until.hour == until.minute == until.second == 0:
-        until = until.replace(hour=23, minute=59, second=59)
     return EventFilter(
         counterparty=counterparty,
         since=since,

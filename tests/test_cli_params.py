@@ -1,0 +1,38 @@
+"""cli/params: --until takes a bare date as the whole day, a date with a time as that moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from onec_history.cli.params import DATE, UNTIL
+
+
+@click.command()
+@click.option("--since", type=DATE)
+@click.option("--until", type=UNTIL)
+def probe(since: datetime | None, until: datetime | None) -> None:
+    click.echo(f"{since.isoformat() if since else '-'} {until.isoformat() if until else '-'}")
+
+
+@pytest.mark.parametrize(("typed", "until"), [
+    ("05.03.2026", "2026-03-05T23:59:59"),
+    ("2026-03-05", "2026-03-05T23:59:59"),
+    ("05.03.2026 00:00", "2026-03-05T00:00:00"),  # a time typed is kept, midnight too
+    ("2026-03-05T11:30", "2026-03-05T11:30:00"),
+    (" 05.03.2026 ", "2026-03-05T23:59:59"),
+])
+def test_until(typed: str, until: str) -> None:
+    result = CliRunner().invoke(probe, ["--since", "05.03.2026", "--until", typed])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["2026-03-05T00:00:00", until]
+
+
+def test_a_wrong_date_is_a_usage_error_naming_the_formats() -> None:
+    result = CliRunner().invoke(probe, ["--until", "31.02.2026"])
+    assert result.exit_code == 2
+    assert "31.02.2026" in result.output and "%d.%m.%Y" in result.output
+    assert "DATE" in CliRunner().invoke(probe, ["--help"]).output
