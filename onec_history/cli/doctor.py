@@ -3,166 +3,29 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import click
 
-from ..errors import AmbiguousError, AuthError, NotFoundError, OnecError, TransportError
+from ..doctor import Diagnosis, Outcome, diagnose, publish_snippet
+from ..errors import AmbiguousError
 from ..exitcodes import ExitCode, exit_code_for
 from ..metadata import EntitySet, Metadata
-from ..query import Query
 from .app import App, pass_app
 from .output import emit, format_option
 
 __all__ = ["doctor", "metadata_cmd", "publish_snippet"]
 
-
-@dataclass
-class Check:
-    name: str
-    status: str  # ok | warn | fail
-    detail: str
-    code: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"check": self.name, "status": self.status, "detail": self.detail}
+_MARKS = {Outcome.OK: "OK  ", Outcome.WARN: "WARN", Outcome.FAIL: "FAIL"}
 
 
-def publish_snippet(missing: list[str]) -> str:
-    """1C code for the administrator that adds ``missing`` sets without dropping the others."""
-    kinds = {
-        "Catalog": "Справочники",
-        "Document": "Документы",
-        "InformationRegister": "РегистрыСведений",
-        "AccumulationRegister": "РегистрыНакопления",
-        "DocumentJournal": "ЖурналыДокументов",
-        "Enum": "Перечисления",
-    }
-    lines = ["Состав = ПолучитьСоставСтандартногоИнтерфейсаOData();"]
-    for name in missing:
-        prefix, _, obj = name.partition("_")
-        coll = kinds.get(prefix)
-        if coll is None or "_" in obj:
-            # Tabular sections are published together with their owner object.
-            continue
-        lines.append(
-            f"Если Состав.Найти(Метаданные.{coll}.{obj}) = Неопределено Тогда "
-            f"Состав.Добавить(Метаданные.{coll}.{obj}); КонецЕсли;"
-        )
-    lines.append("УстановитьСоставСтандартногоИнтерфейсаOData(Состав);")
-    return "\n".join(lines)
-
-
-def _clock_check(headers: Any) -> Check:
-    raw = headers.get("Date") if headers else None
-    if not raw:
-        return Check("clock", "warn", "the server sent no Date header; cannot compare clocks")
-    try:
-        theirs = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return Check("clock", "warn", f"unreadable Date header {raw!r}")
-    skew = (theirs - datetime.now(timezone.utc)).total_seconds()
-    status = "ok" if abs(skew) < 120 else "warn"
-    return Check(
-        "clock",
-        status,
-        f"web server clock differs from ours by {skew:+.0f} s"
-        + ("" if status == "ok" else " — date filters near 'now' may be off; sync the clocks (NTP)"),
-    )
-
-
-def run_checks(app: App) -> tuple[list[Check], Metadata | None]:
-    checks: list[Check] = []
-    settings = app.settings()
-    target = "built-in demo base" if app.using_demo() else (settings.url or "")
-    origin = "no config file" if settings.source == "defaults" else f"config file {settings.source}"
-    checks.append(Check("configuration", "ok", f"{target} ({origin})"))
-    client = app.client()
-    try:
-        resp = client.transport.get_bytes("", Query().render())
-        checks.append(Check("reachable", "ok", f"the service root answered HTTP {resp.status}"))
-        checks.append(Check("credentials", "ok", f"accepted for user {settings.user or '(none)'}"))
-        checks.append(_clock_check(resp.headers))
-    except TransportError as exc:
-        checks.append(Check("reachable", "fail", exc.explain(), exit_code_for(exc)))
-        return checks, None
-    except AuthError as exc:
-        checks.append(Check("reachable", "ok", "the server answered"))
-        checks.append(Check("credentials", "fail", exc.explain(), exit_code_for(exc)))
-        return checks, None
-    except NotFoundError as exc:
-        checks.append(Check("reachable", "ok", "the server answered"))
-        checks.append(
-            Check(
-                "odata published",
-                "fail",
-                exc.explain() + " In the Configurator: Administration → Publish to web server → "
-                "tick 'Publish standard OData interface'.",
-                exit_code_for(exc),
-            )
-        )
-        return checks, None
-    except OnecError as exc:
-        checks.append(Check("reachable", "fail", exc.explain(), exit_code_for(exc)))
-        return checks, None
-    try:
-        md = client.metadata(refresh=True)
-    except OnecError as exc:
-        checks.append(Check("metadata", "fail", exc.explain(), exit_code_for(exc)))
-        return checks, None
-    checks.append(Check("odata published", "ok", f"$metadata lists {len(md.sets)} entity sets"))
-    checks.extend(profile_checks(app, md))
-    return checks, md
-
-
-def profile_checks(app: App, md: Metadata) -> list[Check]:
-    """Family detection and the sets/attributes onec-history needs (see profiles)."""
-    from ..profiles import ProfileError, detect_profile
-
-    try:
-        profile = detect_profile(md, app.settings().profile)
-    except ProfileError as exc:
-        return [Check("configuration family", "fail", exc.explain(), exit_code_for(exc))]
-    out = [Check("configuration family", "ok", profile.describe())]
-    missing_sets = [s for s in profile.required_sets() if s not in md]
-    if missing_sets:
-        out.append(
-            Check(
-                "published sets",
-                "fail",
-                "not published: " + ", ".join(missing_sets) + ". Ask the 1C administrator to run, "
-                "in 1C:Enterprise mode (e.g. an external data processor):\n" + publish_snippet(missing_sets),
-                int(ExitCode.NOT_PUBLISHED),
-            )
-        )
-    else:
-        out.append(Check("published sets", "ok", ", ".join(profile.required_sets())))
-    optional = [s for s in profile.optional_sets() if s not in md]
-    if optional:
-        out.append(
-            Check(
-                "optional sets",
-                "warn",
-                "not published (chains and history will skip them): " + ", ".join(optional)
-                + "\n" + publish_snippet(optional),
-            )
-        )
-    problems = profile.missing_attributes(md)
-    if problems:
-        out.append(
-            Check(
-                "attributes",
-                "warn",
-                "expected by the profile but absent: " + "; ".join(problems)
-                + ". Map them in the config file's [profile] section (README, 'Customised bases').",
-            )
-        )
-    else:
-        out.append(Check("attributes", "ok", "every attribute the profile maps is present"))
-    return out
+def _exit_code(diagnosis: Diagnosis) -> ExitCode:
+    """The first failed check's error decides the code (FAILURE when it carries none)."""
+    failed = diagnosis.failures
+    if not failed:
+        return ExitCode.OK
+    error = failed[0].error
+    return exit_code_for(error) if error is not None else ExitCode.FAILURE
 
 
 @click.command()
@@ -171,19 +34,21 @@ def profile_checks(app: App, md: Metadata) -> list[Check]:
 @click.pass_context
 def doctor(ctx: click.Context, app: App, fmt: str) -> None:
     """Check the base: reachable, credentials, OData published, needed sets, clocks."""
-    checks, _ = run_checks(app)
+    settings = app.settings()
+    demo = app.using_demo()
+    diagnosis = diagnose(app.client(), settings, demo=demo)
     if fmt == "json":
-        click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        rows = [{"check": c.name, "status": c.outcome.value, "detail": c.explain()} for c in diagnosis.checks]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
-        for c in checks:
-            head, *rest = c.detail.split("\n")
-            click.echo(f"[{marks[c.status]}] {c.name}: {head}")
+        for c in diagnosis.checks:
+            head, *rest = c.explain().split("\n")
+            click.echo(f"[{_MARKS[c.outcome]}] {c.name}: {head}")
             for line in rest:
                 click.echo(f"         {line}")
-    failed = [c for c in checks if c.status == "fail"]
-    if failed:
-        ctx.exit(failed[0].code or int(ExitCode.FAILURE))
+    code = _exit_code(diagnosis)
+    if code is not ExitCode.OK:
+        ctx.exit(int(code))
 
 
 def _describe(es: EntitySet) -> dict[str, Any]:
