@@ -12,22 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..counterparties.inn import looks_like_inn
+from ..counterparties.specs import Spec
 from ..history import History
-from ..models import Counterparty, DocumentRef, EventState, is_guid
+from ..models import Counterparty, DocumentRef, EventState
 from ..users import Found
 
 __all__ = ["Found", "Resolver"]
 
-_PREFIXES = ("ref", "inn", "code", "name")
-
-
-def _split_spec(spec: str) -> tuple[str | None, str]:
-    """``inn:7701…`` → ("inn", "7701…"); a bare spec → (None, spec)."""
-    head, sep, rest = spec.partition(":")
-    if sep and head.strip().lower() in _PREFIXES and not is_guid(spec):
-        return head.strip().lower(), rest.strip()
-    return None, spec.strip()
 
 
 def _describe(cps: list[Counterparty]) -> str:
@@ -49,30 +40,24 @@ class Resolver:
         return [row for page in self.client.iter_by(entity_set, prop, values, select=select) for row in page]
 
     # -- counterparties ---------------------------------------------------------------------------
-    def counterparties(self, specs: Iterable[str]) -> dict[str, Found]:
+    def counterparties(self, specs_in: Iterable[str]) -> dict[str, Found]:
         """Each spec (a ref, ИНН, code, exact name or name prefix) → one counterparty or an error."""
         mapper = self.history.counterparty_mapper()
         select = mapper.select()
         cp_set = self.profile.counterparty_set
         inn_attr = self.profile.counterparty_attr("inn")
         out: dict[str, Found] = {}
+        specs: dict[str, Spec] = {}
         plan: dict[str, list[str]] = {}  # spec → stages to try, in order
-        for spec in dict.fromkeys(s for s in specs if s):
-            kind, text = _split_spec(spec)
-            if kind == "ref" or (kind is None and is_guid(text)):
-                if not is_guid(text):
-                    out[spec] = Found(None, f"{text!r} is not a reference (GUID)")
-                    continue
-                plan[spec] = ["ref"]
-            elif kind is not None:
-                plan[spec] = ["name", "prefix"] if kind == "name" else [kind]
-            elif looks_like_inn(text):
-                plan[spec] = ["inn", "code", "name"]
+        for raw in dict.fromkeys(s for s in specs_in if s):
+            parsed = specs[raw] = Spec.parse(raw)
+            if parsed.problem:
+                out[raw] = Found(None, parsed.problem)
             else:
-                plan[spec] = (["code"] if len(text) <= 11 and " " not in text else []) + ["name", "prefix"]
+                plan[raw] = list(parsed.stages)
 
-        def text_of(spec: str) -> str:
-            return _split_spec(spec)[1]
+        def text_of(raw: str) -> str:
+            return specs[raw].text
 
         pending = dict(plan)
         for stage in ("ref", "inn", "code", "name"):

@@ -1,0 +1,196 @@
+"""Reading events: a filter in the family's own values, a client's events, one event's card.
+
+"This client's events" are two streams merged by date: events whose header names the client
+(family A) and events where it is a participant row (both families; the only way in УНФ) —
+see :meth:`Profile.client_condition <onec_history.profiles.Profile.client_condition>`. Display
+names are resolved a page at a time in bulk.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .. import query as q
+from ..base import Base
+from ..errors import ConfigError, NoMatchError, QueryError
+from ..mapping import EventMapper
+from ..models import Direction, DocKey, Event, EventKind, EventState, is_guid
+from ..profiles import AttrKind
+
+__all__ = ["EventFilter", "EventReader"]
+
+log = logging.getLogger("onec_history.events")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    counterparty: str | None = None  # a reference
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: EventKind | None = None
+    state: EventState | None = None
+    direction: Direction | None = None
+    responsible: str | None = None  # a reference
+    include_deleted: bool = True
+
+
+class EventReader:
+    """Events of one base, through its profile and :class:`~onec_history.events.shape.EventShape`."""
+
+    def __init__(self, base: Base) -> None:
+        self.base = base
+        self.client = base.client
+        self.profile = base.profile
+        self.date = self.profile.event_fields()["date"] or "Date"
+
+    def condition(self, f: EventFilter) -> q.Filter | None:
+        """The ``$filter`` of ``f`` except its client (which needs two queries, see :meth:`events`)."""
+        p = self.profile
+        conds: list[q.Filter | None] = []
+        if f.since:
+            conds.append(q.ge(self.date, f.since))
+        if f.until:
+            conds.append(q.le(self.date, f.until))
+        if not f.include_deleted:
+            conds.append(q.eq("DeletionMark", False))
+        kind_attr, dir_attr = p.event_attr("kind"), p.event_attr("direction")
+        if f.kind is not None and kind_attr is not None:
+            conds.append(q.eq(kind_attr.prop, p.kinds.get(f.kind, f.kind.value)))
+        if f.direction is not None and dir_attr is not None:
+            conds.append(q.eq(dir_attr.prop, p.directions.get(f.direction, f.direction.value)))
+        if f.state is not None:
+            conds.append(self._state_filter(f.state))
+        if f.responsible:
+            a = p.event_attr("responsible")
+            if a is not None:
+                conds.append(q.eq(a.prop, uuid.UUID(f.responsible)))
+        present = [c for c in conds if c is not None]
+        return q.and_(*present) if present else None
+
+    def _state_filter(self, state: EventState) -> q.Filter:
+        a = self.profile.event_attr("state")
+        if a is None:
+            raise ConfigError("This base's events have no state attribute",
+                              hint="Map it in the config file's [profile.event] table (state = \"…\").")
+        if a.kind is AttrKind.REF:
+            refs = [ref for ref, (_, st) in self.base.state_lookup().items() if st is state]
+            if not refs:
+                return q.eq("Ref_Key", uuid.UUID(int=0))  # no such state in this base: nothing matches
+            return q.or_(*(q.eq(a.prop, uuid.UUID(r)) for r in refs))
+        return q.eq(a.prop, self.profile.states[state])
+
+    # -- lists ----------------------------------------------------------------------------------
+    def events(self, f: EventFilter | None = None, *, newest_first: bool = True,
+               limit: int | None = None, resolve_names: bool = True) -> Iterator[Event]:
+        """Events by counterparty (header or participant), period, kind, state, direction, responsible."""
+        f = f or EventFilter()
+        mapper = self.base.event_mapper()
+        base = self.condition(f)
+        order = (f"{self.date} desc",) if newest_first else (self.date,)
+        if f.counterparty is None:
+            query = q.Query(filter=base, select=mapper.select(), orderby=order, top=limit)
+            rows: Iterable[dict[str, Any]] = self.client.iterate(self.profile.event_set, query)
+            yield from self._named(mapper, rows, resolve_names)
+            return
+        header = self.profile.client_condition(f.counterparty)
+        streams = [] if header is None else [self.client.iterate(
+            self.profile.event_set, q.Query(filter=q.and_(base, header), select=mapper.select(), orderby=order))]
+        streams.append(self._by_participant(mapper, f.counterparty, base, newest_first))
+        merged = heapq.merge(*streams, key=self._sort_key, reverse=newest_first)
+        yield from self._named(mapper, _dedupe(merged, limit), resolve_names)
+
+    def _sort_key(self, row: dict[str, Any]) -> tuple[str, str]:
+        return str(row.get(self.date) or ""), str(row["Ref_Key"])
+
+    def _by_participant(self, mapper: EventMapper, cp: str, base: q.Filter | None,
+                        newest_first: bool) -> Iterator[dict[str, Any]]:
+        """Events where the client is a participant row: refs from the rows set, then events by key."""
+        ts_set, cond = self.profile.participants_set(), self.profile.participant_condition(cp)
+        if ts_set is None or cond is None:
+            if self.profile.participants_section and cond is not None:
+                log.warning("%s_%s is not published: events where the client is only a participant are "
+                            "skipped", self.profile.event_set, self.profile.participants_section)
+            return iter(())
+        refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
+            ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
+        rows = [row for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),
+                                                    select=mapper.select(), where=base) for row in page]
+        rows.sort(key=self._sort_key, reverse=newest_first)
+        return iter(rows)
+
+    def _named(self, mapper: EventMapper, rows: Iterable[dict[str, Any]], resolve: bool) -> Iterator[Event]:
+        """Map rows page by page, resolving display names for a whole batch in a few requests."""
+        batch: list[Event] = []
+        for row in rows:
+            batch.append(mapper.map(row))
+            if len(batch) >= self.client.page_size:
+                yield from self.with_names(batch, resolve)
+                batch = []
+        if batch:
+            yield from self.with_names(batch, resolve)
+
+    def with_names(self, events: list[Event], resolve: bool = True) -> list[Event]:
+        if not resolve:
+            return events
+        names, users = self.base.names, self.profile.users_set
+        names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
+                       + [(users, e.responsible) for e in events])
+        return [
+            e.model_copy(update={
+                "counterparty_name": names.name(e.counterparty_set, e.counterparty),
+                "responsible_name": names.name(users, e.responsible),
+            })
+            for e in events
+        ]
+
+    # -- one ------------------------------------------------------------------------------------
+    def get(self, ref: str) -> Event:
+        """One event by its reference: a GUID, or ``Document_Событие(guid'…')`` as chains print it."""
+        event_set = self.profile.event_set
+        key = ref.strip()
+        addressed = DocKey.parse(key)
+        if addressed is not None:
+            if addressed.entity_set != event_set:
+                raise QueryError(f"{key} is not an event ({event_set})",
+                                 hint="Show other documents with 'onec-history chain'.")
+            key = addressed.ref
+        if not is_guid(key):
+            raise QueryError(f"{ref!r} is not a reference",
+                             hint=f"Give the GUID from the list's Ссылка column, or {event_set}(guid'…').")
+        mapper = self.base.event_mapper()
+        row = self.client.find(event_set, key, select=mapper.select())
+        if row is None:
+            raise NoMatchError(f"No event in {event_set} has the reference {key}",
+                               hint="Find events with 'onec-history events list'.")
+        event = self.with_names([mapper.map(row)])[0]
+        # Participants (family B's Участники, family A's СторонниеЛица) by name and the basis by its
+        # number: one request per set, as for lists.
+        basis = event.basis
+        names = self.base.names
+        names.prefetch([(p.entity_set, p.ref) for p in event.participants]
+                       + ([(basis.entity_set, basis.ref)] if basis and not basis.number else []))
+        named = tuple(p.model_copy(update={"name": names.name(p.entity_set, p.ref)}) if p.ref else p
+                      for p in event.participants)
+        if basis is not None and not basis.number:
+            basis = basis.model_copy(update={"number": names.name(basis.entity_set, basis.ref)})
+        return event.model_copy(update={"participants": named, "basis": basis})
+
+
+def _dedupe(rows: Iterable[dict[str, Any]], limit: int | None) -> Iterator[dict[str, Any]]:
+    if limit is not None and limit <= 0:
+        return
+    seen: set[str] = set()
+    for row in rows:
+        key = str(row["Ref_Key"])
+        if key in seen:
+            continue
+        seen.add(key)
+        yield row
+        if limit is not None and len(seen) >= limit:
+            return
