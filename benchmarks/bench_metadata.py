@@ -16,7 +16,7 @@ Scenarios:
 - ``iterparse``  defusedxml iterparse, each element cleared at its end, nothing read.
 - ``tree``       defusedxml fromstring: what a parser that first builds the whole tree pays.
 - ``parse``      ``parse_metadata`` (stream + assemble the model).
-- ``to_json``    ``Metadata.to_json`` of the parsed model.
+- ``to_json``    ``metadata_cache.dump_metadata`` of the parsed model.
 - ``cache``      ``MetadataCache.load`` answered from the JSON file (what every later run pays).
 """
 
@@ -307,7 +307,8 @@ def _reset_peak() -> None:
 
 
 def _operation(scenario: str, path: Path, cache_dir: Path) -> Callable[[], object]:
-    from onec_history.metadata import MetadataCache, parse_metadata
+    from onec_history.metadata import parse_metadata
+    from onec_history.metadata_cache import MetadataCache
 
     if scenario == "cache":
         cache = MetadataCache(cache_dir)
@@ -326,8 +327,10 @@ def _operation(scenario: str, path: Path, cache_dir: Path) -> Callable[[], objec
     if scenario == "parse":
         return lambda: parse_metadata(data)
     if scenario == "to_json":
+        from onec_history.metadata_cache import dump_metadata
+
         model = parse_metadata(data)
-        return model.to_json
+        return lambda: dump_metadata(model)
     raise SystemExit(f"unknown scenario {scenario}")
 
 
@@ -367,7 +370,8 @@ def main() -> None:
         _child(args.child[0], Path(args.child[1]), Path(args.child[2]), args.traced)
         return
 
-    from onec_history.metadata import MetadataCache, parse_metadata
+    from onec_history.metadata import parse_metadata
+    from onec_history.metadata_cache import MetadataCache
 
     data, counts = generate_edmx()
     with tempfile.TemporaryDirectory() as tmp:

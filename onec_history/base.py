@@ -7,17 +7,14 @@ row mappers, and the one identity key every per-base store on disk is filed unde
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from . import query as q
 from .client import Client
 from .mapping import CounterpartyMapper, EventMapper
-from .metadata import default_cache_dir
+from .metadata_cache import CapabilityMemory
 from .models import EventState
 from .names import NameResolver
 from .profiles import Profile, detect_profile
@@ -38,7 +35,8 @@ class Base:
         self.names = NameResolver(client)
         self.users = UserResolver(client, profile.users_set)
         self._state_lookup: dict[str, tuple[str, EventState]] | None = None
-        self._search_fn: str | None = None
+        cache = client.metadata_cache
+        self.memory = CapabilityMemory(self.key, cache.directory if cache is not None else None)
         # The profile knows string lengths that 1C's $metadata does not publish; settings win.
         client.add_lengths(profile.lengths)
 
@@ -75,24 +73,10 @@ class Base:
         return lookup
 
     # -- what the base was found to support, remembered on disk under the key ---------------------
-    def _capabilities_path(self) -> Path:
-        return default_cache_dir() / f"capabilities-{uuid.uuid5(uuid.NAMESPACE_URL, self.key).hex}.json"
-
     def remembered_search(self) -> str | None:
         """The prefix-search function that worked on this base before (startswith, like, substringof)."""
-        if self._search_fn is None:
-            try:
-                data = json.loads(self._capabilities_path().read_text(encoding="utf-8"))
-                self._search_fn = data.get("prefix_search")
-            except (OSError, ValueError):
-                return None
-        return self._search_fn
+        fn = self.memory.get("prefix_search")
+        return fn if isinstance(fn, str) else None
 
     def remember_search(self, fn: str) -> None:
-        self._search_fn = fn
-        path = self._capabilities_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"prefix_search": fn}), encoding="utf-8")
-        except OSError as exc:  # remembering is an optimisation; never fail a search over it
-            log.debug("cannot remember the search function: %s", exc)
+        self.memory.remember("prefix_search", fn)

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import errors
-from .metadata import EntitySet, Metadata, MetadataCache, Property, parse_metadata
+from .metadata import EntitySet, Metadata, Property, parse_metadata
+from .metadata_cache import MetadataCache
 from .query import DEFAULT_BUDGET, Filter, Query, encode, eq, guid, or_, split_or
 from .transport import Transport, base_key, not_odata_error
 
@@ -64,6 +65,10 @@ class Client:
         # The base's identity (transport.base_key): the metadata cache and every other per-base store key on it.
         self.key = base_key(cache_key or transport.safe_base_url, None if cache_key else transport.user)
         self.lengths: dict[str, dict[str, int]] = {k: dict(v) for k, v in (lengths or {}).items()}
+
+    @property
+    def metadata_cache(self) -> MetadataCache | None:
+        return self._cache
 
     def add_lengths(self, lengths: Mapping[str, Mapping[str, int]]) -> None:
         """Learn string lengths 1C does not publish; a length already known (from settings) wins."""

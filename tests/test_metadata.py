@@ -13,14 +13,13 @@ from onec_history.metadata import (
     Composite,
     EntitySet,
     Metadata,
-    MetadataCache,
     Property,
     Reference,
     SetKind,
-    default_cache_dir,
     parse_metadata,
     set_kind,
 )
+from onec_history.metadata_cache import MetadataCache, default_cache_dir, dump_metadata, load_metadata
 
 DATA = Path(__file__).parent / "data" / "metadata"
 
@@ -328,7 +327,7 @@ def test_entity_expansion_is_refused() -> None:
 
 def test_json_round_trip_is_exact(ut10: Metadata, unf: Metadata) -> None:
     for metadata in (ut10, unf):
-        again = Metadata.from_json(metadata.to_json())
+        again = load_metadata(dump_metadata(metadata))
         assert again == metadata
         assert isinstance(again.get("Document_Событие"), EntitySet)
         assert again.get("Document_Событие").kind is SetKind.DOCUMENT
@@ -339,7 +338,7 @@ def test_json_round_trip_is_exact(ut10: Metadata, unf: Metadata) -> None:
 )
 def test_from_json_rejects_other_documents(data: bytes) -> None:
     with pytest.raises(ValueError):
-        Metadata.from_json(data)
+        load_metadata(data)
 
 
 # --------------------------------------------------------------------------- cache
@@ -399,7 +398,7 @@ def test_corrupt_cache_is_refetched_and_replaced(tmp_path: Path, junk: bytes, ut
     path.write_bytes(junk)
     assert cache.load(URL, fetch) == ut10
     assert fetch.calls == 1
-    assert Metadata.from_json(json.dumps(json.loads(path.read_bytes())["metadata"]).encode()) == ut10
+    assert load_metadata(json.dumps(json.loads(path.read_bytes())["metadata"]).encode()) == ut10
 
 
 def test_cache_key_depends_on_base_and_user_only(tmp_path: Path) -> None:
@@ -470,4 +469,21 @@ def test_big_synthetic_base() -> None:
     documents = [s for s in metadata.sets.values() if s.kind is SetKind.DOCUMENT]
     assert len(documents) == counts["documents"]
     assert all(s.actions[:2] == ("Post", "Unpost") for s in documents)
-    assert Metadata.from_json(metadata.to_json()) == metadata
+    assert load_metadata(dump_metadata(metadata)) == metadata
+
+
+def test_capability_memory_is_kept_per_base_key_and_survives_a_bad_file(tmp_path: Path) -> None:
+    from onec_history.metadata_cache import CapabilityMemory
+
+    one = CapabilityMemory("http://a/odata/#ivanov", tmp_path)
+    assert one.get("prefix_search") is None
+    one.remember("prefix_search", "like")
+    assert CapabilityMemory("http://a/odata/#ivanov", tmp_path).get("prefix_search") == "like"
+    assert CapabilityMemory("http://a/odata/#petrov", tmp_path).get("prefix_search") is None
+    one.path.write_text("{not json", encoding="utf-8")
+    assert CapabilityMemory("http://a/odata/#ivanov", tmp_path).get("prefix_search") is None
+    (tmp_path / "ro").mkdir()
+    blocked = CapabilityMemory("k", tmp_path / "ro" / "file-not-dir")
+    (tmp_path / "ro" / "file-not-dir").write_text("", encoding="utf-8")
+    blocked.remember("prefix_search", "startswith")  # cannot write: remembered for this run only
+    assert blocked.get("prefix_search") == "startswith"

@@ -13,7 +13,7 @@ from ..client import Client
 from ..config import Settings, load_settings
 from ..errors import ConfigError
 from ..history import History
-from ..metadata import MetadataCache
+from ..metadata_cache import MetadataCache
 from ..transport import RetryPolicy, Transport
 
 __all__ = ["App", "pass_app"]
