@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from .model import Chain, DocKey, Node
+from .timeline import Timeline
 
-__all__ = ["JSON_FORMAT", "MARKS", "chain_json", "describe", "node_json", "to_dot", "to_mermaid", "to_tree"]
+__all__ = ["HISTORY_FORMAT", "JSON_FORMAT", "MARKS", "chain_json", "describe", "history_json", "history_text",
+           "node_json", "step_state", "to_dot", "to_mermaid", "to_tree"]
 
 JSON_FORMAT = "onec-history.chain/1"
 
@@ -221,3 +223,91 @@ def to_mermaid(chain: Chain) -> str:
         out.append("  classDef start stroke-width:3px")
         out.append(f"  class {ids[chain.start]} start")
     return "\n".join(out) + "\n"
+
+
+# -- a client's history ----------------------------------------------------------------------------
+
+HISTORY_FORMAT = "onec-history.history/1"
+
+
+def step_state(node: Node) -> str:
+    """What a person asks about a step: done, planned, posted, deleted."""
+    if node.missing:
+        return "не прочитан"
+    if node.deleted:
+        return "помечен на удаление"
+    if node.state:
+        return node.state
+    if node.posted is True:
+        return "проведён"
+    return "не проведён" if node.posted is False else "записан"
+
+
+def _history_rows(timeline: Timeline) -> Iterator[tuple[int, Node, list[tuple[str, Node]]]]:
+    chain = timeline.chain
+    for i, group in enumerate(timeline.groups, start=1):
+        for key in group:
+            via = [(", ".join(sorted(chain.edges[(p, key)])), chain.nodes[p]) for p in chain.parents(key)]
+            yield i, chain.nodes[key], via
+
+
+def history_json(timeline: Timeline, client: dict[str, Any], stats: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The documented JSON of a client's history (``format``: :data:`HISTORY_FORMAT`)."""
+    chain = timeline.chain
+    groups = []
+    for group in timeline.groups:
+        members = set(group)
+        nodes = []
+        for key in group:
+            row = node_json(chain.nodes[key])
+            row["own"] = key in timeline.own
+            row["step"] = step_state(chain.nodes[key])
+            row["parents"] = [{"id": p.id, "links": sorted(chain.edges[(p, key)])} for p in chain.parents(key)]
+            nodes.append(row)
+        dates = [d for k in group if (d := chain.nodes[k].date) is not None]
+        groups.append({
+            "first": min(dates).isoformat() if dates else None,
+            "last": max(dates).isoformat() if dates else None,
+            "size": len(group),
+            "nodes": nodes,
+            "edges": [{"parent": p.id, "child": c.id, "links": sorted(names)}
+                      for (p, c), names in sorted(chain.edges.items()) if p in members and c in members],
+        })
+    out: dict[str, Any] = {
+        "format": HISTORY_FORMAT,
+        "counterparty": client,
+        "since": timeline.since.isoformat() if timeline.since else None,
+        "until": timeline.until.isoformat() if timeline.until else None,
+        "strategy": timeline.strategy,
+        "chains": groups,
+        "warnings": list(chain.warnings),
+    }
+    if stats is not None:
+        out["stats"] = dict(stats)
+    return out
+
+
+def history_text(timeline: Timeline, title: str, client_ref: str) -> str:
+    """The timeline for people: chains in time order, each step with its state and what it was based on."""
+    chain = timeline.chain
+    lines = [f"{title} — документов: {len(chain.nodes)}, цепочек: {len(timeline.groups)}"]
+    current = 0
+    for i, node, via in _history_rows(timeline):
+        if i != current:
+            current = i
+            group = timeline.groups[i - 1]
+            dates = [d for k in group if (d := chain.nodes[k].date) is not None]
+            span = f"{min(dates):%d.%m.%Y} – {max(dates):%d.%m.%Y}" if dates else ""
+            lines.append("")
+            lines.append(f"Цепочка {i}" + (f" ({len(group)} док., {span})" if len(group) > 1 else f" ({span})"))
+        when = f"{node.date:%d.%m.%Y %H:%M}" if node.date else " " * 16
+        text = describe(node, with_counterparty=node.counterparty not in (None, client_ref), with_date=False,
+                        with_state=False)
+        line = f"  {when}  {MARKS[node.status]} {text} — {step_state(node)}"
+        for names, parent in via:
+            label = " ".join(x for x in (parent.key.type_name, parent.number) if x)
+            line += f"  ← {names}: {label}"
+        lines.append(line)
+    if chain.truncated:
+        lines.append(f"\n… (глубина {chain.depth}: дальше не показано, увеличьте --depth)")
+    return "\n".join(lines) + "\n"

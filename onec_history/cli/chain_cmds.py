@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import click
 
 from ..chains.chains import Chains, profile_without_links
-from ..chains.model import Node
-from ..chains.render import MARKS, chain_json, describe, node_json, to_dot, to_mermaid, to_tree
-from ..chains.timeline import STRATEGIES, Timeline
+from ..chains.render import chain_json, history_json, history_text, to_dot, to_mermaid, to_tree
+from ..chains.timeline import STRATEGIES
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
 from ..history import History
@@ -23,9 +21,6 @@ from .params import DATE, UNTIL
 from .read_cmds import resolve_client
 
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
-
-HISTORY_FORMAT = "onec-history.history/1"
-
 
 def _chains(app: App, jobs: int = 4) -> Chains:
     # [profile] links is read here; the rest of [profile] is the event/counterparty mapping.
@@ -113,86 +108,6 @@ def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_n
         click.echo(meter.line(), err=True)
 
 
-def step_state(node: Node) -> str:
-    """What a person asks about a step: done, planned, posted, deleted."""
-    if node.missing:
-        return "не прочитан"
-    if node.deleted:
-        return "помечен на удаление"
-    if node.state:
-        return node.state
-    if node.posted is True:
-        return "проведён"
-    return "не проведён" if node.posted is False else "записан"
-
-
-def _history_rows(timeline: Timeline) -> Iterator[tuple[int, Node, list[tuple[str, Node]]]]:
-    chain = timeline.chain
-    for i, group in enumerate(timeline.groups, start=1):
-        for key in group:
-            via = [(", ".join(sorted(chain.edges[(p, key)])), chain.nodes[p]) for p in chain.parents(key)]
-            yield i, chain.nodes[key], via
-
-
-def _history_json(timeline: Timeline, client: dict[str, Any], stats: dict[str, Any] | None) -> dict[str, Any]:
-    chain = timeline.chain
-    groups = []
-    for group in timeline.groups:
-        members = set(group)
-        nodes = []
-        for key in group:
-            row = node_json(chain.nodes[key])
-            row["own"] = key in timeline.own
-            row["step"] = step_state(chain.nodes[key])
-            row["parents"] = [{"id": p.id, "links": sorted(chain.edges[(p, key)])} for p in chain.parents(key)]
-            nodes.append(row)
-        dates = [d for k in group if (d := chain.nodes[k].date) is not None]
-        groups.append({
-            "first": min(dates).isoformat() if dates else None,
-            "last": max(dates).isoformat() if dates else None,
-            "size": len(group),
-            "nodes": nodes,
-            "edges": [{"parent": p.id, "child": c.id, "links": sorted(names)}
-                      for (p, c), names in sorted(chain.edges.items()) if p in members and c in members],
-        })
-    out: dict[str, Any] = {
-        "format": HISTORY_FORMAT,
-        "counterparty": client,
-        "since": timeline.since.isoformat() if timeline.since else None,
-        "until": timeline.until.isoformat() if timeline.until else None,
-        "strategy": timeline.strategy,
-        "chains": groups,
-        "warnings": list(chain.warnings),
-    }
-    if stats is not None:
-        out["stats"] = stats
-    return out
-
-
-def _print_history(timeline: Timeline, title: str, client_ref: str) -> None:
-    chain = timeline.chain
-    click.echo(f"{title} — документов: {len(chain.nodes)}, цепочек: {len(timeline.groups)}")
-    current = 0
-    for i, node, via in _history_rows(timeline):
-        if i != current:
-            current = i
-            group = timeline.groups[i - 1]
-            dates = [d for k in group if (d := chain.nodes[k].date) is not None]
-            span = f"{min(dates):%d.%m.%Y} – {max(dates):%d.%m.%Y}" if dates else ""
-            click.echo("")
-            click.echo(f"Цепочка {i}" + (f" ({len(group)} док., {span})" if len(group) > 1 else f" ({span})"))
-        when = f"{node.date:%d.%m.%Y %H:%M}" if node.date else " " * 16
-        text = describe(node, with_counterparty=node.counterparty not in (None, client_ref), with_date=False,
-                        with_state=False)
-        line = f"  {when}  {MARKS[node.status]} {text} — {step_state(node)}"
-        for names, parent in via:
-            label = " ".join(x for x in (parent.key.type_name, parent.number) if x)
-            line += f"  ← {names}: {label}"
-        click.echo(line)
-    if chain.truncated:
-        click.echo(f"\n… (глубина {chain.depth}: дальше не показано, увеличьте --depth)")
-
-
 @click.command("history")
 @click.argument("client")
 @click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY).")
@@ -223,11 +138,11 @@ def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | Non
     _warn(app, timeline.chain.warnings)
     if fmt == "json":
         who = {"ref": cp.ref, "name": cp.name, "inn": cp.inn}
-        click.echo(json.dumps(_history_json(timeline, who, meter.result() if stats else None),
+        click.echo(json.dumps(history_json(timeline, who, meter.result() if stats else None),
                               ensure_ascii=False, indent=2))
     else:
         title = cp.name + (f" (ИНН {cp.inn})" if cp.inn else "")
-        _print_history(timeline, title, cp.ref)
+        click.echo(history_text(timeline, title, cp.ref), nl=False)
     if stats:
         click.echo(meter.line() + f", strategy: {timeline.strategy}", err=True)
 

@@ -108,3 +108,25 @@ def test_small_url_budget_splits_requests_and_changes_nothing(ut10: DemoServer) 
         results[budget] = (set(timeline.chain.nodes), set(timeline.chain.edges), len(sizes))
     assert results[900][:2] == results[1500][:2]
     assert results[900][2] > results[1500][2]
+
+
+def test_history_renders_as_documented_json_and_as_text(ut10: DemoServer) -> None:
+    from onec_history.chains.render import HISTORY_FORMAT, history_json, history_text, step_state
+
+    chains = chains_for(ut10.url)
+    cp = chains.history.find_counterparty(ROMASHKA_INN)
+    timeline = chains.timeline(cp.ref, strategy="walk")
+    doc = history_json(timeline, {"ref": cp.ref, "name": cp.name}, {"requests": 3})
+    assert doc["format"] == HISTORY_FORMAT and doc["stats"] == {"requests": 3}
+    [group] = doc["chains"]
+    assert group["size"] == len(group["nodes"]) == 8 and len(group["edges"]) == 7
+    assert all(n["own"] for n in group["nodes"])
+    first = timeline.chain.nodes[timeline.groups[0][0]]
+    assert first.date is not None
+    assert group["nodes"][0]["step"] == step_state(first) and group["first"] == first.date.isoformat()
+    text = history_text(timeline, cp.name, cp.ref)
+    lines = text.splitlines()
+    assert lines[0] == f"{cp.name} — документов: 8, цепочек: 1"
+    assert lines[2].startswith("Цепочка 1 (8 док., ")
+    assert len(lines) == 3 + 8 and text.endswith("\n")
+    assert sum("←" in line for line in lines) == 7  # each link shown once, on the child
