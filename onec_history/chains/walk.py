@@ -144,18 +144,29 @@ class ChainWalker:
     # -- up ----------------------------------------------------------------------------------------
     def expand_up(self, chain: Chain, frontier: Sequence[DocKey], depth: int) -> None:
         """Add the ancestors of ``frontier`` up to ``depth`` levels (unreadable ones end their branch)."""
+
+        def step(keys: Sequence[DocKey]) -> list[tuple[DocKey, str, DocKey]]:
+            found = self.parents_of(chain, keys)
+            self._fetch_unknown(chain, (p for _, _, p in found))
+            return [(parent, name, child) for child, name, parent in found]
+
+        self._expand(chain, frontier, depth, step, upward=True)
+
+    def _expand(self, chain: Chain, frontier: Sequence[DocKey], depth: int,
+                step: Callable[[Sequence[DocKey]], list[tuple[DocKey, str, DocKey]]], *, upward: bool) -> None:
+        """Breadth-first, a level per round of bulk queries: ``step`` gives the (parent, link, child)
+        edges of a level; the far ends not seen yet are the next level."""
         expanded: set[DocKey] = set()
-        current = [k for k in frontier if not chain.nodes[k].missing]
+        current = [k for k in dict.fromkeys(frontier) if not chain.nodes[k].missing]
         level = 0
         while current and level < depth:
             expanded.update(current)
-            found = self.parents_of(chain, current)
-            self._fetch_unknown(chain, (p for _, _, p in found))
             nxt: dict[DocKey, None] = {}
-            for child, name, parent in found:
+            for parent, name, child in step(current):
                 chain.add_edge(parent, child, name)
-                if parent not in expanded and not chain.nodes[parent].missing:
-                    nxt[parent] = None
+                far = parent if upward else child
+                if far not in expanded and not chain.nodes[far].missing:
+                    nxt[far] = None
             current = list(nxt)
             level += 1
         if current:
@@ -197,20 +208,8 @@ class ChainWalker:
 
     # -- down --------------------------------------------------------------------------------------
     def expand_down(self, chain: Chain, frontier: Sequence[DocKey], depth: int) -> None:
-        expanded: set[DocKey] = set()
-        current = [k for k in dict.fromkeys(frontier) if not chain.nodes[k].missing]
-        level = 0
-        while current and level < depth:
-            expanded.update(current)
-            nxt: dict[DocKey, None] = {}
-            for parent, name, child in self.children_of(chain, current):
-                chain.add_edge(parent, child, name)
-                if child not in expanded and not chain.nodes[child].missing:
-                    nxt[child] = None
-            current = list(nxt)
-            level += 1
-        if current:
-            chain.truncated = True
+        """Add the descendants of ``frontier`` up to ``depth`` levels."""
+        self._expand(chain, frontier, depth, lambda keys: self.children_of(chain, keys), upward=False)
 
     def children_of(self, chain: Chain, keys: Sequence[DocKey]) -> list[tuple[DocKey, str, DocKey]]:
         """(parent, link name, child) for ``keys``, from grouped reverse queries; children are read too."""
