@@ -23,6 +23,7 @@ class Node:
     key: DocKey
     number: str | None = None
     date: datetime | None = None
+    start: datetime | None = None  # an event's start (НачалоСобытия), when the family keeps one
     posted: bool | None = None
     deleted: bool = False
     counterparty: str | None = None
@@ -41,6 +42,11 @@ class Node:
     @property
     def id(self) -> str:
         return self.key.id
+
+    @property
+    def when(self) -> datetime | None:
+        """The moment the document is about: an event's start, else the document's date."""
+        return self.start or self.date
 
     @property
     def status(self) -> str:

@@ -79,6 +79,7 @@ class SetShape:
     kind: str | None
     state: Attr | None
     postable: bool = True
+    start: str | None = None
 
     def node(self, row: Mapping[str, Any]) -> Node:
         key = DocKey(self.entity_set, str(row["Ref_Key"]))
@@ -86,6 +87,7 @@ class SetShape:
             key=key,
             number=strip(row.get("Number")) or None,
             date=parse_datetime(row.get("Date")),
+            start=parse_datetime(row.get(self.start)) if self.start else None,
             posted=row.get("Posted") if self.postable else None,
             deleted=bool(row.get("DeletionMark")),
         )
@@ -169,6 +171,7 @@ class NodeReader:
         title = attr("subject", p.event.get("subject")) if is_event and p else None
         kind_attr = attr("kind", p.event.get("kind")) if is_event and p else None
         state = attr("state", p.event.get("state")) if is_event and p else None
+        start = attr("start", p.event.get("start")) if is_event and p else None
         # УНФ's Событие cannot be posted (no Post action): its Posted is always false and means nothing.
         if self._actions_published():
             postable = "Post" in es.actions
@@ -177,7 +180,7 @@ class NodeReader:
         postable = postable and "Posted" in es.properties
         header = self.links.header_links(es.name)
         select: list[str] = [c for c in _SYSTEM if c in es.properties]
-        for a in (counterparty, currency, title, kind_attr, state):
+        for a in (counterparty, currency, title, kind_attr, state, start):
             if a is not None:
                 select.extend(a.select)
         if amount:
@@ -199,6 +202,7 @@ class NodeReader:
             kind=kind_attr.prop if kind_attr is not None else None,
             state=state,
             postable=postable,
+            start=start.prop if start is not None and start.kind is AttrKind.PLAIN else None,
         )
 
     def _actions_published(self) -> bool:

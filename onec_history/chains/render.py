@@ -111,6 +111,7 @@ def node_json(node: Node) -> dict[str, Any]:
         "ref": node.key.ref,
         "number": node.number,
         "date": node.date.isoformat() if node.date else None,
+        "start": node.start.isoformat() if node.start else None,
         "posted": node.posted,
         "deleted": node.deleted,
         "status": node.status,
@@ -261,6 +262,7 @@ def history_json(timeline: Timeline, client: dict[str, Any], stats: Mapping[str,
         for key in group:
             row = node_json(chain.nodes[key])
             row["own"] = key in timeline.own
+            row["in_period"] = key not in timeline.outside
             row["step"] = step_state(chain.nodes[key])
             row["parents"] = [{"id": p.id, "links": sorted(chain.edges[(p, key)])} for p in chain.parents(key)]
             nodes.append(row)
@@ -300,10 +302,12 @@ def history_text(timeline: Timeline, title: str, client_ref: str) -> str:
             span = f"{min(dates):%d.%m.%Y} – {max(dates):%d.%m.%Y}" if dates else ""
             lines.append("")
             lines.append(f"Цепочка {i}" + (f" ({len(group)} док., {span})" if len(group) > 1 else f" ({span})"))
-        when = f"{node.date:%d.%m.%Y %H:%M}" if node.date else " " * 16
+        when = f"{node.when:%d.%m.%Y %H:%M}" if node.when else " " * 16
         text = describe(node, with_counterparty=node.counterparty not in (None, client_ref), with_date=False,
                         with_state=False)
         line = f"  {when}  {MARKS[node.status]} {text} — {step_state(node)}"
+        if node.key in timeline.outside:
+            line += " (вне периода)"
         for names, parent in via:
             label = " ".join(x for x in (parent.key.type_name, parent.number) if x)
             line += f"  ← {names}: {label}"

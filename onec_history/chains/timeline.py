@@ -16,7 +16,7 @@ from typing import Any
 from .. import query as q
 from ..errors import NotPublishedError
 from ..profiles import Attr, AttrKind, Profile
-from .graph import count_scan, period_filter, scan_links
+from .graph import count_scan, scan_links
 from .model import Chain, DocKey, Node
 from .nodes import run_parallel
 from .walk import DEFAULT_DEPTH, ChainWalker
@@ -43,6 +43,7 @@ class Timeline:
     own: set[DocKey]
     strategy: str
     groups: list[list[DocKey]] = field(default_factory=list)
+    outside: set[DocKey] = field(default_factory=set)  # members of a shown chain outside the period
 
     def group(self) -> None:
         """Connected documents form one group; groups in order of their first document."""
@@ -68,12 +69,10 @@ class Timeline:
         self.groups = sorted(groups, key=lambda g: self.chain.sort_key(g[0]))
 
 
-def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, since: datetime | None,
-                  until: datetime | None) -> dict[DocKey, Node]:
-    """The client's events and the documents made out to it, one paged query per set."""
+def own_documents(walker: ChainWalker, profile: Profile, counterparty: str) -> dict[DocKey, Node]:
+    """The client's events and the documents made out to it (all time), one paged query per set."""
     reader = walker.reader
     md = walker.client.metadata()
-    period = period_filter(since, until)
     cp_set = profile.counterparty_set
     sets = [s for s in dict.fromkeys((profile.event_set, *walker.links.document_sets())) if s in md]
     tasks: list[Callable[[], list[dict[str, Any]]]] = []
@@ -85,7 +84,7 @@ def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, sinc
         is_event = entity_set == profile.event_set
         own = profile.client_condition(counterparty) if is_event else _made_out_to(cp, counterparty, cp_set)
         if own is not None:
-            query = q.Query(filter=q.and_(period, own), select=shape.select)
+            query = q.Query(filter=own, select=shape.select)
             tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
             shapes.append(shape)
         if is_event:
@@ -98,9 +97,7 @@ def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, sinc
             nodes[node.key] = node
     extra = {DocKey(profile.event_set, str(r["Ref_Key"])) for rows in results[len(tasks):] for r in rows}
     extra -= set(nodes)
-    for key, node in reader.fetch(extra).items():
-        if node.missing or _in_period(node, since, until):
-            nodes[key] = node
+    nodes.update(reader.fetch(extra))
     return nodes
 
 
@@ -133,23 +130,31 @@ def _participant_tasks(walker: ChainWalker, profile: Profile,
     return [walker.reader.safe(ts_set, _reader(walker, ts_set, query))]
 
 
-def _in_period(node: Node, since: datetime | None, until: datetime | None) -> bool:
-    if node.date is None:
-        return True
-    return (since is None or node.date >= since) and (until is None or node.date <= until)
+def in_period(node: Node, since: datetime | None, until: datetime | None) -> bool:
+    """Does the document fall in the period — by its start for an event, else by its date?"""
+    when = node.when
+    if when is None:
+        return False
+    return (since is None or when >= since) and (until is None or when <= until)
 
 
 def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, since: datetime | None = None,
                    until: datetime | None = None, strategy: str = "auto", depth: int = DEFAULT_DEPTH) -> Timeline:
-    """The client's history: own documents, completed into chains by walking or by the bulk graph."""
+    """The client's history: own documents, completed into chains by walking or by the bulk graph.
+
+    The period rule: a chain is shown whole when one of its documents falls in the period (an
+    event by its start, a document by its date); its other documents are listed in
+    :attr:`Timeline.outside`. So the answer depends on the period only, never on the strategy —
+    both complete the client's whole history and then pick its chains.
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     if profile.event_set not in walker.client.metadata():
         raise NotPublishedError(profile.event_set)
-    own = own_documents(walker, profile, counterparty, since, until)
+    own = own_documents(walker, profile, counterparty)
     seeds = [k for k, n in own.items() if not n.missing]
     if strategy == "auto":
-        strategy = choose_strategy(walker, seeds, since, until)
+        strategy = choose_strategy(walker, seeds, None, None)
     chain = Chain(None, nodes=dict(own), direction="both", depth=depth)
     if strategy == "walk":
         # Ancestors and descendants of the client's documents — not the ancestors' other branches,
@@ -157,11 +162,25 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
         walker.expand_up(chain, seeds, depth)
         walker.expand_down(chain, seeds, depth)
     else:
-        _complete_from_graph(walker, chain, seeds, since, until)
+        _complete_from_graph(walker, chain, seeds, None, None)
     chain.warnings = list(walker.reader.warnings)
     timeline = Timeline(counterparty, since, until, chain, set(own), strategy)
     timeline.group()
+    if since is not None or until is not None:
+        _keep_period(timeline, since, until)
     return timeline
+
+
+def _keep_period(timeline: Timeline, since: datetime | None, until: datetime | None) -> None:
+    """Keep the chains with a document in the period; mark their other documents as outside."""
+    chain = timeline.chain
+    kept = [g for g in timeline.groups if any(in_period(chain.nodes[k], since, until) for k in g)]
+    members = {k for g in kept for k in g}
+    chain.nodes = {k: n for k, n in chain.nodes.items() if k in members}
+    chain.edges = {e: names for e, names in chain.edges.items() if e[0] in members and e[1] in members}
+    timeline.groups = kept
+    timeline.own &= members
+    timeline.outside = {k for k in members if not in_period(chain.nodes[k], since, until)}
 
 
 def choose_strategy(walker: ChainWalker, seeds: Sequence[DocKey], since: datetime | None,

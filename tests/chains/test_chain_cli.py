@@ -86,7 +86,9 @@ def test_history_table_and_json(ut10: DemoServer, capsys: pytest.CaptureFixture[
     assert doc["counterparty"]["inn"] == "7701000001"
     assert doc["until"] == "2026-03-05T23:59:59"
     nodes = doc["chains"][0]["nodes"]
-    assert {n["type"] for n in nodes if n["own"]} == {"Событие", "ЗаказПокупателя", "СчетНаОплатуПокупателю"}
+    assert {n["type"] for n in nodes if n["own"] and n["in_period"]} == {"Событие", "ЗаказПокупателя",
+                                                                          "СчетНаОплатуПокупателю"}
+    assert len(nodes) == 8  # the whole chain that touches the period
     order = next(n for n in nodes if n["type"] == "ЗаказПокупателя")
     assert order["step"] == "проведён" and order["parents"][0]["links"] == ["ДокументОснование"]
 

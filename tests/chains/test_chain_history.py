@@ -48,11 +48,12 @@ def test_period_limits_the_client_documents(ut10: DemoServer) -> None:
     chains = chains_for(ut10.url)
     cp = chains.history.find_counterparty(ROMASHKA_INN)
     timeline = chains.timeline(cp.ref, since=datetime(2026, 3, 5), until=datetime(2026, 3, 5, 23, 59, 59))
-    own = {timeline.chain.nodes[k].key.type_name for k in timeline.own}
-    assert own == {"Событие", "ЗаказПокупателя", "СчетНаОплатуПокупателю"}
-    assert len(timeline.own) == 3
-    # Linked documents outside the period are still shown as part of the chain.
-    assert len(timeline.chain.nodes) > 3
+    inside = timeline.own - timeline.outside
+    assert {timeline.chain.nodes[k].key.type_name for k in inside} == {"Событие", "ЗаказПокупателя",
+                                                                       "СчетНаОплатуПокупателю"}
+    assert len(inside) == 3
+    # The chain that touches the period is shown whole; its other documents are marked outside.
+    assert len(timeline.chain.nodes) == 8 and len(timeline.outside) == 5
 
 
 def test_unf_history_finds_events_by_participant(unf: DemoServer) -> None:

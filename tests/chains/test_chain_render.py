@@ -78,7 +78,7 @@ def test_json_schema_is_complete_and_ordered() -> None:
     assert [n["number"] for n in doc["nodes"]] == ["00000000001", "00000000002", "ТД000000035", "ТД000000018",
                                                    "ТД000000019"]
     first = doc["nodes"][0]
-    assert list(first) == ["id", "set", "type", "ref", "number", "date", "posted", "deleted", "status",
+    assert list(first) == ["id", "set", "type", "ref", "number", "date", "start", "posted", "deleted", "status",
                            "counterparty", "amount", "currency", "title", "kind", "state", "missing"]
     assert first["counterparty"] == {"ref": "c", "set": None, "name": 'ООО "Ромашка"'}
     assert first["date"] == "2026-03-02T10:15:04"
