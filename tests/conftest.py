@@ -49,6 +49,13 @@ def writable_history(request: pytest.FixtureRequest) -> Iterator[History]:
         yield History(Client(Transport(server.url)))
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test has its own metadata cache: demo bases come and go on reused ports, and two test
+    runs at once must not read each other's cached $metadata (a ut10 model for an unf base)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No ONEC_* settings from the developer's shell; config, cache and data directories under tmp_path."""

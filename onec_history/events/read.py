@@ -27,6 +27,8 @@ __all__ = ["EventFilter", "EventReader"]
 
 log = logging.getLogger("onec_history.events")
 
+EMPTY_START = datetime(1, 1, 1)  # 1C's empty date: an event entered without a start
+
 
 @dataclass(frozen=True)
 class EventFilter:
@@ -52,11 +54,7 @@ class EventReader:
     def condition(self, f: EventFilter) -> q.Filter | None:
         """The ``$filter`` of ``f`` except its client (which needs two queries, see :meth:`events`)."""
         p = self.profile
-        conds: list[q.Filter | None] = []
-        if f.since:
-            conds.append(q.ge(self.date, f.since))
-        if f.until:
-            conds.append(q.le(self.date, f.until))
+        conds: list[q.Filter | None] = [self.period(f.since, f.until)]
         if not f.include_deleted:
             conds.append(q.eq("DeletionMark", False))
         kind_attr, dir_attr = p.event_attr("kind"), p.event_attr("direction")
@@ -72,6 +70,21 @@ class EventReader:
                 conds.append(q.eq(a.prop, uuid.UUID(f.responsible)))
         present = [c for c in conds if c is not None]
         return q.and_(*present) if present else None
+
+    def period(self, since: datetime | None, until: datetime | None) -> q.Filter | None:
+        """Events of the period by their start (НачалоСобытия), where the family keeps one: a call
+        planned for the 15th is an event of the 15th whatever day it was entered. An event without
+        a start (1C's empty date) counts by its document date."""
+        if since is None and until is None:
+            return None
+
+        def within(prop: str) -> q.Filter:
+            return q.and_(q.ge(prop, since) if since else None, q.le(prop, until) if until else None)
+
+        start = self.profile.event_attr("start")
+        if start is None or start.kind is not AttrKind.PLAIN:
+            return within(self.date)
+        return q.or_(within(start.prop), q.and_(q.eq(start.prop, EMPTY_START), within(self.date)))
 
     def _state_filter(self, state: EventState) -> q.Filter:
         a = self.profile.event_attr("state")
