@@ -273,8 +273,16 @@ _BY_STATUS: dict[int, type[ODataError]] = {
 }
 
 
+# Statuses that say exactly what happened: 1C's catch-all code -1 ("the application refused") does not
+# override them — a 412 with -1 in its body is a conflict (the object changed), not a business rule.
+_SPECIFIC_STATUS = frozenset({401, 403, 404, 412, 502, 503, 504})
+
+
 def error_for_status(status: int, code: str | None) -> type[ODataError]:
-    """The error class for an HTTP status and a 1C error code (the code wins when it is known)."""
+    """The error class for an HTTP status and a 1C error code: the more specific cause wins — a
+    known code over a generic status (400, 500), a specific status over the catch-all code -1."""
+    if code == "-1" and status in _SPECIFIC_STATUS:
+        return _BY_STATUS[status]
     if code is not None and code in _BY_CODE:
         return _BY_CODE[code]
     return _BY_STATUS.get(status, ODataError)
