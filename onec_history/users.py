@@ -89,6 +89,24 @@ class UserResolver:
             return str(uuid.UUID(spec))
         return self.resolve([spec])[spec].required()
 
+    def for_login(self, login: str | None) -> str | None:
+        """The entry the base's login names: 1C keeps the infobase user's name as the item's code
+        (УТ 10.3, УПП) or as its name; ``None`` when none or several match, or the set is absent."""
+        if not login or not login.strip():
+            return None
+        try:
+            es = self.client.entity_set(self.users_set)
+        except NotPublishedError:
+            return None
+        select = tuple(p for p in ("Ref_Key", "Description", "DeletionMark", "IsFolder") if p in es.properties)
+        for prop in ("Code", "Description"):
+            if prop in es.properties:
+                found = [c for c in map(_candidate, self._bulk(prop, [login.strip()], select))
+                         if not c.deleted and not c.folder]
+                if len(found) == 1:
+                    return found[0].ref
+        return None
+
     def resolve(self, specs: Iterable[str]) -> dict[str, Found]:
         """Each spec (a reference, an exact name or a unique name prefix) → one entry or why not."""
         users_set = self.users_set

@@ -97,6 +97,7 @@ class Preparer:
         self.server_tz = server_tz
         self.defaults = dict(defaults or {})
         self.clock = clock
+        self._default_responsible: str | None = None
         self.resolver = Resolver(history)
         state_refs: dict[EventState, str] = {}
         state_names: dict[str, str] = {}
@@ -142,48 +143,76 @@ class Preparer:
         users = self.resolver.users(ev.responsible for _, ev in usable if ev.responsible)
         docs = self.resolver.documents(ev.basis for _, ev in usable if ev.basis is not None)
         now = self.clock()
+        unnamed = any(not ev.responsible for _, ev in usable)
+        lookups = (cps, users, docs, self.default_responsible() if unnamed else None)
         prepared: list[Prepared] = []
         seen: dict[str, tuple[int | None, str]] = {}
         for line, ev in usable:
-            errors: list[RowError] = []
-            ambiguous = False
-            cp = _take(cps, ev.counterparty, "counterparty", errors)
-            resp = _take(users, ev.responsible, "responsible", errors)
-            if ev.basis is not None:
-                _take(docs, (ev.basis.entity_set, ev.basis.ref), "basis", errors)
-            state_ref, state_err = self.shaper.state_ref(ev)
-            if state_err is not None:
-                errors.append(state_err)
-            if errors:
-                ambiguous = any(e.ambiguous for e in errors)
-                bad.append(_fail(line, errors, external_id=ev.external_id,
-                                 kind="ambiguous" if ambiguous else "invalid"))
-                continue
-            resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
-            content = content_hash(ev, {"counterparty": cp, "responsible": resp})
-            identity = identity_of(ev, content, namespace=self.id_namespace)
-            ref_key = ref_key_for(identity)
-            try:
-                # Validated in the worst case — with the key and the marker — so any later mode fits.
-                body = self.shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
-                self.client.validate(self.profile.event_set, body)
-            except ValidationError as exc:
-                bad.append(_fail(line, [RowError(self.shaper.column_of(exc), exc.message)],
-                                 external_id=ev.external_id))
-                continue
-            if identity in seen:
-                first_line, first_content = seen[identity]
-                if first_content != content:
-                    bad.append(_fail(line, [RowError("external_id", f"{ev.external_id!r} is also used on line "
-                                                                     f"{first_line} for different content")],
-                                     external_id=ev.external_id))
-                else:
-                    bad.append(RowResult(line, Status.PRESENT, external_id=ev.external_id, twin_of=identity,
-                                         message=f"the same event as line {first_line}"))
-                continue
-            seen[identity] = (line, content)
-            prepared.append(Prepared(line, ev, identity, content, ref_key, resolved, source))
+            item = self._prepare_one(line, ev, lookups, now, source)
+            if isinstance(item, RowResult):
+                bad.append(item)
+            elif item.identity in seen:
+                bad.append(_twin(item, *seen[item.identity]))
+            else:
+                seen[item.identity] = (line, item.content)
+                prepared.append(item)
         return prepared, bad
+
+    def default_responsible(self) -> str | None:
+        """The responsible of an event that names none: the base user the login maps to (once)."""
+        if self._default_responsible is None:
+            self._default_responsible = self.history.base.users.for_login(self.client.transport.user) or ""
+        return self._default_responsible or None
+
+    def with_default_state(self, ev: NewEvent, now: datetime) -> NewEvent:
+        """An event given no state is completed when it started in the past, planned when it starts later."""
+        if ev.state is not None or ev.state_name is not None or self.profile.event_attr("state") is None:
+            return ev
+        return ev.model_copy(update={"state": EventState.COMPLETED if ev.start <= now else EventState.PLANNED})
+
+    def _prepare_one(self, line: int | None, given: NewEvent, lookups: _Lookups, now: datetime,
+                     source: str | None) -> Prepared | RowResult:
+        cps, users, docs, default_resp = lookups
+        errors: list[RowError] = []
+        cp = _take(cps, given.counterparty, "counterparty", errors)
+        resp = _take(users, given.responsible, "responsible", errors) if given.responsible else default_resp
+        if given.basis is not None:
+            _take(docs, (given.basis.entity_set, given.basis.ref), "basis", errors)
+        # Defaults (state, responsible) depend on the clock and the login: they are not part of the
+        # identity, so the same row gives the same event whenever and by whomever it is imported.
+        ev = self.with_default_state(given, now)
+        state_ref, state_err = self.shaper.state_ref(ev)
+        if state_err is not None:
+            errors.append(state_err)
+        if errors:
+            ambiguous = any(e.ambiguous for e in errors)
+            return _fail(line, errors, external_id=given.external_id, kind="ambiguous" if ambiguous else "invalid")
+        resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
+        content = content_hash(given, {"counterparty": cp,
+                                       "responsible": resp if given.responsible else None})
+        identity = identity_of(given, content, namespace=self.id_namespace)
+        ref_key = ref_key_for(identity)
+        try:
+            # Validated in the worst case — with the key and the marker — so any later mode fits.
+            body = self.shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
+            self.client.validate(self.profile.event_set, body)
+        except ValidationError as exc:
+            return _fail(line, [RowError(self.shaper.column_of(exc), exc.message)], external_id=given.external_id)
+        return Prepared(line, ev, identity, content, ref_key, resolved, source)
+
+
+_Lookups = tuple[Mapping[str, Found], Mapping[str, Found], Mapping[tuple[str, str], Found], str | None]
+
+
+def _twin(item: Prepared, first_line: int | None, first_content: str) -> RowResult:
+    """A row whose identity an earlier row of the batch has: the same event, or a clash of ids."""
+    ev = item.event
+    if first_content != item.content:
+        return _fail(item.line, [RowError("external_id", f"{ev.external_id!r} is also used on line "
+                                                         f"{first_line} for different content")],
+                     external_id=ev.external_id)
+    return RowResult(item.line, Status.PRESENT, external_id=ev.external_id, twin_of=item.identity,
+                     message=f"the same event as line {first_line}")
 
 
 def _take(found: Mapping[Any, Found], key: Any, column: str, errors: list[RowError]) -> str | None:

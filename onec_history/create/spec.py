@@ -39,6 +39,7 @@ __all__ = [
     "parse_duration",
     "parse_row",
     "ref_key_for",
+    "single_event_values",
 ]
 
 ID_NAMESPACE = uuid.UUID("6f0c4d1e-8a8b-5e5e-9c51-0b1c0e4b1570")
@@ -345,6 +346,23 @@ def identity_of(event: NewEvent, content: str, *, namespace: str = "") -> str:
     if event.external_id:
         return f"ext:{namespace}:{event.external_id}"
     return f"sha256:{content}"
+
+
+def single_event_values(given: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The row of one event typed on the command line, with an identity that does not move with the
+    clock: without a start the event starts ``now``; without an ``external_id`` the event's id is
+    the command's own content and the day, so the same command repeated the same day (a retry after
+    a timeout, a script run twice) finds the first event instead of creating a second one."""
+    values = {k: v for k, v in given.items() if v is not None}
+    if "start" in values:
+        return values
+    values["start"] = now.strftime("%Y-%m-%d %H:%M:%S")
+    if "external_id" not in values:
+        typed = json.dumps({k: str(v).strip() for k, v in given.items() if v is not None}, ensure_ascii=False,
+                           sort_keys=True)
+        digest = hashlib.sha256(f"{now:%Y-%m-%d}\n{typed}".encode()).hexdigest()[:24]
+        values["external_id"] = f"once:{now:%Y-%m-%d}:{digest}"
+    return values
 
 
 def ref_key_for(identity: str) -> uuid.UUID:
