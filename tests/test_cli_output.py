@@ -74,8 +74,13 @@ def test_event_card_failures(capsys: pytest.CaptureFixture[str], ut10: DemoServe
     code, _, err = run(capsys, "--url", ut10.url, "events", "show", OFFER[:-1] + "0")
     assert code == ExitCode.NOT_PUBLISHED
     assert err.startswith("Error: No event in Document_Событие has the reference") and "%D0" not in err
-    code, _, err = run(capsys, "--url", ut10.url, "events", "show", "270")
+    code, _, err = run(capsys, "--url", ut10.url, "events", "show", "нечто")
     assert code == ExitCode.BAD_INPUT and "Ссылка" in err
+    # numbers are addresses too, as for 'chain' (issue 12.10)
+    for address in ("270", "Событие 270", "Событие 00000000270"):
+        code, out, err = run(capsys, "--url", ut10.url, "events", "show", address, "--format", "json")
+        assert code == ExitCode.OK, err
+        assert json.loads(out)["number"] == "00000000270"
 
 
 def test_metadata_takes_a_bare_object_name(capsys: pytest.CaptureFixture[str], ut10: DemoServer) -> None:

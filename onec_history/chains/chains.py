@@ -7,15 +7,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import NoMatchError, NotPublishedError, QueryError
+from ..documents import DocAddress, Documents
+from ..errors import NotPublishedError
 from ..history import History
-from ..metadata import SetKind
-from ..models import is_guid
 from ..profiles import Profile, ProfileError
 from .graph import LinkGraph, scan_links
 from .links import LinkTable, discover_links
@@ -63,46 +61,16 @@ class Chains:
 
     # -- naming documents --------------------------------------------------------------------------
     def document_set(self, type_name: str) -> str:
-        """``Событие``, ``Document_Событие`` or a case-insensitive match → the published set name."""
-        md = self.client.metadata()
-        name = type_name.strip()
-        for candidate in (name, f"Document_{name}"):
-            if candidate in md and md.get(candidate).kind is SetKind.DOCUMENT:
-                return candidate
-        folded = {s.casefold(): s for s, es in md.sets.items() if es.kind is SetKind.DOCUMENT}
-        for candidate in (name, f"Document_{name}"):
-            if candidate.casefold() in folded:
-                return folded[candidate.casefold()]
-        raise NoMatchError(f"No published document type {type_name!r}",
-                           hint="Name a document set such as Document_ЗаказПокупателя ('onec-history metadata').")
+        """``Событие``, ``Document_Событие``, ``Заказ покупателя`` or any case of them → the published set."""
+        return Documents(self.client).document_set(type_name)
 
     def resolve(self, doc: str, number: str | None = None, *, type_name: str | None = None,
                 year: int | None = None) -> DocKey:
-        """A document from ``Document_X(guid'…')``, a bare GUID (with ``type_name``), or a type and number."""
-        key = DocKey.parse(doc)
-        if key is not None:
-            return DocKey(self.document_set(key.entity_set), key.ref)
-        if number is not None:
-            return self.walker().find_by_number(self.document_set(doc), number, year=year)
-        if is_guid(doc.strip()):
-            if type_name:
-                return DocKey(self.document_set(type_name), str(uuid.UUID(doc)))
-            return self._find_anywhere(str(uuid.UUID(doc)))
-        if type_name:
-            return self.walker().find_by_number(self.document_set(type_name), doc, year=year)
-        raise QueryError(f"{doc!r} is not a document",
-                         hint="Give Document_X(guid'…'), a reference with --type X, or a type and a number "
-                              "(Событие 00000000123).")
-
-    def _find_anywhere(self, ref: str) -> DocKey:
-        """A bare reference without a type: try the linked document sets (a request each)."""
-        md = self.client.metadata()
-        profile = self.profile
-        for entity_set in ((profile.event_set,) if profile else ()) + self.links.document_sets():
-            if entity_set in md and self.client.find(entity_set, ref, select=("Ref_Key",)) is not None:
-                return DocKey(entity_set, ref)
-        raise NoMatchError(f"No linked document has the reference {ref}",
-                           hint="Give its type with --type.")
+        """A document from any address :mod:`onec_history.documents` reads; a bare reference without
+        a type is looked for in the event set and the linked document sets."""
+        sets = ((self.profile.event_set,) if self.profile else ()) + self.links.document_sets()
+        return Documents(self.client).resolve(DocAddress.parse(doc, number, type_name=type_name), year=year,
+                                              search_sets=sets)
 
     # -- chains and histories ----------------------------------------------------------------------
     def walk(self, start: DocKey, *, direction: str = "both", depth: int = DEFAULT_DEPTH,

@@ -13,17 +13,15 @@ everything entered on the basis of any of them. Visited documents are never expa
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from .. import query as q
 from ..client import Client
-from ..errors import AmbiguousError, NoMatchError, NotPublishedError
-from ..models import parse_datetime
+from ..documents import AmbiguousDocumentError
+from ..errors import NoMatchError, NotPublishedError
 from ..profiles import Profile
 from .links import Link, LinkKind, LinkTable
 from .model import Chain, DocKey
@@ -34,18 +32,6 @@ __all__ = ["DEFAULT_DEPTH", "DIRECTIONS", "AmbiguousDocumentError", "ChainWalker
 DEFAULT_DEPTH = 20
 DIRECTIONS = ("up", "down", "both")
 _ROW = "d"  # lambda variable for Section/any(d: …)
-
-
-class AmbiguousDocumentError(AmbiguousError):
-    """A document number matched several documents (numbers repeat across years)."""
-
-    candidates: list[tuple[DocKey, str, datetime | None]]
-
-    def __init__(self, text: str, candidates: list[tuple[DocKey, str, datetime | None]]) -> None:
-        super().__init__(f"'{text}' matches {len(candidates)} documents", candidates=candidates,
-                         choices=[f"{key.id} {number}" + (f" от {when:%d.%m.%Y}" if when else "")
-                                  for key, number, when in candidates],
-                         hint="Add --year, or give the reference Document_X(guid'…').")
 
 
 def link_term(link: Link, target: DocKey, *, prefix: str = "") -> q.Filter:
@@ -102,44 +88,6 @@ class ChainWalker:
                 self.expand_down(chain, list(chain.nodes), depth)
         chain.warnings = list(self.reader.warnings)
         return chain
-
-    def find_by_number(self, entity_set: str, number: str, *, year: int | None = None) -> DocKey:
-        """A document by its number (as typed, or without the leading zeros), optionally in one year."""
-        self.client.entity_set(entity_set)
-        period = None
-        if year is not None:
-            period = q.ge("Date", datetime(year, 1, 1)) & q.lt("Date", datetime(year + 1, 1, 1))
-        found: dict[DocKey, tuple[str, datetime | None]] = {}
-        for candidate in self._number_forms(entity_set, number.strip()):
-            query = q.Query(filter=q.and_(q.eq("Number", candidate), period),
-                            select=("Ref_Key", "Number", "Date"), top=20)
-            for row in self.client.iterate(entity_set, query):
-                found[DocKey(entity_set, str(row["Ref_Key"]))] = (str(row.get("Number") or "").strip(),
-                                                                   parse_datetime(row.get("Date")))
-            if found:
-                break
-        if not found:
-            raise NoMatchError(f"No {entity_set} numbered {number}" + (f" in {year}" if year else ""),
-                               hint="Check the number and the type; 1C numbers keep leading zeros.")
-        if len(found) > 1:
-            raise AmbiguousDocumentError(number, [(k, n, d) for k, (n, d) in found.items()])
-        return next(iter(found))
-
-    def _number_forms(self, entity_set: str, number: str) -> list[str]:
-        """``number`` itself, then padded like this set's numbers (``123`` → ``ТД000000123``, ``0000-000123``)."""
-        forms = [number]
-        sample = next(iter(self.client.iterate(entity_set, q.Query(select=("Ref_Key", "Number"), top=1))), None)
-        model = str(sample.get("Number") or "").rstrip() if sample else ""
-        tail = re.search(r"\d+$", model)
-        typed = re.fullmatch(r"(.*?)(\d+)", number)
-        if tail is None or typed is None or len(number) >= len(model):
-            return forms
-        head, digits = typed.group(1), typed.group(2)
-        if head:  # the user typed a prefix: keep it, pad the digits to the model's full width
-            forms.append(head + digits.zfill(len(model) - len(head)))
-        else:  # digits only: the model's prefix ("ТД", "0000-") and its digit width
-            forms.append(model[: tail.start()] + digits.zfill(len(tail.group(0))))
-        return list(dict.fromkeys(forms))
 
     # -- up ----------------------------------------------------------------------------------------
     def expand_up(self, chain: Chain, frontier: Sequence[DocKey], depth: int) -> None:

@@ -14,10 +14,12 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Any
 
-from ..errors import OnecError, ValidationError
+from ..chains.links import discover_links
+from ..documents import DocAddress, Documents
+from ..errors import AmbiguousError, OnecError, ValidationError
 from ..history import History
 from ..local.inputs import InputRow
-from ..models import EventState
+from ..models import DocumentRef, EventState
 from .resolve import Found, Resolver
 from .shape import Resolved, Shaper
 from .spec import NewEvent, RowError, Vocabulary, content_hash, identity_of, marker_for, parse_row, ref_key_for
@@ -142,6 +144,7 @@ class Preparer:
         cps = self.resolver.counterparties(ev.counterparty for _, ev in usable if ev.counterparty)
         users = self.resolver.users(ev.responsible for _, ev in usable if ev.responsible)
         docs = self.resolver.documents(ev.basis for _, ev in usable if ev.basis is not None)
+        docs.update(self.basis_addresses(ev.basis_address for _, ev in usable if ev.basis_address))
         now = self.clock()
         unnamed = any(not ev.responsible for _, ev in usable)
         lookups = (cps, users, docs, self.default_responsible() if unnamed else None)
@@ -157,6 +160,25 @@ class Preparer:
                 seen[item.identity] = (line, item.content)
                 prepared.append(item)
         return prepared, bad
+
+    def basis_addresses(self, specs: Iterable[str]) -> dict[tuple[str, str], Found]:
+        """Each basis given as «Событие 276» or a reference without a type → the document (its set
+        in ``Found.name``), keyed ``("", spec)``; one lookup per distinct spec."""
+        specs = list(dict.fromkeys(specs))
+        if not specs:
+            return {}
+        documents = Documents(self.client)
+        md = self.client.metadata()
+        sets = (self.profile.event_set, *discover_links(md, self.profile.family).document_sets())
+        out: dict[tuple[str, str], Found] = {}
+        for spec in specs:
+            try:
+                key = documents.resolve(DocAddress.parse(spec), search_sets=sets)
+            except OnecError as exc:
+                out[("", spec)] = Found(None, exc.message, ambiguous=isinstance(exc, AmbiguousError))
+            else:
+                out[("", spec)] = Found(key.ref, name=key.entity_set)
+        return out
 
     def default_responsible(self) -> str | None:
         """The responsible of an event that names none: the base user the login maps to (once)."""
@@ -178,9 +200,14 @@ class Preparer:
         resp = _take(users, given.responsible, "responsible", errors) if given.responsible else default_resp
         if given.basis is not None:
             _take(docs, (given.basis.entity_set, given.basis.ref), "basis", errors)
+        found_basis = docs.get(("", given.basis_address)) if given.basis_address else None
+        if found_basis is not None:
+            _take(docs, ("", given.basis_address), "basis", errors)
         # Defaults (state, responsible) depend on the clock and the login: they are not part of the
         # identity, so the same row gives the same event whenever and by whomever it is imported.
         ev = self.with_default_state(given, now)
+        if found_basis is not None and found_basis.ref is not None and found_basis.name is not None:
+            ev = ev.model_copy(update={"basis": DocumentRef(entity_set=found_basis.name, ref=found_basis.ref)})
         state_ref, state_err = self.shaper.state_ref(ev)
         if state_err is not None:
             errors.append(state_err)

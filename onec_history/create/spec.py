@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..documents import DocAddress
+from ..errors import QueryError
 from ..models import Direction, DocKey, DocumentRef, EventKind, EventState, is_guid
 
 __all__ = [
@@ -114,6 +116,7 @@ class NewEvent(BaseModel):
     comment: str | None = None
     responsible: str | None = None  # a name (prefix) or a ref
     basis: DocumentRef | None = None
+    basis_address: str | None = None  # a basis to find in the base: «Событие 276», a reference without a type
     post: bool = False
     external_id: str | None = None
 
@@ -226,9 +229,25 @@ def parse_bool(value: Any) -> bool:
 def parse_basis(value: str, type_hint: str | None = None) -> DocumentRef:
     """``Document_X(guid'…')``, or a bare reference with ``basis_type`` (``X`` or ``Document_X``)."""
     if is_guid(value) and not (type_hint or "").strip():
-        raise ValueError("a bare reference needs basis_type (e.g. Document_ЗаказПокупателя)")
+        raise ValueError("a bare reference needs its type (basis_type, e.g. Document_ЗаказПокупателя)")
     key = DocKey.of(value, type_hint)
     return DocumentRef(entity_set=key.entity_set, ref=key.ref)
+
+
+def _basis(text: str | None, type_hint: str | None, out: dict[str, Any], errors: list[RowError]) -> None:
+    """The basis column: an address by itself, or one to find in the base (``basis_address``)."""
+    if not text:
+        if type_hint:
+            errors.append(RowError("basis_type", "given without basis"))
+        return
+    try:
+        out["basis"] = parse_basis(text, type_hint)
+    except ValueError as exc:
+        try:  # not an address by itself: a type and number, or a reference, found in the base
+            DocAddress.parse(text)
+            out["basis_address"] = " ".join(x for x in (type_hint, text) if x)
+        except QueryError:
+            errors.append(RowError("basis", str(exc)))
 
 
 def _text(value: Any, name: str, errors: list[RowError]) -> str | None:
@@ -293,13 +312,7 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
             errors.append(RowError("duration", str(exc)))
     if out.get("end") and out.get("start") and out["end"] < out["start"]:
         errors.append(RowError("end", f"{out['end']:%Y-%m-%d %H:%M:%S} is before the start"))
-    if t["basis"]:
-        try:
-            out["basis"] = parse_basis(t["basis"] or "", t["basis_type"])
-        except ValueError as exc:
-            errors.append(RowError("basis", str(exc)))
-    elif t["basis_type"]:
-        errors.append(RowError("basis_type", "given without basis"))
+    _basis(t["basis"], t["basis_type"], out, errors)
     if merged.get("post") not in (None, ""):
         try:
             out["post"] = parse_bool(merged["post"])

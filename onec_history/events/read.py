@@ -18,9 +18,10 @@ from typing import Any
 
 from .. import query as q
 from ..base import Base
+from ..documents import DocAddress, Documents
 from ..errors import ConfigError, NoMatchError, QueryError
 from ..mapping import EventMapper
-from ..models import Direction, DocKey, Event, EventKind, EventState, is_guid
+from ..models import Direction, Event, EventKind, EventState
 from ..profiles import AttrKind
 
 __all__ = ["EventFilter", "EventReader"]
@@ -164,18 +165,20 @@ class EventReader:
 
     # -- one ------------------------------------------------------------------------------------
     def get(self, ref: str) -> Event:
-        """One event by its reference: a GUID, or ``Document_Событие(guid'…')`` as chains print it."""
+        """One event by its reference (a GUID, ``Document_Событие(guid'…')`` as chains print it) or
+        its number (``270``, ``Событие 00000000270``), as :mod:`onec_history.documents` reads them."""
         event_set = self.profile.event_set
-        key = ref.strip()
-        addressed = DocKey.parse(key)
-        if addressed is not None:
-            if addressed.entity_set != event_set:
-                raise QueryError(f"{key} is not an event ({event_set})",
-                                 hint="Show other documents with 'onec-history chain'.")
-            key = addressed.ref
-        if not is_guid(key):
-            raise QueryError(f"{ref!r} is not a reference",
-                             hint=f"Give the GUID from the list's Ссылка column, or {event_set}(guid'…').")
+        try:
+            addressed = Documents(self.client).resolve(DocAddress.parse(ref, type_name=event_set),
+                                                       default_set=event_set)
+        except QueryError:
+            raise QueryError(f"{ref!r} is not an event's reference or number",
+                             hint=f"Give the GUID from the list's Ссылка column, {event_set}(guid'…') "
+                                  "or the number (Событие 270).") from None
+        if addressed.entity_set != event_set:
+            raise QueryError(f"{ref.strip()} is not an event ({event_set})",
+                             hint="Show other documents with 'onec-history chain'.")
+        key = addressed.ref
         mapper = self.base.event_mapper()
         row = self.client.find(event_set, key, select=mapper.select())
         if row is None:

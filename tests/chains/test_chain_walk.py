@@ -8,8 +8,9 @@ import pytest
 from chain_helpers import chains_for, first_call
 
 from onec_history.chains.model import Chain
-from onec_history.chains.walk import AmbiguousDocumentError, ChainWalker
+from onec_history.chains.walk import AmbiguousDocumentError
 from onec_history.demo.server import DemoServer
+from onec_history.documents import Documents
 from onec_history.errors import NotFoundError
 
 
@@ -160,5 +161,5 @@ def test_a_repeated_number_is_ambiguous(fresh: DemoServer) -> None:
     other = chains.resolve("Событие", "271")
     chains.client.patch(other.entity_set, other.ref, {"Number": "00000000270"})
     with pytest.raises(AmbiguousDocumentError) as info:
-        ChainWalker(chains.client, chains.links).find_by_number("Document_Событие", "270")
+        Documents(chains.client).by_number("Document_Событие", "270")
     assert {k for k, _, _ in info.value.candidates} == {start, other}
