@@ -31,6 +31,7 @@ keeps the HTTP status, 1C's error code (a string, as 1C sends it) and 1C's messa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +50,7 @@ __all__ = [
     "NotPublishedError",
     "ODataError",
     "OnecError",
+    "PeriodError",
     "QueryError",
     "RequestTimeout",
     "ResponseError",
@@ -56,6 +58,7 @@ __all__ = [
     "TransportError",
     "UnsupportedError",
     "ValidationError",
+    "check_period",
     "error_for_status",
 ]
 
@@ -93,6 +96,17 @@ class ConfigError(OnecError):
 
 class QueryError(OnecError):
     """A query or value was rejected before anything was sent."""
+
+
+class PeriodError(QueryError):
+    """A period that cannot hold anything: its start is after its end."""
+
+
+def check_period(since: datetime | None, until: datetime | None) -> None:
+    """Refuse ``since`` after ``until``: such a question silently answers "nothing"."""
+    if since is not None and until is not None and since > until:
+        raise PeriodError(f"The period starts ({since:%d.%m.%Y %H:%M:%S}) after it ends ({until:%d.%m.%Y %H:%M:%S}), "
+                          "so nothing could match", hint="Swap --since and --until.")
 
 
 class ValidationError(QueryError):

@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
 
 _MAP: tuple[tuple[type[errors.OnecError], ExitCode], ...] = (
     (errors.ConfigError, ExitCode.CONFIG),
+    (errors.PeriodError, ExitCode.USAGE),
     (errors.ValidationError, ExitCode.BAD_INPUT),
     (errors.QueryError, ExitCode.BAD_INPUT),
     (errors.NotPublishedError, ExitCode.NOT_PUBLISHED),

@@ -8,7 +8,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from onec_history.cli.main import main
 from onec_history.cli.params import DATE, UNTIL
+from onec_history.demo.server import DemoServer
+from onec_history.exitcodes import ExitCode
 
 
 @click.command()
@@ -21,8 +24,10 @@ def probe(since: datetime | None, until: datetime | None) -> None:
 @pytest.mark.parametrize(("typed", "until"), [
     ("05.03.2026", "2026-03-05T23:59:59"),
     ("2026-03-05", "2026-03-05T23:59:59"),
-    ("05.03.2026 00:00", "2026-03-05T00:00:00"),  # a time typed is kept, midnight too
-    ("2026-03-05T11:30", "2026-03-05T11:30:00"),
+    ("05.03.2026 00:00", "2026-03-05T00:00:59"),  # a time typed is kept (to its minute), midnight too
+    ("2026-03-05T11:30", "2026-03-05T11:30:59"),  # minutes as 1C's lists show them: the whole minute
+    ("05.03.2026 10:15:04", "2026-03-05T10:15:04"),
+    ("05.03.26", "2026-03-05T23:59:59"),  # 1C's two-digit year
     (" 05.03.2026 ", "2026-03-05T23:59:59"),
 ])
 def test_until(typed: str, until: str) -> None:
@@ -34,5 +39,15 @@ def test_until(typed: str, until: str) -> None:
 def test_a_wrong_date_is_a_usage_error_naming_the_formats() -> None:
     result = CliRunner().invoke(probe, ["--until", "31.02.2026"])
     assert result.exit_code == 2
-    assert "31.02.2026" in result.output and "%d.%m.%Y" in result.output
+    assert "31.02.2026" in result.output and "DD.MM.YYYY" in result.output and "%" not in result.output
     assert "DATE" in CliRunner().invoke(probe, ["--help"]).output
+
+
+@pytest.mark.parametrize("command", [["events", "list"], ["history", "7701000001"], ["events", "export"],
+                                     ["report", "activity", "--by", "kind"], ["report", "funnel"]])
+def test_a_period_that_ends_before_it_starts_is_refused(command: list[str], ut10: DemoServer,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--url", ut10.url, *command, "--since", "10.03.2026", "--until", "01.03.2026"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE, err
+    assert "after it ends" in err and "Swap --since and --until" in err

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import query as q
-from ..errors import NotPublishedError
+from ..errors import NotPublishedError, check_period
 from ..profiles import Attr, AttrKind, Profile
 from .graph import count_scan, scan_links
 from .model import Chain, DocKey, Node
@@ -149,6 +149,7 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
+    check_period(since, until)
     if profile.event_set not in walker.client.metadata():
         raise NotPublishedError(profile.event_set)
     own = own_documents(walker, profile, counterparty)

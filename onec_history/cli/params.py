@@ -1,46 +1,46 @@
-"""Parameter types shared by the commands: dates as README gives them.
+"""Parameter types shared by the commands: dates as README gives them (read by ``dates.py``).
 
-``--since`` takes a date or a date and time as it is; ``--until`` takes a *bare* date as the
-whole day (up to 23:59:59 — 1C keeps seconds), and a date with a time as exactly that moment,
-``00:00`` included: ``--until 05.03.2026`` and ``--until "05.03.2026 00:00"`` are different
-questions.
+``--since`` takes a date or a date and time as it is; ``--until`` takes what was typed as the end
+of the period: a bare date is the whole day (to 23:59:59 — 1C keeps seconds), ``10:15`` the whole
+minute, ``10:15:04`` that second. A wrong date is a usage error (exit 2) naming the accepted
+forms in words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import click
 
+from ..dates import DATE_HELP, parse_datetime_text, period_end
+
 __all__ = ["DATE", "UNTIL"]
 
-_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-            "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"]
 
-
-class _Date(click.DateTime):
-    """A date or date and time as README gives them; shown as DATE, not as a list of strftime codes."""
+class _Date(click.ParamType[datetime, Any]):
+    """A date or date and time; shown as DATE."""
 
     name = "date"
+
+    def __init__(self, parse: Callable[[str], datetime]) -> None:
+        self._parse = parse
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "DATE"
 
-
-class _Until(_Date):
-    """:class:`_Date`, with a bare date meaning the end of that day."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str):
-            for fmt in self.formats:
-                try:
-                    parsed = datetime.strptime(value.strip(), fmt)
-                except ValueError:
-                    continue
-                return parsed if "%H" in fmt else parsed.replace(hour=23, minute=59, second=59)
-        return super().convert(value, param, ctx)
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return self._parse(str(value))
+        except ValueError as exc:
+            reason = str(exc)
+            if "is not a date" in reason:
+                reason = f"{str(value).strip()!r} is not a date; expected {DATE_HELP}"
+            self.fail(reason, param, ctx)
 
 
-DATE = _Date(formats=_FORMATS)
-UNTIL = _Until(formats=_FORMATS)
+DATE = _Date(parse_datetime_text)
+UNTIL = _Date(period_end)

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..dates import DATE_HELP, parse_datetime_text
 from ..documents import DocAddress
 from ..errors import QueryError
 from ..models import Direction, DocKey, DocumentRef, EventKind, EventState, is_guid
@@ -52,11 +53,6 @@ MARKER_PREFIX = "[onec-history:"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
-    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y %H:%M", "%d.%m.%y",
-)
-DATE_HELP = "YYYY-MM-DD[ HH:MM[:SS]], YYYY-MM-DDTHH:MM[:SS][±HH:MM] or DD.MM.YYYY[ HH:MM[:SS]]"
 
 # Synonyms of the logical values. 1C's own names of both families are listed too, so they are
 # accepted even where the profile maps a value differently (a customised base adds its own).
@@ -165,33 +161,6 @@ class Vocabulary:
             return "incoming/outgoing, входящее/исходящее"
         extra = ", ".join(sorted(self.custom_states.values()))
         return "planned/completed/cancelled, запланировано/завершено/отменено" + (f", {extra}" if extra else "")
-
-
-def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> datetime:
-    """A naive server-local datetime from the formats of DATE_HELP; ValueError with a reason."""
-    raw = text.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            value = datetime.strptime(raw, fmt)
-        except ValueError:
-            continue
-        return _plausible(value)
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
-    except ValueError:
-        raise ValueError(f"{raw!r} is not a date; expected {DATE_HELP}") from None
-    if value.tzinfo is not None:
-        if server_tz is None:
-            # 1C stores naive server-local time (odata-1c.md §1): converting needs the server's zone.
-            raise ValueError(f"{raw!r} has a time zone; give local time, or set server_timezone in the config")
-        value = value.astimezone(server_tz).replace(tzinfo=None)
-    return _plausible(value.replace(microsecond=0))
-
-
-def _plausible(value: datetime) -> datetime:
-    if not 1900 <= value.year <= 3999:  # 1C dates end in 3999; earlier than 1900 is a typo in practice
-        raise ValueError(f"{value:%Y-%m-%d} is outside 1900–3999")
-    return value
 
 
 def parse_duration(value: Any) -> timedelta:

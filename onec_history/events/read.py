@@ -19,7 +19,7 @@ from typing import Any
 from .. import query as q
 from ..base import Base
 from ..documents import DocAddress, Documents
-from ..errors import ConfigError, NoMatchError, QueryError
+from ..errors import ConfigError, NoMatchError, QueryError, check_period
 from ..mapping import EventMapper
 from ..models import Direction, Event, EventKind, EventState
 from ..profiles import AttrKind
@@ -76,6 +76,7 @@ class EventReader:
         """Events of the period by their start (НачалоСобытия), where the family keeps one: a call
         planned for the 15th is an event of the 15th whatever day it was entered. An event without
         a start (1C's empty date) counts by its document date."""
+        check_period(since, until)
         if since is None and until is None:
             return None
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..chains.model import DocKey
-from ..errors import OnecError
+from ..errors import OnecError, check_period
 from ..history import History
 from ..models import EventState
 from ..profiles import Family
@@ -148,6 +148,7 @@ def activity(source: Source, *, by: str, since: datetime | None = None, until: d
     now = now or datetime.now()
     until = until or now
     since = since or until - timedelta(days=30)
+    check_period(since, until)
     src = _source(source)
     logicals = ("end", "kind", "responsible") if by != "kind" else ("end", "kind")
     groups: dict[str, list[float | None]] = {}
@@ -211,6 +212,7 @@ def funnel(source: Source, *, since: datetime, until: datetime, horizon_days: in
     call by weeks). Lead times run from the event's date to the first order (delivery) below it
     dated on or after the event.
     """
+    check_period(since, until)
     src = _source(source, jobs)
     sets = _FUNNEL_SETS.get(src.family)
     if sets is None:
