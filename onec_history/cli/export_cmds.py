@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from ..exitcodes import ExitCode
-from ..export import (
-    FORMATS,
-    AtomicOutput,
-    CsvOptions,
-    ExportOptions,
-    RunLock,
-    StateFile,
-    cleanup_stale_partials,
-    export_events,
-    lock_path_for,
-    scope_key,
-)
-from ..history import EventFilter, History
+from ..export import FORMATS, CsvOptions, ExportOptions, run_export
 from ..reports import compute as rep
 from .app import App, pass_app
 from .output import emit
@@ -56,26 +42,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _sink(output: str, *, seekable: bool = False) -> Iterator[tuple[BinaryIO, AtomicOutput | None]]:
-    if output == "-" and seekable:
-        # An XLSX file is a zip archive, written with seeks: build it in a temporary file, then
-        # copy it to a pipe (``… --format xlsx > out.xlsx`` or ``| ssh …``).
-        with tempfile.TemporaryFile() as tmp:
-            yield tmp, None
-            tmp.seek(0)
-            shutil.copyfileobj(tmp, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-        return
-    if output == "-":
-        yield sys.stdout.buffer, None
-        sys.stdout.buffer.flush()
-        return
-    atomic = AtomicOutput(output)
-    with atomic as stream:
-        yield stream, atomic
 
 
 class _Progress:
@@ -149,16 +115,12 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
     cp = resolve_client(ctx, history, client).ref if client else None
     flt = build_filter(history, counterparty=cp, since=since, until=until, kind=kind, state=state,
                        direction=direction, responsible=responsible)
-    lock_file = lock_path or (lock_path_for(state_path) if state_path else
-                              lock_path_for(output) if output != "-" else None)
     options = ExportOptions(fmt=fmt, csv=csv_options, headings=headings)
     quiet = local_quiet or app.quiet
-    with _sigterm_as_interrupt(), (RunLock(lock_file) if lock_file else contextlib.nullcontext()):
-        if output != "-":
-            cleanup_stale_partials(output)
-        if state_path is not None:
-            cleanup_stale_partials(state_path)
-        result = _run_export(app, history, flt, output, options, state_path, quiet)
+    with _sigterm_as_interrupt(), _progress(quiet) as bar:
+        result = run_export(history, flt, sys.stdout.buffer if output == "-" else output, options=options,
+                            state_path=state_path, lock_path=lock_path,
+                            progress=bar.update if bar is not None else None)
     if not quiet:
         click.echo(result.summary(), err=True)
     if result.names_unavailable:
@@ -168,34 +130,6 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
         ctx.exit(int(ExitCode.PARTIAL))
     if result.nothing_to_do:
         ctx.exit(int(ExitCode.NOTHING_TO_DO))
-
-
-def _run_export(app: App, history: History, flt: EventFilter, output: str, options: ExportOptions,
-                state_path: Path | None, quiet: bool) -> Any:
-    state_file = StateFile(state_path) if state_path else None
-    meta = _state_meta(app, history, flt)
-    run = state_file.begin(meta) if state_file else None
-    with contextlib.ExitStack() as stack:
-        if run is not None:
-            stack.enter_context(run)
-        stream, atomic = stack.enter_context(_sink(output, seekable=options.fmt == "xlsx"))
-        bar = stack.enter_context(_progress(quiet))
-        result = export_events(history, flt, stream, options=options, state=run,
-                               progress=bar.update if bar is not None else None)
-        # Output first, state second: a crash between the two re-exports the same changes next
-        # time (at least once) instead of losing them.
-        if atomic is not None:
-            atomic.commit()
-        if run is not None:
-            run.commit()
-    return result
-
-
-def _state_meta(app: App, history: History, flt: EventFilter) -> dict[str, str]:
-    scope = scope_key({"counterparty": flt.counterparty, "kind": flt.kind, "state": flt.state,
-                       "direction": flt.direction, "responsible": flt.responsible})
-    return {"base": history.base.key, "event_set": history.profile.event_set, "scope": scope,
-            "since": flt.since.isoformat() if flt.since else "", "until": flt.until.isoformat() if flt.until else ""}
 
 
 # -- reports ----------------------------------------------------------------------------------------

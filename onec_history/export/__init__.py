@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..local.lock import LockedError, RunLock, lock_path_for
 from .export import ExportOptions, ExportResult, export_events
 from .rows import EVENT_COLUMNS, EventRowMapper
+from .run import Target, default_lock_path, run_export, state_meta
 from .state import DiffCounts, StateFile, StateRun, scope_key
-from .writers import FORMATS, AtomicOutput, Column, CsvOptions, cleanup_stale_partials, open_writer
+from .writers import FORMATS, AtomicOutput, Column, CsvOptions, cleanup_stale_partials, needs_seek, open_writer
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -22,9 +23,14 @@ __all__ = [
     "RunLock",
     "StateFile",
     "StateRun",
+    "Target",
     "cleanup_stale_partials",
+    "default_lock_path",
     "export_events",
     "lock_path_for",
+    "needs_seek",
     "open_writer",
+    "run_export",
     "scope_key",
+    "state_meta",
 ]

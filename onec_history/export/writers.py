@@ -36,6 +36,7 @@ __all__ = [
     "CsvOptions",
     "RowWriter",
     "cleanup_stale_partials",
+    "needs_seek",
     "open_writer",
 ]
 
@@ -168,6 +169,11 @@ class _XlsxWriter:
 
     def close(self) -> None:
         self._book.close()
+
+
+def needs_seek(fmt: str) -> bool:
+    """Whether the writer of ``fmt`` seeks in its output: XLSX is a zip archive, which a pipe cannot take."""
+    return fmt == "xlsx"
 
 
 def open_writer(fmt: str, stream: BinaryIO, columns: Sequence[Column], *, headings: Sequence[str] | None = None,
