@@ -14,9 +14,10 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, exit_code_of, read_rows
+from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, outcome_of, read_rows
 from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
+from .exitcodes import exit_code_of
 from .output import OutputFile, emit, format_option
 from .read_cmds import events
 
@@ -120,7 +121,7 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
         app.note(" ".join(p for p in parts if p))
     elif not result.ok:
         click.echo(f"Error: {result.message}", err=True)
-    ctx.exit(int(exit_code_of(result)))
+    ctx.exit(int(exit_code_of(outcome_of(result), result.exc)))
 
 
 # -- events import -----------------------------------------------------------------------------------
@@ -222,4 +223,4 @@ def import_cmd(ctx: click.Context, app: App, file: str, input_format: str | None
     else:
         _write_results(summary, out_fmt, sys.stdout, dry_run=dry_run)
     app.note(summary.describe() + (" (dry run: nothing was sent)" if dry_run else ""))
-    ctx.exit(int(summary.exit_code()))
+    ctx.exit(int(exit_code_of(summary.outcome)))

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ..exitcodes import ExitCode
 from ..export import FORMATS, CsvOptions, ExportOptions, run_export
 from ..reports import compute as rep
 from .app import App, pass_app
+from .exitcodes import ExitCode, exit_code_of
 from .output import emit
 from .params import DATE, UNTIL
 from .read_cmds import build_filter, event_filter_options, events, resolve_client
@@ -123,13 +123,12 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
                             progress=bar.update if bar is not None else None)
     if not quiet:
         click.echo(result.summary(), err=True)
-    if result.names_unavailable:
-        if not quiet:
-            click.echo(f"Names could not be read from {', '.join(result.names_unavailable)}: references "
-                       "were exported instead.", err=True)
-        ctx.exit(int(ExitCode.PARTIAL))
-    if result.nothing_to_do:
-        ctx.exit(int(ExitCode.NOTHING_TO_DO))
+    if result.names_unavailable and not quiet:
+        click.echo(f"Names could not be read from {', '.join(result.names_unavailable)}: references "
+                   "were exported instead.", err=True)
+    code = exit_code_of(result.outcome)
+    if code is not ExitCode.OK:
+        ctx.exit(int(code))
 
 
 # -- reports ----------------------------------------------------------------------------------------

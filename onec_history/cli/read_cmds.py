@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from ..exitcodes import ExitCode
 from ..history import AmbiguousError, EventFilter, History
 from ..models import Counterparty, Direction, Event, EventKind, EventState
 from .app import App, pass_app
+from .exitcodes import ExitCode
 from .output import emit, format_option, plain
 from .params import DATE, UNTIL
 

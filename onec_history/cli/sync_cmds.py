@@ -10,31 +10,21 @@ import click
 from click.core import ParameterSource
 
 from ..counterparties.file import read_records
-from ..counterparties.importer import CounterpartyImport, RowResult
+from ..counterparties.importer import CounterpartyImport, RowResult, outcome_of
 from ..counterparties.plan import Change, ImportPlan
-from ..exitcodes import ExitCode
 from ..local.ledger import Ledger, default_ledger_path
 from .app import App, pass_app
+from .exitcodes import ExitCode, exit_code_of
 from .output import OutputFile, emit, format_option
 from .read_cmds import counterparties
 
-__all__ = ["exit_code_of", "import_counterparties_cmd", "mirror_cmd"]
+__all__ = ["import_counterparties_cmd", "mirror_cmd"]
 
 RESULT_COLUMNS = [("line", "line"), ("status", "status"), ("key", "key"), ("name", "name"),
                   ("diff", "changes"), ("ref", "ref"), ("message", "message")]
 MIRROR_COLUMNS = [("entity_set", "set"), ("mode", "mode"), ("remote", "in 1C"), ("changed", "fetched"),
                   ("deleted", "deleted"), ("requests", "requests"), ("bytes", "bytes")]
 _SHOWN_MISSING = 20
-
-
-def exit_code_of(results: list[RowResult], *, blocked: bool = False) -> ExitCode:
-    """0 all rows fine; 12 a record changed in 1C since it was read; 9 some failed; 13 none succeeded."""
-    if any(r.status == "conflict" for r in results):
-        return ExitCode.CONFLICT
-    failed = [r for r in results if not r.ok]
-    if failed:
-        return ExitCode.PARTIAL if len(failed) < len(results) else ExitCode.BAD_INPUT
-    return ExitCode.PARTIAL if blocked else ExitCode.OK
 
 
 def _describe(results: list[RowResult], plan: ImportPlan, dry_run: bool) -> str:
@@ -159,7 +149,7 @@ def import_counterparties_cmd(ctx: click.Context, app: App, file: str, group: st
     else:
         _write_results(app, results, out_fmt, sys.stdout)
     app.note(_describe(results, plan, dry_run))
-    code = exit_code_of(results, blocked=bool(mark_missing and plan.missing_blocked))
+    code = exit_code_of(outcome_of(results, blocked=bool(mark_missing and plan.missing_blocked)))
     if code is not ExitCode.OK:
         ctx.exit(int(code))
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from ..create.spec import ref_key_for
@@ -28,7 +29,7 @@ from .lookup import FolderTree, Lookup, parse_match
 from .plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
 from .rows import CpSchema, FieldSpec, ParsedRow
 
-__all__ = ["OK_STATUSES", "CounterpartyImport", "RowResult"]
+__all__ = ["OK_STATUSES", "CounterpartyImport", "Outcome", "RowResult", "outcome_of"]
 
 OK_STATUSES = frozenset({"created", "already_present", "updated", "unchanged", "marked", "folder_created",
                          "would_create", "would_update", "would_mark", "would_create_folder"})
@@ -53,6 +54,25 @@ class RowResult:
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "status": self.status, "ref": self.ref, "name": self.name, "key": self.key,
                 "changes": [c.as_dict() for c in self.changes], "message": self.message}
+
+
+class Outcome(Enum):
+    """What an import came to (the command maps it to its exit code)."""
+
+    OK = "ok"  # every row succeeded
+    PARTIAL = "partial"  # some rows failed, or --mark-missing was not planned
+    NONE_SUCCEEDED = "none_succeeded"  # no row succeeded
+    CONFLICT = "conflict"  # a counterparty changed in 1C since the plan read it
+
+
+def outcome_of(results: list[RowResult], *, blocked: bool = False) -> Outcome:
+    """A conflict first, then how many rows failed; ``blocked``: the marks of a full import were withheld."""
+    if any(r.status == "conflict" for r in results):
+        return Outcome.CONFLICT
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return Outcome.PARTIAL if len(failed) < len(results) else Outcome.NONE_SUCCEEDED
+    return Outcome.PARTIAL if blocked else Outcome.OK
 
 
 class CounterpartyImport:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..local.inputs import COLUMNS, InputRow, read_rows
 from ..local.ledger import Entry, Ledger, LedgerLocked, default_ledger_path
-from .batch import EventWriter, Summary, exit_code_of
+from .batch import EventWriter, Outcome, Summary, outcome_of
 from .prepare import Prepared, RowResult, Status
 from .spec import NewEvent, RowError, Vocabulary, parse_row, ref_key_for
 
@@ -22,6 +22,7 @@ __all__ = [
     "Ledger",
     "LedgerLocked",
     "NewEvent",
+    "Outcome",
     "Prepared",
     "RowError",
     "RowResult",
@@ -29,7 +30,7 @@ __all__ = [
     "Summary",
     "Vocabulary",
     "default_ledger_path",
-    "exit_code_of",
+    "outcome_of",
     "parse_row",
     "read_rows",
     "ref_key_for",

@@ -23,24 +23,35 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from enum import Enum
 from typing import Any
 
 from .. import query as q
 from ..errors import BusinessError, KeyExistsError, ODataError, OnecError, ResponseError, TransportError
 from ..errors import ServerUnavailable as _Unavailable
-from ..exitcodes import ExitCode, exit_code_for
 from ..history import History
 from ..local.inputs import InputRow
 from ..local.ledger import Entry, Ledger
 from .prepare import Prepared, Preparer, RowResult, Status
 from .spec import NewEvent
 
-__all__ = ["EventWriter", "Summary", "exit_code_of"]
+__all__ = ["EventWriter", "Outcome", "Summary", "outcome_of"]
 
 log = logging.getLogger("onec_history.create")
 
 # Failures after which nobody knows whether 1C applied the write.
 _UNKNOWN = (TransportError, _Unavailable, ResponseError)
+
+
+class Outcome(Enum):
+    """What a write came to — one row, or a whole import (the command maps it to its exit code)."""
+
+    OK = "ok"  # every row is in 1C: created now, or already present
+    PARTIAL = "partial"  # some rows failed (or an event was created but could not be posted)
+    NOTHING_TO_DO = "nothing_to_do"  # no rows at all
+    INVALID = "invalid"  # no row was valid: nothing could be sent
+    AMBIGUOUS = "ambiguous"  # a name matched several objects
+    FAILED = "failed"  # 1C or the connection failed: ``RowResult.exc`` says how
 
 
 @dataclass
@@ -55,16 +66,17 @@ class Summary:
             out[r.status.value] += 1
         return out
 
-    def exit_code(self) -> ExitCode:
-        """0 when every row succeeded; 9 partial; 13 when no row was valid; 10 for no rows at all."""
+    @property
+    def outcome(self) -> Outcome:
+        """OK when every row succeeded; INVALID when no row was valid; NOTHING_TO_DO for no rows at all."""
         if not self.results:
-            return ExitCode.NOTHING_TO_DO
+            return Outcome.NOTHING_TO_DO
         if all(r.ok for r in self.results):
-            return ExitCode.OK
+            return Outcome.OK
         if not any(r.ok for r in self.results) and all(r.error in ("invalid", "ambiguous", "skipped")
                                                        for r in self.results):
-            return ExitCode.BAD_INPUT
-        return ExitCode.PARTIAL
+            return Outcome.INVALID
+        return Outcome.PARTIAL
 
     def describe(self) -> str:
         c = self.counts()
@@ -373,14 +385,14 @@ def _number(row: dict[str, Any]) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def exit_code_of(result: RowResult) -> ExitCode:
-    """The exit code for a single ``events create``."""
+def outcome_of(result: RowResult) -> Outcome:
+    """What a single create came to; FAILED carries its cause in ``result.exc``."""
     if result.ok:
-        return ExitCode.OK
+        return Outcome.OK
     if result.error == "ambiguous":
-        return ExitCode.AMBIGUOUS
+        return Outcome.AMBIGUOUS
     if result.error == "post":
-        return ExitCode.PARTIAL
+        return Outcome.PARTIAL
     if result.exc is not None:
-        return exit_code_for(result.exc)
-    return ExitCode.BAD_INPUT
+        return Outcome.FAILED
+    return Outcome.INVALID

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..local.lock import LockedError, RunLock, lock_path_for
-from .export import ExportOptions, ExportResult, export_events
+from .export import ExportOptions, ExportResult, Outcome, export_events
 from .rows import EVENT_COLUMNS, EventRowMapper
 from .run import Target, default_lock_path, run_export, state_meta
 from .state import DiffCounts, StateFile, StateRun, scope_key
@@ -20,6 +20,7 @@ __all__ = [
     "ExportOptions",
     "ExportResult",
     "LockedError",
+    "Outcome",
     "RunLock",
     "StateFile",
     "StateRun",

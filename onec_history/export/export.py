@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, BinaryIO
 
 from .. import query as q
@@ -37,7 +38,7 @@ from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
 
-__all__ = ["ExportOptions", "ExportResult", "export_events"]
+__all__ = ["ExportOptions", "ExportResult", "Outcome", "export_events"]
 
 log = logging.getLogger("onec_history.export")
 
@@ -52,6 +53,14 @@ class ExportOptions:
     headings: str = "keys"  # keys | ru
     page_size: int | None = None  # default: the client's
     scan_page_size: int = 10_000  # Ref_Key+DataVersion rows are ~90 bytes: big pages, few requests
+
+
+class Outcome(Enum):
+    """What an export came to (the command maps it to its exit code)."""
+
+    OK = "ok"
+    PARTIAL = "partial"  # exported, but some names could not be read: their references were exported instead
+    NOTHING_NEW = "nothing_new"  # incremental, and nothing changed since the last run
 
 
 @dataclass
@@ -70,6 +79,12 @@ class ExportResult:
     @property
     def nothing_to_do(self) -> bool:
         return self.incremental and self.exported == 0
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.names_unavailable:
+            return Outcome.PARTIAL
+        return Outcome.NOTHING_NEW if self.nothing_to_do else Outcome.OK
 
     def summary(self) -> str:
         text = f"exported {self.exported} events"

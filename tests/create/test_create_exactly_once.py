@@ -14,12 +14,12 @@ import pytest
 from create_helpers import calls_csv, make_history
 
 from onec_history import query as q
+from onec_history.cli.exitcodes import ExitCode, exit_code_of
 from onec_history.client import Client
 from onec_history.create import EventWriter, Ledger, Status, read_rows
 from onec_history.create.batch import Summary
 from onec_history.demo.server import DemoServer, Faults, start_demo
 from onec_history.errors import BadQueryError, BusinessError
-from onec_history.exitcodes import ExitCode
 
 SET = "Document_Событие"
 
@@ -62,7 +62,7 @@ def test_faults_never_lose_or_duplicate(writer_for: Callable[..., EventWriter], 
         again = run(writer, calls_csv(n))
         calm(srv)
         assert again.counts()["created"] == 0 and again.counts()["already_present"] == n
-        assert again.exit_code() is ExitCode.OK
+        assert exit_code_of(again.outcome) is ExitCode.OK
         assert len(our_events(writer.client)) == n
 
 
@@ -182,7 +182,7 @@ def test_a_dead_base_stops_the_run_and_leaves_rows_pending(tmp_path: Path) -> No
         assert counts["failed"] == 2 and counts["skipped"] == 8, summary.describe()
         assert all("no definite answer" in r.message for r in summary.results if r.status is Status.FAILED)
         assert writer.ledger.counts() == {"pending": 2}
-        assert summary.exit_code() is ExitCode.PARTIAL
+        assert exit_code_of(summary.outcome) is ExitCode.PARTIAL
         again = run(writer, calls_csv(10))
         assert again.counts()["created"] == 10 and len(our_events(writer.client)) == 10
 

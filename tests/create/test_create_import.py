@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from onec_history.cli.exitcodes import ExitCode, exit_code_of
 from onec_history.create import EventWriter, Status, read_rows
 from onec_history.create.batch import Summary
 from onec_history.demo.server import DemoServer
 from onec_history.errors import BusinessError
-from onec_history.exitcodes import ExitCode
 
 SUBJECT = '"Звонок ""Ромашки"": 5 мониторов"'  # quoted, with doubled quotes inside
 LONG = "Очень длинная тема " * 12  # 227 characters once stripped: over УТ 10.3's 200 and УНФ's 150
@@ -57,7 +57,7 @@ def test_bad_rows_get_clear_errors_while_good_rows_are_created(
     assert r["bad-long"].field == "subject" and "227 characters" in r["bad-long"].message
     assert r["bad-enum"].field == "kind" and "созвон" in r["bad-enum"].message and "sideways" in r["bad-enum"].message
     assert r["bad-trunc"].line == 11 and "truncated" in r["bad-trunc"].message
-    assert summary.exit_code() is ExitCode.PARTIAL
+    assert exit_code_of(summary.outcome) is ExitCode.PARTIAL
     assert client.count("Document_Событие") == before + 3
     # What 1C holds is what the file said: quotes, line breaks and Cyrillic intact, the client resolved.
     ev = writer.history.get_event(r["ok-1"].ref)
@@ -106,7 +106,7 @@ def test_fail_fast_sends_nothing_when_a_row_is_invalid(ut10: DemoServer,
     summary = run(writer, CORPUS, fail_fast=True)
     assert {r.status for r in summary.results} == {Status.FAILED, Status.SKIPPED}
     assert "line 6" in next(r for r in summary.results if r.status is Status.SKIPPED).message
-    assert summary.exit_code() is ExitCode.BAD_INPUT
+    assert exit_code_of(summary.outcome) is ExitCode.BAD_INPUT
     assert writer.client.count("Document_Событие") == count
 
 
@@ -114,11 +114,11 @@ def test_exit_codes(ut10: DemoServer, writer_for: Callable[..., EventWriter]) ->
     writer = writer_for(ut10.url)
     header = CORPUS.splitlines()[0]
     good = "\n".join([header, CORPUS.splitlines()[4]])
-    assert run(writer, good).exit_code() is ExitCode.OK
-    assert run(writer, good).exit_code() is ExitCode.OK  # already present is success
+    assert exit_code_of(run(writer, good).outcome) is ExitCode.OK
+    assert exit_code_of(run(writer, good).outcome) is ExitCode.OK  # already present is success
     bad = "\n".join([header, "x;7701000001;call;in;done;вчера;;x;"])
-    assert run(writer, bad).exit_code() is ExitCode.BAD_INPUT
-    assert run(writer, header + "\n\n").exit_code() is ExitCode.NOTHING_TO_DO
+    assert exit_code_of(run(writer, bad).outcome) is ExitCode.BAD_INPUT
+    assert exit_code_of(run(writer, header + "\n\n").outcome) is ExitCode.NOTHING_TO_DO
 
 
 def test_same_row_twice_in_one_file_is_one_event(ut10: DemoServer, writer_for: Callable[..., EventWriter]) -> None:
