@@ -33,7 +33,8 @@ class Node:
     currency: str | None = None
     currency_name: str | None = None
     title: str | None = None
-    kind: str | None = None
+    kind: str | None = None  # as 1C spells it (ТелефонныйЗвонок)
+    kind_code: str | None = None  # the logical kind (call, meeting, …), for events
     state: str | None = None
     missing: str | None = None
     # header link values as read (link label -> parent); filled by the reader, used by the walk

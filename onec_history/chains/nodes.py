@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .. import query as q
@@ -80,6 +80,7 @@ class SetShape:
     state: Attr | None
     postable: bool = True
     start: str | None = None
+    kind_codes: Mapping[str, str] = field(default_factory=dict)  # 1C's value → logical kind
 
     def node(self, row: Mapping[str, Any]) -> Node:
         key = DocKey(self.entity_set, str(row["Ref_Key"]))
@@ -110,6 +111,8 @@ class SetShape:
                 node.title = strip(value) or None
         if self.kind is not None:
             node.kind = strip(row.get(self.kind)) or None
+            if node.kind is not None:
+                node.kind_code = self.kind_codes.get(node.kind, "other")
         if self.state is not None:
             node.state = _ref_of(row, self.state)[0] if self.state.kind is AttrKind.REF \
                 else strip(row.get(self.state.prop)) or None
@@ -203,6 +206,7 @@ class NodeReader:
             state=state,
             postable=postable,
             start=start.prop if start is not None and start.kind is AttrKind.PLAIN else None,
+            kind_codes={v: k.value for k, v in p.kinds.items()} if is_event and p else {},
         )
 
     def _actions_published(self) -> bool:

@@ -119,7 +119,8 @@ def node_json(node: Node) -> dict[str, Any]:
         "amount": node.amount,
         "currency": node.currency_name,
         "title": node.title,
-        "kind": node.kind,
+        "kind": node.kind_code,
+        "kind_raw": node.kind,
         "state": node.state,
         "missing": node.missing,
     }

@@ -57,6 +57,7 @@ class MirrorSource:
                                    self.counterparty_set)
         return ReportEvent(ref=e.ref, number=strip(e.number) if e.number is not None else None,
                            when=e.start or e.date, end=e.end, kind=strip(e.kind_raw) or None,
+                           kind_code=e.kind.value if e.kind is not None else None,
                            subject=(e.subject or "").strip() or None, responsible=e.responsible,
                            clients=clients, text_client=text)
 

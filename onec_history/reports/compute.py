@@ -61,8 +61,10 @@ def _source(src: Source, jobs: int = 4) -> ReportSource:
     return OneCSource(src, jobs=jobs) if isinstance(src, History) else src
 
 
-def _d(value: datetime | None) -> str | None:
-    return value.isoformat(sep=" ", timespec="minutes") if value else None
+def _d(value: datetime | None) -> datetime | None:
+    """A moment of a report row: a datetime, shown by the output as every other date (ISO in JSON
+    and CSV, DD.MM.YYYY HH:MM in tables)."""
+    return value
 
 
 # -- inactive -------------------------------------------------------------------------------------
@@ -107,7 +109,8 @@ def inactive(source: Source, *, days: int, manager: str | None = None, lookback_
             "manager": src.name(users, mgr) or "", "manager_ref": mgr, "client": name, "inn": inn,
             "last_completed": _d(prev.when) if prev else None,
             "days_since": (now - prev.when).days if prev and prev.when else None,
-            "last_kind": prev.kind if prev else None, "last_subject": prev.subject if prev else None,
+            "last_kind": prev.kind_code if prev else None, "last_kind_raw": prev.kind if prev else None,
+            "last_subject": prev.subject if prev else None,
             "next_planned": _d(nxt.when) if nxt else None, "next_subject": nxt.subject if nxt else None,
             "client_ref": c,
         })
@@ -133,9 +136,9 @@ def overdue(source: Source, *, responsible: str | None = None, now: datetime | N
         "responsible": src.name(users, e.responsible) or "", "responsible_ref": e.responsible,
         "start": _d(e.when), "days_overdue": (now - e.when).days if e.when else None,
         "client": (src.name(cps, e.clients[0]) if e.clients else None) or e.text_client,
-        "kind": e.kind, "subject": e.subject, "number": e.number, "ref": e.ref,
+        "kind": e.kind_code, "kind_raw": e.kind, "subject": e.subject, "number": e.number, "ref": e.ref,
     } for e in evs]
-    rows.sort(key=lambda r: (r["responsible"], r["start"] or ""))
+    rows.sort(key=lambda r: (r["responsible"], r["start"] or datetime.max))
     return rows
 
 

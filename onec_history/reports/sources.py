@@ -47,6 +47,7 @@ class ReportEvent:
     when: datetime | None  # start, or the document date when there is no start
     end: datetime | None
     kind: str | None  # as 1C spells it (kind_raw)
+    kind_code: str | None  # the logical kind: call, meeting, …
     subject: str | None
     responsible: str | None
     clients: tuple[str, ...]  # counterparties: the header's first, then participants'
@@ -130,12 +131,14 @@ class OneCSource:
                                    self.counterparty_set)
         start = parse_datetime(row.get(self.start_prop))
         subject = shape.text(row, "subject")
+        kind, kind_raw = shape.kind(row)
         return ReportEvent(
             ref=str(row["Ref_Key"]),
             number=strip(shape.get(row, "number")),
             when=start or parse_datetime(row.get(self.date_prop)),
             end=parse_datetime(shape.get(row, "end")),
-            kind=shape.kind(row)[1],
+            kind=kind_raw,
+            kind_code=kind.value if kind is not None else None,
             subject=subject.strip() or None if subject else None,
             responsible=shape.who(row, "responsible")[0],
             clients=clients,

@@ -131,3 +131,17 @@ def test_history_renders_as_documented_json_and_as_text(ut10: DemoServer) -> Non
     assert lines[2].startswith("Цепочка 1 (8 док., ")
     assert len(lines) == 3 + 8 and text.endswith("\n")
     assert sum("←" in line for line in lines) == 7  # each link shown once, on the child
+
+
+def test_kind_is_the_logical_kind_in_chain_json_as_in_event_json(ut10: DemoServer) -> None:
+    from onec_history.chains.render import node_json
+
+    chains = chains_for(ut10.url)
+    chain = chains.walk(first_call(chains))
+    events = [node_json(n) for n in chain.nodes.values() if n.key.entity_set == "Document_Событие"]
+    assert events and all(e["kind"] in {"call", "meeting", "email", "letter", "other"} for e in events)
+    assert {e["kind_raw"] for e in events} <= {"ТелефонныйЗвонок", "ЛичнаяВстреча", "ЭлектронноеПисьмо",
+                                                "ПочтовоеПисьмо", "Прочее"}
+    card = chains.history.get_event(chain.nodes[first_call(chains)].key.ref)
+    first = node_json(chain.nodes[first_call(chains)])
+    assert (first["kind"], first["kind_raw"]) == (card.kind.value if card.kind else None, card.kind_raw)

@@ -79,7 +79,7 @@ def test_json_schema_is_complete_and_ordered() -> None:
                                                    "ТД000000019"]
     first = doc["nodes"][0]
     assert list(first) == ["id", "set", "type", "ref", "number", "date", "start", "posted", "deleted", "status",
-                           "counterparty", "amount", "currency", "title", "kind", "state", "missing"]
+                           "counterparty", "amount", "currency", "title", "kind", "kind_raw", "state", "missing"]
     assert first["counterparty"] == {"ref": "c", "set": None, "name": 'ООО "Ромашка"'}
     assert first["date"] == "2026-03-02T10:15:04"
     assert [n["status"] for n in doc["nodes"]] == ["posted", "posted", "posted", "unposted", "deleted"]

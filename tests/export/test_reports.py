@@ -83,7 +83,7 @@ def test_inactive_buyers_match_the_event_history(demo: DemoServer, history_for: 
     assert {r["client_ref"] for r in rows} == expected and expected
     for r in rows:
         c = r["client_ref"]
-        assert r["last_completed"] == (last[c].isoformat(sep=" ", timespec="minutes") if c in last else None)
+        assert r["last_completed"] == last.get(c)  # the moment itself; the output formats it
     managers = [r["manager"] for r in rows]
     assert managers == sorted(managers)
     assert any(r["next_planned"] for r in rows)
