@@ -27,7 +27,7 @@ from .errors import AmbiguousError, NoMatchError, QueryError
 from .metadata import SetKind
 from .models import DocKey, is_guid, parse_datetime
 
-__all__ = ["AmbiguousDocumentError", "DocAddress", "Documents", "fold_type_name"]
+__all__ = ["AmbiguousDocumentError", "DocAddress", "Documents", "fold_type_name", "padded_forms"]
 
 _NUMBER = re.compile(r"^[^\s]*\d[^\s]*$")  # one word with a digit: 270, 00000000270, ТД-000035
 _FILLER = {"и", "для", "по", "на", "с", "в"}  # words of a synonym that the object name leaves out
@@ -157,16 +157,22 @@ class Documents:
 
     def _number_forms(self, entity_set: str, number: str) -> list[str]:
         """``number`` itself, then padded like this set's numbers (``123`` → ``ТД000000123``, ``0000-000123``)."""
-        forms = [number]
         sample = next(iter(self.client.iterate(entity_set, q.Query(select=("Ref_Key", "Number"), top=1))), None)
-        model = str(sample.get("Number") or "").rstrip() if sample else ""
-        tail = re.search(r"\d+$", model)
-        typed = re.fullmatch(r"(.*?)(\d+)", number)
-        if tail is None or typed is None or len(number) >= len(model):
-            return forms
-        head, digits = typed.group(1), typed.group(2)
-        if head:  # the user typed a prefix: keep it, pad the digits to the model's full width
-            forms.append(head + digits.zfill(len(model) - len(head)))
-        else:  # digits only: the model's prefix ("ТД", "0000-") and its digit width
-            forms.append(model[: tail.start()] + digits.zfill(len(tail.group(0))))
-        return list(dict.fromkeys(forms))
+        return padded_forms(number, str(sample.get("Number") or "") if sample else "")
+
+
+def padded_forms(typed: str, model: str) -> list[str]:
+    """``typed`` itself, then padded like ``model`` — a number or code 1C made — so that what a
+    person types without the leading zeros finds it (``123`` → ``ТД000000123``, ``4`` → ``000000004``)."""
+    forms = [typed]
+    model = model.rstrip()
+    tail = re.search(r"\d+$", model)
+    digits_typed = re.fullmatch(r"(.*?)(\d+)", typed)
+    if tail is None or digits_typed is None or len(typed) >= len(model):
+        return forms
+    head, digits = digits_typed.group(1), digits_typed.group(2)
+    if head:  # the user typed a prefix: keep it, pad the digits to the model's full width
+        forms.append(head + digits.zfill(len(model) - len(head)))
+    else:  # digits only: the model's prefix ("ТД", "0000-") and its digit width
+        forms.append(model[: tail.start()] + digits.zfill(len(tail.group(0))))
+    return list(dict.fromkeys(forms))

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import query as q
 from ..base import Base
+from ..documents import padded_forms
 from ..errors import AmbiguousError, BadQueryError, ConfigError, NoMatchError, OnecError, UnsupportedError
 from ..models import Counterparty, parse_ref
 from .specs import Spec
@@ -37,6 +38,7 @@ class CounterpartySearch:
         self.client = base.client
         self.profile = base.profile
         self.mapper = base.counterparty_mapper()
+        self._code_model: str | None = None
 
     # -- one ------------------------------------------------------------------------------------
     def get(self, ref: str) -> Counterparty:
@@ -85,7 +87,8 @@ class CounterpartySearch:
         if inn:
             conds.append(q.eq(self._prop("inn"), inn.strip()))
         if code:
-            conds.append(q.eq(self._prop("code"), code.strip()))
+            prop = self._prop("code")
+            conds.append(q.or_(*(q.eq(prop, form) for form in padded_forms(code.strip(), self._model_code(prop)))))
         if buyers_only and p.counterparty_attr("buyer") is not None:
             conds.append(q.eq(self._prop("buyer"), True))
         return q.and_(*conds) if any(conds) else None
@@ -106,6 +109,14 @@ class CounterpartySearch:
                     flt = q.and_(flt, q.substringof(text, name))
                 query = q.Query(filter=flt, select=self.mapper.select(), orderby=(name,), top=limit)
                 yield from (self.mapper.map(r) for r in self.client.iterate(self.profile.counterparty_set, query))
+
+    def _model_code(self, prop: str) -> str:
+        """A code of this catalogue as 1C made it (its width and prefix), read once."""
+        if self._code_model is None:
+            query = q.Query(filter=q.ne(prop, ""), select=("Ref_Key", prop), orderby=(f"{prop} desc",), top=1)
+            row = next(iter(self.client.iterate(self.profile.counterparty_set, query)), None)
+            self._code_model = str(row.get(prop) or "") if row else ""
+        return self._code_model
 
     def _prop(self, logical: str) -> str:
         a = self.profile.counterparty_attr(logical)

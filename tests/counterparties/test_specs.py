@@ -63,3 +63,11 @@ def test_with_names_fills_group_and_manager(search: CounterpartySearch) -> None:
     [named] = search.with_names([search.find("ООО Ромашка")])
     assert (named.parent_name, named.manager_name) == ("Покупатели", "Петров Сергей Николаевич")
     assert client.transport.stats.requests - before <= 4  # the search, then one name lookup per catalogue
+
+
+def test_a_code_typed_without_its_leading_zeros_is_found(search: CounterpartySearch) -> None:
+    romashka = search.find("ООО Ромашка")
+    assert romashka.code is not None and romashka.code.startswith("0")
+    short = romashka.code.lstrip("0")
+    assert [c.ref for c in search.search(code=short)] == [romashka.ref]
+    assert search.find(f"code:{short}").ref == romashka.ref
