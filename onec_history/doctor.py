@@ -15,16 +15,17 @@ whatever it reports (the command line maps it to its exit code).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
+from .chains.links import discover_links
 from .client import Client
 from .config import Settings
 from .errors import AuthError, NotFoundError, NotPublishedError, OnecError, TransportError
 from .metadata import Metadata
-from .profiles import ProfileError, detect_profile
+from .profiles import Profile, ProfileError, detect_profile
 from .query import Query
 
 __all__ = ["CheckResult", "Diagnosis", "Outcome", "clock_check", "diagnose", "profile_checks", "publish_snippet"]
@@ -45,6 +46,16 @@ _RANK = {Outcome.OK: 0, Outcome.WARN: 1, Outcome.FAIL: 2}
 
 
 @dataclass(frozen=True)
+class SetUse:
+    """One entity set a feature reads: what it is for, whether the base publishes it."""
+
+    name: str
+    purpose: str
+    published: bool
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One check: ``message`` says what was found, ``hint`` what to do about it.
 
@@ -58,11 +69,16 @@ class CheckResult:
     hint: str = ""
     snippet: str = ""
     error: OnecError | None = None
+    sets: tuple[SetUse, ...] = ()  # the "sets used" check: every set a feature reads, and for what
 
     def explain(self) -> str:
-        """For a person: the message and the hint in one paragraph, then the 1C code on its own lines."""
+        """For a person: the message and the hint in one paragraph, then the sets (one a line) or
+        the 1C code on their own lines."""
         text = f"{self.message} {self.hint}" if self.hint else self.message
-        return f"{text}\n{self.snippet}" if self.snippet else text
+        lines = [f"{'✓' if u.published else '✗'} {u.name} — {u.purpose}" for u in self.sets]
+        if self.snippet:
+            lines.append(self.snippet)
+        return "\n".join([text, *lines])
 
 
 @dataclass(frozen=True)
@@ -195,6 +211,7 @@ def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None 
                 snippet=publish_snippet(optional),
             )
         )
+    out.append(sets_used(md, profile))
     problems = profile.missing_attributes(md)
     if problems:
         out.append(
@@ -208,6 +225,35 @@ def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None 
     else:
         out.append(CheckResult("attributes", Outcome.OK, "every attribute the profile maps is present"))
     return out
+
+
+def set_uses(md: Metadata, profile: Profile) -> list[SetUse]:
+    """Every set the features read: the profile's, and the documents chains follow."""
+    uses = [SetUse(profile.event_set, "events (Событие): lists, cards, create, export, reports", True, True),
+            SetUse(profile.counterparty_set, "clients: search, cards, import, reports", True, True),
+            SetUse(profile.users_set, "names of responsibles and managers; --responsible, --manager", True)]
+    if profile.participants_section:
+        uses.append(SetUse(f"{profile.event_set}_{profile.participants_section}",
+                           "participants of events: a client's events where it is not in the header", True))
+    if profile.state_catalog:
+        uses.append(SetUse(profile.state_catalog, "event states (УНФ keeps them as a catalog)", True))
+    seen = {u.name for u in uses}
+    for entity_set in discover_links(md, profile.family).document_sets():
+        if entity_set not in seen:
+            seen.add(entity_set)
+            uses.append(SetUse(entity_set, "documents entered on the basis of events: chain, history, funnel",
+                               True))
+    return [replace(u, published=u.name in md) for u in uses]
+
+
+def sets_used(md: Metadata, profile: Profile) -> CheckResult:
+    """Informational: what each set is for; missing ones are judged by "published sets" and
+    "optional sets" (a document type the chains follow may well be unused in a base: it is skipped)."""
+    uses = set_uses(md, profile)
+    missing = sum(not u.published for u in uses)
+    message = f"{len(uses)} sets the features read" + (f", {missing} not published (✗, skipped):" if missing
+                                                        else ", all published:")
+    return CheckResult("sets used", Outcome.OK, message, sets=tuple(uses))
 
 
 def diagnose(client: Client, settings: Settings, *, demo: bool = False) -> Diagnosis:

@@ -29,7 +29,7 @@ from onec_history.transport import RetryPolicy, Transport
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "пароль"
 ALL_CHECKS = ["configuration", "reachable", "credentials", "clock", "odata published", "configuration family",
-              "published sets", "attributes"]
+              "published sets", "sets used", "attributes"]
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,9 @@ def doctor(ctx: click.Context, app: App, fmt: str) -> None:
     demo = app.using_demo()
     diagnosis = diagnose(app.client(), settings, demo=demo)
     if fmt == "json":
-        rows = [{"check": c.name, "status": c.outcome.value, "detail": c.explain()} for c in diagnosis.checks]
+        rows = [{"check": c.name, "status": c.outcome.value, "detail": c.explain(),
+                 **({"sets": [{"set": u.name, "for": u.purpose, "published": u.published, "required": u.required}
+                              for u in c.sets]} if c.sets else {})} for c in diagnosis.checks]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for c in diagnosis.checks:
