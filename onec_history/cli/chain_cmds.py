@@ -17,8 +17,7 @@ from ..exitcodes import ExitCode
 from ..history import History
 from .app import App, pass_app
 from .output import emit, format_option
-from .params import DATE, UNTIL
-from .read_cmds import resolve_client
+from .params import DATE, UNTIL, resolve_client
 
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
 

@@ -1,32 +1,32 @@
-"""Every command of ``onec-history``, registered on the group in one place."""
+"""Every command of ``onec-history``, registered in one place: each group's subcommands are listed here."""
 
 from __future__ import annotations
 
 import click
 
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
-from .create_cmds import create_cmd, import_cmd  # noqa: F401  (attached to the events group)
+from .create_cmds import create_cmd, import_events_cmd
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
-from .export_cmds import report  # also attaches 'events export' to the events group
-from .read_cmds import counterparties, events
+from .export_cmds import events_export, report
+from .groups import counterparties, events
+from .read_cmds import list_cmd, search_cmd, show_cmd, show_event_cmd
 from .record_cmd import record
-from .sync_cmds import mirror_cmd  # also attaches 'counterparties import'
+from .sync_cmds import import_counterparties_cmd, mirror_cmd
 
 __all__ = ["register"]
 
+GROUPS: tuple[tuple[click.Group, tuple[click.Command, ...]], ...] = (
+    (counterparties, (search_cmd, show_cmd, import_counterparties_cmd)),
+    (events, (list_cmd, show_event_cmd, create_cmd, import_events_cmd, events_export)),
+)
+TOP_LEVEL: tuple[click.Command, ...] = (doctor, metadata_cmd, counterparties, events, chain_cmd, history_cmd,
+                                        links_cmd, demo, record, mirror_cmd, report)
+
 
 def register(group: click.Group) -> None:
-    if "doctor" in group.commands:
-        return
-    group.add_command(doctor)
-    group.add_command(metadata_cmd)
-    group.add_command(counterparties)
-    group.add_command(events)
-    group.add_command(chain_cmd)
-    group.add_command(history_cmd)
-    group.add_command(links_cmd)
-    group.add_command(demo)
-    group.add_command(record)
-    group.add_command(mirror_cmd)
-    group.add_command(report)
+    for parent, subcommands in GROUPS:
+        for command in subcommands:
+            parent.add_command(command)
+    for command in TOP_LEVEL:
+        group.add_command(command)

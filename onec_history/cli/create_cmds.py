@@ -19,9 +19,8 @@ from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .exitcodes import exit_code_of
 from .output import OutputFile, emit, format_option
-from .read_cmds import events
 
-__all__ = ["create_cmd", "import_cmd"]
+__all__ = ["create_cmd", "import_events_cmd"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +66,7 @@ def _quiet_retries(app: App) -> Iterator[None]:
 
 
 # -- events create -----------------------------------------------------------------------------------
-@events.command("create")
+@click.command("create")
 @click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
 @click.option("--caller", help="An unregistered client as free text (instead of --counterparty).")
 @click.option("--kind", required=True,
@@ -160,7 +159,7 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
     emit(rows, fmt, columns=columns, out=out)
 
 
-@events.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--input-format", type=click.Choice(["csv", "jsonl"]),
               help="Default: from the file's extension, else from its content (JSONL when it starts with '{').")
@@ -179,10 +178,10 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
 @format_option()
 @pass_app
 @click.pass_context
-def import_cmd(ctx: click.Context, app: App, file: str, input_format: str | None, encoding: str | None,
-               jobs: int, post: bool, set_values: tuple[str, ...], ignore_unknown_columns: bool, dry_run: bool,
-               fail_fast: bool, report: Path | None, ledger_path: Path | None, id_namespace: str,
-               fmt: str) -> None:
+def import_events_cmd(ctx: click.Context, app: App, file: str, input_format: str | None, encoding: str | None,
+                      jobs: int, post: bool, set_values: tuple[str, ...], ignore_unknown_columns: bool,
+                      dry_run: bool, fail_fast: bool, report: Path | None, ledger_path: Path | None,
+                      id_namespace: str, fmt: str) -> None:
     """Create events from a CSV or JSONL FILE (- for stdin), exactly once per row.
 
     Every row is validated — columns, dates, kinds, clients, lengths — before anything is sent.

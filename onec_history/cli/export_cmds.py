@@ -19,8 +19,7 @@ from ..reports import compute as rep
 from .app import App, pass_app
 from .exitcodes import ExitCode, exit_code_of
 from .output import emit
-from .params import DATE, UNTIL
-from .read_cmds import build_filter, event_filter_options, events, resolve_client
+from .params import DATE, UNTIL, build_filter, event_filter_options, resolve_client
 
 __all__ = ["events_export", "report"]
 
@@ -74,7 +73,7 @@ def _progress(quiet: bool) -> contextlib.AbstractContextManager[_Progress | None
     return _Progress()
 
 
-@events.command("export")
+@click.command("export")
 @click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
 @event_filter_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,

@@ -1,22 +1,32 @@
-"""Parameter types shared by the commands: dates as README gives them (read by ``dates.py``).
+"""What the commands share in their parameters: dates, the event filters, a client from a name.
 
-``--since`` takes a date or a date and time as it is; ``--until`` takes what was typed as the end
-of the period: a bare date is the whole day (to 23:59:59 — 1C keeps seconds), ``10:15`` the whole
-minute, ``10:15:04`` that second. A wrong date is a usage error (exit 2) naming the accepted
-forms in words.
+Dates are read as README gives them (by ``dates.py``): ``--since`` takes a date or a date and
+time as it is; ``--until`` takes what was typed as the end of the period: a bare date is the
+whole day (to 23:59:59 — 1C keeps seconds), ``10:15`` the whole minute, ``10:15:04`` that second.
+A wrong date is a usage error (exit 2) naming the accepted forms in words. A client
+(``--counterparty``) is a name prefix, code, ИНН or reference; when it matches several
+counterparties they are listed and the command ends with exit code 11.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from ..dates import DATE_HELP, parse_datetime_text, period_end
+from ..history import AmbiguousError, EventFilter, History
+from ..models import Counterparty, Direction, EventKind, EventState
+from .exitcodes import ExitCode
+from .output import emit
+from .rows import CP_COLUMNS, cp_row
 
-__all__ = ["DATE", "UNTIL"]
+__all__ = ["DATE", "UNTIL", "build_filter", "event_filter_options", "resolve_client"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Date(click.ParamType[datetime, Any]):
@@ -44,3 +54,46 @@ class _Date(click.ParamType[datetime, Any]):
 
 DATE = _Date(parse_datetime_text)
 UNTIL = _Date(period_end)
+
+
+def event_filter_options(fn: F) -> F:
+    """The shared filters of event listings: --since, --until, --kind, --state, --direction, --responsible."""
+    options = [
+        click.option("--since", type=DATE, help="From this date: YYYY-MM-DD or DD.MM.YYYY, with HH:MM[:SS] if needed."),
+        click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day)."),
+        click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
+        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER]),
+                     help="State of the event (mapped to the base's own values)."),
+        click.option("--direction", type=click.Choice([d.value for d in Direction]), help="Incoming or outgoing."),
+        click.option("--responsible", help="Responsible user: a name prefix or a reference."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def build_filter(history: History, *, counterparty: str | None, since: datetime | None, until: datetime | None,
+                 kind: str | None, state: str | None, direction: str | None, responsible: str | None) -> EventFilter:
+    """The filter of :func:`event_filter_options`' values (the responsible is looked up by name)."""
+    return EventFilter(
+        counterparty=counterparty,
+        since=since,
+        until=until,
+        kind=EventKind(kind) if kind else None,
+        state=EventState(state) if state else None,
+        direction=Direction(direction) if direction else None,
+        responsible=history.find_user(responsible) if responsible else None,
+    )
+
+
+def resolve_client(ctx: click.Context, history: History, spec: str) -> Counterparty:
+    """A counterparty from a name prefix, code, ИНН or reference; ambiguity lists the candidates."""
+    try:
+        return history.find_counterparty(spec)
+    except AmbiguousError as exc:
+        click.echo(f"'{spec}' matches several counterparties:", err=True)
+        candidates = history.counterparty_search.with_names(exc.candidates)
+        emit((cp_row(c) for c in candidates), "table", columns=CP_COLUMNS, out=sys.stderr)
+        click.echo("Give more of the name, the code, the ИНН or the reference.", err=True)
+        ctx.exit(int(ExitCode.AMBIGUOUS))
+        raise  # unreachable: ctx.exit raises

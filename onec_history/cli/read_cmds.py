@@ -1,68 +1,27 @@
-"""``counterparties search|show`` and ``events list|show``: the client card and its «События» tab."""
+"""``counterparties search|show`` and ``events list|show``: the client card and its «События» tab.
+
+The commands are added to their groups (``groups.py``) in ``commands.py``.
+"""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import click
 
-from ..history import AmbiguousError, EventFilter, History
-from ..models import Counterparty, Direction, Event, EventKind, EventState
+from ..history import EventFilter
+from ..models import Event
 from .app import App, pass_app
-from .exitcodes import ExitCode
 from .output import emit, format_option, plain
-from .params import DATE, UNTIL
+from .params import build_filter, event_filter_options, resolve_client
+from .rows import CP_COLUMNS, EVENT_COLUMNS, cp_row, event_row
 
-__all__ = ["counterparties", "event_filter_options", "events", "resolve_client"]
-
-CP_COLUMNS = [("name", "Наименование"), ("code", "Код"), ("inn", "ИНН"), ("kpp", "КПП"),
-              ("parent_name", "Группа"), ("manager_name", "Менеджер"), ("ref", "Ссылка")]
-EVENT_COLUMNS = [("date", "Дата"), ("number", "Номер"), ("kind_raw", "Вид"), ("direction_raw", "Тип"),
-                 ("state_raw", "Состояние"), ("who", "Контрагент"), ("subject", "Описание"),
-                 ("responsible_name", "Ответственный"), ("ref", "Ссылка")]
+__all__ = ["list_cmd", "search_cmd", "show_cmd", "show_event_cmd"]
 
 
-def cp_row(c: Counterparty) -> dict[str, Any]:
-    return c.model_dump()
-
-
-def event_row(e: Event) -> dict[str, Any]:
-    row = e.model_dump()
-    row["who"] = e.who
-    row["duration_minutes"] = e.duration_minutes
-    return row
-
-
-def _with_names(history: History, items: list[Counterparty]) -> list[Counterparty]:
-    cps = history.profile.counterparty_set
-    users = history.profile.users_set
-    history.names.prefetch([(cps, c.parent) for c in items] + [(users, c.manager) for c in items])
-    return [c.model_copy(update={"parent_name": history.names.name(cps, c.parent),
-                                 "manager_name": history.names.name(users, c.manager)}) for c in items]
-
-
-def resolve_client(ctx: click.Context, history: History, spec: str) -> Counterparty:
-    """A counterparty from a name prefix, code, ИНН or reference; ambiguity lists the candidates."""
-    try:
-        return history.find_counterparty(spec)
-    except AmbiguousError as exc:
-        click.echo(f"'{spec}' matches several counterparties:", err=True)
-        emit((cp_row(c) for c in _with_names(history, exc.candidates)), "table", columns=CP_COLUMNS,
-             out=sys.stderr)
-        click.echo("Give more of the name, the code, the ИНН or the reference.", err=True)
-        ctx.exit(int(ExitCode.AMBIGUOUS))
-        raise  # unreachable: ctx.exit raises
-
-
-@click.group()
-def counterparties() -> None:
-    """Find counterparties (Справочник «Контрагенты») and show a client's card."""
-
-
-@counterparties.command("search")
+@click.command("search")
 @click.argument("text", required=False)
 @click.option("--group", help="Only this folder (e.g. «Покупатели») and every folder inside it.")
 @click.option("--inn", help="By ИНН.")
@@ -80,41 +39,12 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
     history = app.history()
     found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
                                                buyers_only=buyers, folders=folders, limit=limit or None))
-    n = emit((cp_row(c) for c in _with_names(history, found)), fmt, columns=CP_COLUMNS)
+    n = emit((cp_row(c) for c in history.counterparty_search.with_names(found)), fmt, columns=CP_COLUMNS)
     if fmt == "table":
         app.note(f"{n} found")
 
 
-def event_filter_options(fn: Any) -> Any:
-    """The shared filters of event listings."""
-    options = [
-        click.option("--since", type=DATE, help="From this date: YYYY-MM-DD or DD.MM.YYYY, with HH:MM[:SS] if needed."),
-        click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day)."),
-        click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
-        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER]),
-                     help="State of the event (mapped to the base's own values)."),
-        click.option("--direction", type=click.Choice([d.value for d in Direction]), help="Incoming or outgoing."),
-        click.option("--responsible", help="Responsible user: a name prefix or a reference."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def build_filter(history: History, *, counterparty: str | None, since: datetime | None, until: datetime | None,
-                 kind: str | None, state: str | None, direction: str | None, responsible: str | None) -> EventFilter:
-    return EventFilter(
-        counterparty=counterparty,
-        since=since,
-        until=until,
-        kind=EventKind(kind) if kind else None,
-        state=EventState(state) if state else None,
-        direction=Direction(direction) if direction else None,
-        responsible=history.find_user(responsible) if responsible else None,
-    )
-
-
-@counterparties.command("show")
+@click.command("show")
 @click.argument("client")
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="At most this many events (0: no limit).")
@@ -124,7 +54,7 @@ def build_filter(history: History, *, counterparty: str | None, since: datetime 
 def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) -> None:
     """The card of CLIENT (name prefix, code, ИНН or reference) and its events, newest first."""
     history = app.history()
-    cp = _with_names(history, [resolve_client(ctx, history, client)])[0]
+    cp = history.counterparty_search.with_names([resolve_client(ctx, history, client)])[0]
     evs = list(history.events(EventFilter(counterparty=cp.ref), limit=limit or None))
     if fmt == "json":
         import json
@@ -142,12 +72,7 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) ->
     emit((event_row(e) for e in evs), "table", columns=[c for c in EVENT_COLUMNS if c[0] != "who"])
 
 
-@click.group()
-def events() -> None:
-    """Events (Документ «Событие»): list, show, create, import, export."""
-
-
-@events.command("list")
+@click.command("list")
 @click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
 @event_filter_options
 @click.option("--oldest-first", is_flag=True, help="Oldest first (default: newest first).")
@@ -175,7 +100,7 @@ def _rows(evs: Iterable[Event]) -> Iterator[dict[str, Any]]:
         yield event_row(e)
 
 
-@events.command("show")
+@click.command("show")
 @click.argument("ref")
 @format_option(choices=("table", "json"))
 @pass_app

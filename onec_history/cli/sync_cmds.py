@@ -16,7 +16,6 @@ from ..local.ledger import Ledger, default_ledger_path
 from .app import App, pass_app
 from .exitcodes import ExitCode, exit_code_of
 from .output import OutputFile, emit, format_option
-from .read_cmds import counterparties
 
 __all__ = ["import_counterparties_cmd", "mirror_cmd"]
 
@@ -89,7 +88,7 @@ def _confirm_marks(app: App, plan: ImportPlan, *, dry_run: bool, yes: bool) -> N
     click.confirm(f"Mark {n} counterparties for deletion?", abort=True, err=True)
 
 
-@counterparties.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--group", help="Folder for new counterparties (a name or a path 'Покупатели/Москва'); with "
                               "--mark-missing also the scope of the full import.")
