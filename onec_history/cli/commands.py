@@ -8,11 +8,13 @@ from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .create_cmds import create_cmd, import_events_cmd
 from .demo_cmds import demo
 from .doctor import doctor, metadata_cmd
-from .export_cmds import events_export, report
+from .export_cmd import events_export
 from .groups import counterparties, events
+from .import_cmd import import_counterparties_cmd
+from .mirror_cmd import mirror_cmd
 from .read_cmds import list_cmd, search_cmd, show_cmd, show_event_cmd
 from .record_cmd import record
-from .sync_cmds import import_counterparties_cmd, mirror_cmd
+from .report_cmds import report
 
 __all__ = ["register"]
 

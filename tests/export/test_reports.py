@@ -11,7 +11,7 @@ import click
 from click.testing import CliRunner
 
 from onec_history.cli.app import App
-from onec_history.cli.export_cmds import report
+from onec_history.cli.report_cmds import report
 from onec_history.demo.server import DemoServer
 from onec_history.history import EventFilter, History
 from onec_history.models import Event, EventState

@@ -16,7 +16,7 @@ import requests
 from click.testing import CliRunner
 
 from onec_history.cli.app import App
-from onec_history.cli.export_cmds import report
+from onec_history.cli.report_cmds import report
 from onec_history.client import Client
 from onec_history.demo.server import DemoServer
 from onec_history.errors import ConfigError

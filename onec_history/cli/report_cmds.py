@@ -1,0 +1,131 @@
+"""The ``report`` group: inactive buyers, overdue events, activity, the sales funnel.
+
+Each report reads 1C or, with ``--from-mirror``, a mirror database; the figures are computed in
+``reports/compute.py`` either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from ..reports import compute as rep
+from .app import App, pass_app
+from .output import emit
+from .params import DATE, UNTIL
+
+__all__ = ["report"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REPORT_FORMATS = ("table", "csv", "json")
+
+
+def _report_options(fn: F) -> F:
+    """``--format`` and ``--as-of`` shared by the reports."""
+    fn = click.option("--as-of", "as_of", type=DATE,
+                      help="Compute as of this moment instead of now (for reproducible reports).")(fn)
+    return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+                        help="table for people; csv or json for scripts.")(fn)
+
+
+def _mirror_option(fn: F) -> F:
+    return click.option("--from-mirror", "mirror_url", envvar="ONEC_MIRROR_DB", metavar="URL",
+                        help="Read a mirror database made by 'onec-history mirror' instead of 1C "
+                             "(env ONEC_MIRROR_DB): the same report, no request to 1C.")(fn)
+
+
+def _report_source(app: App, mirror_url: str | None) -> tuple[rep.Source, Callable[[str], str]]:
+    """The source to read and how to turn a user's name into a reference there."""
+    if mirror_url:
+        from ..mirror.source import MirrorSource
+
+        mirror = MirrorSource(mirror_url)
+        click.get_current_context().call_on_close(mirror.close)
+        synced = mirror.m.synced_at()
+        # A mirror is only as current as its last run: say how old the figures are.
+        app.note(f"From the mirror, synced {synced:%d.%m.%Y %H:%M}" if synced else "From the mirror (never synced)")
+        return mirror, mirror.find_user
+    history = app.history()
+    return history, history.find_user
+
+
+@click.group()
+def report() -> None:
+    """Reports for managers: inactive buyers, overdue events, activity, the sales funnel.
+
+    With --from-mirror URL (or ONEC_MIRROR_DB) a report reads a local mirror instead of 1C.
+    """
+
+
+@report.command("inactive")
+@click.option("--days", type=click.IntRange(min=1), required=True, help="No completed event for this many days.")
+@click.option("--manager", help="Only buyers of this manager (name prefix or reference).")
+@click.option("--lookback", type=click.IntRange(min=1), default=365, show_default=True,
+              help="Look this many days further back for the date of the last completed event.")
+@_report_options
+@_mirror_option
+@pass_app
+def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None,
+                 mirror_url: str | None) -> None:
+    """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
+    source, find_user = _report_source(app, mirror_url)
+    manager_ref = find_user(manager) if manager else None
+    rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
+    _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event")
+
+
+@report.command("overdue")
+@click.option("--responsible", help="Only this responsible (name prefix or reference).")
+@_report_options
+@_mirror_option
+@pass_app
+def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None, mirror_url: str | None) -> None:
+    """Planned events whose start has passed, per responsible."""
+    source, find_user = _report_source(app, mirror_url)
+    ref = find_user(responsible) if responsible else None
+    rows = rep.overdue(source, responsible=ref, now=as_of)
+    _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events")
+
+
+@report.command("activity")
+@click.option("--by", type=click.Choice(["manager", "kind", "week"]), default="manager", show_default=True)
+@click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
+@click.option("--until", type=UNTIL, help="Up to this date, a bare date included (default: now).")
+@_report_options
+@_mirror_option
+@pass_app
+def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str,
+                 as_of: datetime | None, mirror_url: str | None) -> None:
+    """Completed events: count, total and average duration, by manager, kind or week."""
+    source, _ = _report_source(app, mirror_url)
+    rows = rep.activity(source, by=by, since=since, until=until, now=as_of)
+    _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups")
+
+
+@report.command("funnel")
+@click.option("--since", type=DATE, required=True, help="First incoming events from this date.")
+@click.option("--until", type=UNTIL, required=True, help="Up to this date (a bare date includes the whole day).")
+@click.option("--horizon", type=click.IntRange(min=0), default=90, show_default=True,
+              help="Days after --until in which orders and deliveries still count.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+              help="table for people; csv or json for scripts.")
+@_mirror_option
+@pass_app
+def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str, mirror_url: str | None) -> None:
+    """First incoming event → order → delivery: conversion at each step and median lead time.
+
+    Built on the bulk chain graph: one paged pass per linked document set for the period.
+    """
+    source, _ = _report_source(app, mirror_url)
+    rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
+    _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps")
+
+
+def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str) -> None:
+    n = emit(rows, fmt, columns=columns)
+    if fmt == "table":
+        app.note(f"{n} {what}")
