@@ -72,10 +72,10 @@ def state_meta(history: History, flt: EventFilter) -> dict[str, str]:
 
 def _export(history: History, flt: EventFilter, target: Target, options: ExportOptions, state_path: Path | None,
             progress: Callable[[int], None] | None) -> ExportResult:
+    # This opens the base (detects its profile) first: the result counts the export's own requests.
+    meta = state_meta(history, flt)
     with ExitStack() as stack:
-        run = None
-        if state_path is not None:
-            run = stack.enter_context(StateFile(state_path).begin(state_meta(history, flt)))
+        run = stack.enter_context(StateFile(state_path).begin(meta)) if state_path is not None else None
         stream, commit = stack.enter_context(_sink(target, seek=needs_seek(options.fmt)))
         result = export_events(history, flt, stream, options=options, state=run, progress=progress)
         # Output first, state second: a crash between the two re-exports the same changes next

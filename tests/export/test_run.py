@@ -136,6 +136,14 @@ def test_a_stream_gets_the_rows_and_an_xlsx_through_a_temporary_file(history: Hi
     assert list(tmp_path.iterdir()) == []  # no lock for a stream without a state
 
 
+def test_the_summary_counts_the_export_not_the_opening_of_the_base(ut10: DemoServer,
+                                                                   history_for: Callable[..., History]) -> None:
+    fresh, opened = history_for(ut10.url), history_for(ut10.url)
+    assert opened.base.key  # its profile detected before the run; the other's is detected by the run
+    first, second = (run_export(h, SINCE, io.BytesIO(), options=ExportOptions(fmt="jsonl")) for h in (fresh, opened))
+    assert (first.requests, first.bytes_received) == (second.requests, second.bytes_received)
+
+
 def test_state_meta_names_the_base_the_filters_and_the_period(history: History) -> None:
     meta = state_meta(history, EventFilter(since=datetime(2026, 1, 1), counterparty="abc"))
     assert meta == {"base": history.base.key, "event_set": history.profile.event_set,
