@@ -1,89 +1,178 @@
-"""record → anonymized fixtures → replay (strict `responses` mocks and the replay server)."""
+"""record → anonymized recordings (issue 12.9): no personal value of the base is left in them, the
+fakes keep the originals' shape, and the committed fixtures replay every command they list."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
-import responses
+from recording_helpers import Recording, isolated_env, personal_values, record, recording_text, run
 
-from onec_history.client import Client
+from onec_history.counterparties.inn import is_valid_inn
 from onec_history.demo.replay import ReplayServer
-from onec_history.demo.server import start_demo
-from onec_history.history import EventFilter, History
-from onec_history.recording import Anonymizer, Recorder, load_recording, record_scenario, save_recording
-from onec_history.transport import RetryPolicy, Transport
+from onec_history.demo.server import DemoServer
+from onec_history.exitcodes import ExitCode
+from onec_history.query import encode
+from onec_history.recording import Anonymizer, Recorded, Recorder, load_recording, save_recording
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-BASE = "http://1c.example/ut/odata/standard.odata/"
+ROMASHKA = "ООО Ромашка"
+KUZNETSOVA = "ИП Кузнецова Е.А."
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+@pytest.fixture(scope="module", params=["ut10", "unf"])
+def family(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
-def make_history(url: str) -> History:
-    return History(Client(Transport(url, retry=RetryPolicy(attempts=1)), page_size=200))
+@pytest.fixture(scope="module")
+def live(request: pytest.FixtureRequest, family: str) -> DemoServer:
+    server: DemoServer = request.getfixturevalue(family)
+    return server
 
 
-def test_record_anonymizes_and_replays_identically(tmp_path: Path) -> None:
-    with start_demo("ut10") as srv:
-        history = make_history(srv.url)
-        recorder = Recorder()
-        history.client.transport.observers.append(recorder)
-        done = record_scenario(history, "ООО Ромашка")
-        users = {e.responsible_name for e in history.events(limit=50)}
-    n = save_recording(recorder, tmp_path / "rec", family="A", anonymizer=Anonymizer(b"k" * 16))
-    assert n == len(recorder.items) > 5
-    text = (tmp_path / "rec" / "exchanges.jsonl").read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def personal(live: DemoServer) -> dict[str, set[str]]:
+    values = personal_values(live.url)
+    assert KUZNETSOVA in values["persons"] and ROMASHKA in values["companies"]
+    assert len(values["people"]) >= 40 and len(values["subjects"]) >= 10 and values["free text"]
+    return values
+
+
+@pytest.fixture(scope="module")
+def recorded(live: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
+    tmp = tmp_path_factory.mktemp("rec")
+    with isolated_env(tmp):
+        yield record(live.url, tmp / "rec", "--client", ROMASHKA)
+
+
+def leaks(text: str, values: set[str]) -> list[str]:
+    return sorted(v for v in values if v in text)
+
+
+def test_a_recording_holds_no_personal_value_of_the_base(recorded: Recording, personal: dict[str, set[str]]) -> None:
+    """Every user's and contact person's name, every ИП / natural person among the counterparties,
+    every event subject, body and comment, every phone and e-mail of the base: none is in the
+    recording (nor, by default, any company's name)."""
+    text = recording_text(recorded.directory)
+    assert "Catalog_Контрагенты" in text and len(text) > 50_000  # the grep has something to look at
+    for kind, values in personal.items():
+        assert leaks(text, values) == [], kind
     assert "7701000001" not in text  # Ромашка's ИНН
-    assert "ООО Ромашка" in text  # company names are not personal data
-    assert not any(u and u in text for u in users)  # managers' names replaced
-    with ReplayServer(tmp_path / "rec").start() as replay:
-        again = record_scenario(make_history(replay.url), "ООО Ромашка")
-    assert again == done
 
 
-def replay_into(rsps: responses.RequestsMock, directory: Path) -> None:
-    metadata, items = load_recording(directory)
-    rsps.get(BASE + "$metadata", body=metadata, content_type="application/xml")
-    for item in items:
-        rsps.add(item.method, BASE + item.target, body=item.body.encode("utf-8"), status=item.status,
-                 content_type=item.content_type, match=[responses.matchers.query_string_matcher(
-                     item.target.partition("?")[2])])
+def test_the_recording_holds_the_people_it_hides(recorded: Recording, personal: dict[str, set[str]]) -> None:
+    """The grep above is not vacuous: the recording did record those rows, under their fakes."""
+    replaced = recorded.anonymizer.replaced
+    assert KUZNETSOVA in replaced and ROMASHKA in replaced
+    text = recording_text(recorded.directory)
+    for kind in ("people", "persons", "subjects"):
+        hidden = [v for v in personal[kind] if v in replaced]
+        assert len(hidden) >= 2, kind
+        assert all(replaced[v] in text for v in hidden), kind
 
 
-@pytest.mark.parametrize("family", ["ut10", "unf"])
-def test_committed_fixtures_replay_with_strict_mocks(family: str) -> None:
+def test_company_names_are_kept_only_when_asked(live: DemoServer, personal: dict[str, set[str]],
+                                                tmp_path: Path) -> None:
+    with isolated_env(tmp_path):
+        rec = record(live.url, tmp_path / "rec", "--client", KUZNETSOVA, "--keep-company-names")
+    text = recording_text(rec.directory)
+    assert rec.manifest["company_names"] == "kept"
+    assert ROMASHKA in text and 'ООО "Рога и Копыта"' in text
+    for kind in ("people", "persons", "subjects", "free text"):
+        assert leaks(text, personal[kind]) == [], kind
+    fake = rec.manifest["client"]["name"]
+    assert fake.startswith("ИП ") and fake != KUZNETSOVA and f"'{fake}'" in rec.stderr
+    with ReplayServer(rec.directory).start() as replay:
+        code, out, err = run("--url", replay.url, "history", fake)
+        assert code == ExitCode.OK, err
+        assert out.startswith(fake)
+
+
+def test_fakes_keep_the_shape_and_are_keyed() -> None:
+    anon, again, other = Anonymizer(b"k" * 16), Anonymizer(b"k" * 16), Anonymizer(b"x" * 16)
+    for value in (ROMASHKA, KUZNETSOVA, 'ООО "Рога и Копыта"', "Петров Сергей Николаевич", "Жалоба на сроки"):
+        assert anon.company(value) == again.company(value) != other.company(value)
+    company = anon.company('ООО "Рога и Копыта"')
+    assert re.fullmatch(r'ООО "[а-яА-Я]{4} [а-я] [А-Я][а-я]{5}"', company) and "Рога" not in company
+    assert anon.company("O'Brien Trading LLC").endswith(" LLC") and anon.company("O'Brien Trading LLC").isascii()
+    person = anon.person(KUZNETSOVA)
+    assert re.fullmatch(r"ИП [А-Я][а-я]{8} [А-Я]\.[А-Я]\.", person) and person != KUZNETSOVA
+    full = anon.person("Индивидуальный предприниматель Кузнецова Елена Александровна")
+    assert full.startswith("Индивидуальный предприниматель ") and "Кузнецова" not in full
+    text = 'Звонил Сидоров П.П.: нужно 5 мониторов 24".\nПросит КП.'
+    fake = anon.text(text)
+    assert len(fake) == len(text) and [i for i, c in enumerate(fake) if not c.isalnum()] == \
+        [i for i, c in enumerate(text) if not c.isalnum()]
+    assert "Сидоров" not in fake and fake.count("\n") == 1
+    for inn in ("7701000001", "500100732259"):
+        assert is_valid_inn(inn)
+        fake_inn = anon.digits(inn)
+        assert fake_inn != inn and len(fake_inn) == len(inn) and fake_inn.isdigit() and is_valid_inn(fake_inn)
+    phone = anon.digits("+7 (495) 100-00-00")
+    assert re.fullmatch(r"\+\d \(\d{3}\) \d{3}-\d{2}-\d{2}", phone)
+
+
+def _recorder(*items: tuple[str, object]) -> Recorder:
+    recorder = Recorder()
+    recorder.metadata = b"<edmx:Edmx/>"
+    recorder.items = [Recorded("GET", target, 200, "application/json", json.dumps(body, ensure_ascii=False))
+                      for target, body in items]
+    return recorder
+
+
+def test_filters_follow_the_fakes(tmp_path: Path) -> None:
+    """A name, its beginning and an ИНН in a filter become their fakes; types, numbers and codes stay."""
+    cps = "Catalog_%D0%9A%D0%BE%D0%BD%D1%82%D1%80%D0%B0%D0%B3%D0%B5%D0%BD%D1%82%D1%8B"
+    row = {"Ref_Key": "cd6880ea-576f-5240-84c4-8175c4989237", "Description": ROMASHKA, "Code": "000000004",
+           "ИНН": "7701000001", "IsFolder": False, "ЮрФизЛицо": "ЮрЛицо"}
+    person = {"Ref_Key": "0663291f-21cb-515d-b49c-ab989b2e3a54", "Description": KUZNETSOVA, "IsFolder": False}
+    queries = ["startswith(Description,'ООО Ромашка')", "startswith(Description,'ООО Ром')",
+               "ИНН eq '7701000001'", "Code eq '000000004'", "startswith(Description,'ИП Куз')",
+               "substringof('Иванов',Description)",
+               "Контрагент eq cast(guid'cd6880ea-576f-5240-84c4-8175c4989237','Catalog_Контрагенты')"]
+    recorder = _recorder((f"{cps}?$format=json", {"value": [row, person]}),
+                         *((f"{cps}?$format=json&$filter={encode(q)}", {"value": []}) for q in queries))
+    anon = Anonymizer(b"k" * 16)
+    save_recording(recorder, tmp_path / "rec", family="A", anonymizer=anon)
+    _, items = load_recording(tmp_path / "rec")
+    filters = [unquote(i.target.partition("$filter=")[2]) for i in items[1:]]
+    fake, fake_person = anon.replaced[ROMASHKA], anon.replaced[KUZNETSOVA]
+    assert filters[0] == f"startswith(Description,'{fake}')"
+    assert filters[1] == f"startswith(Description,'{fake[:7]}')"
+    assert filters[2] == f"ИНН eq '{anon.replaced['7701000001']}'"
+    assert filters[3] == queries[3] and filters[6] == queries[6]
+    assert filters[4] == f"startswith(Description,'{fake_person[:6]}')"
+    assert "Иванов" not in filters[5] and len(filters[5]) == len(queries[5])
+    assert all(KUZNETSOVA not in unquote(i.target) and ROMASHKA not in unquote(i.target) for i in items)
+
+
+# -- the committed fixtures --------------------------------------------------------------------------
+def test_the_committed_fixture_replays_every_command_it_lists(family: str, tmp_path: Path) -> None:
     directory = FIXTURES / family
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        replay_into(rsps, directory)
-        history = make_history(BASE)
-        steps = record_scenario(history, "ООО Ромашка")
-        calls = len(rsps.calls)
-    assert steps[1] == "client: ООО Ромашка"
-    assert manifest["family"] == history.profile.family.value
-    assert manifest["exchanges"] == calls - 1  # every recorded answer used once, plus $metadata
+    assert manifest["family"] == {"ut10": "A", "unf": "B"}[family]
+    assert manifest["company_names"] == "replaced" and manifest["client"]["name"] != ROMASHKA
+    assert len(manifest["commands"]) > 20
+    with isolated_env(tmp_path), ReplayServer(directory).start() as replay:
+        for argv in manifest["commands"]:
+            code, out, err = run("--url", replay.url, *argv)
+            assert code == ExitCode.OK, (argv, err)
+        code, out, err = run("--url", replay.url, "events", "list", "--limit", "3", "--format", "json")
+        assert code == ExitCode.OK and len(json.loads(out)) == 3, err
+        assert replay.unanswered == []
 
 
-@pytest.mark.parametrize("family", ["ut10", "unf"])
-def test_fixture_card_tells_the_monitor_story(family: str) -> None:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        replay_into(rsps, FIXTURES / family)
-        history = make_history(BASE)
-        history.client.metadata()
-        history.state_lookup()
-        cp = history.find_counterparty("ООО Ромашка")
-        card = list(history.events(EventFilter(counterparty=cp.ref), limit=100))
-    assert cp.inn is not None and cp.inn != "7701000001" and len(cp.inn) == 10
-    assert any(e.subject and "5 мониторов" in e.subject for e in card)
-    assert all(e.responsible_name for e in card)
+def test_the_committed_fixture_holds_no_personal_value(family: str, personal: dict[str, set[str]]) -> None:
+    text = recording_text(FIXTURES / family)
+    for kind, values in personal.items():
+        assert leaks(text, values) == [], kind
 
 
-@pytest.mark.parametrize("family", ["ut10", "unf"])
 def test_no_recorded_query_string_passes_the_budget(family: str) -> None:
     _, items = load_recording(FIXTURES / family)
     longest = max(len(item.target.partition("?")[2]) for item in items)
