@@ -51,3 +51,21 @@ def test_a_period_that_ends_before_it_starts_is_refused(command: list[str], ut10
     err = capsys.readouterr().err
     assert code == ExitCode.USAGE, err
     assert "after it ends" in err and "Swap --since and --until" in err
+
+
+def test_list_filters_take_the_words_events_create_takes(ut10: DemoServer,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    code = main(["--url", ut10.url, "events", "list", "--kind", "call", "--limit", "5", "--format", "json"])
+    calls = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.OK and calls
+    for word in ("звонок", "ТелефонныйЗвонок", "phone"):
+        code = main(["--url", ut10.url, "events", "list", "--kind", word, "--limit", "5", "--format", "json"])
+        assert code == ExitCode.OK and json.loads(capsys.readouterr().out) == calls
+    code = main(["--url", ut10.url, "events", "list", "--kind", "visit", "--limit", "1", "--format", "json"])
+    assert code == ExitCode.OK and all(e["kind"] == "meeting" for e in json.loads(capsys.readouterr().out))
+    code = main(["--url", ut10.url, "events", "list", "--state", "завершено", "--direction", "вх", "--limit", "1"])
+    assert code == ExitCode.OK
+    code = main(["--url", ut10.url, "events", "list", "--kind", "прогулка"])
+    assert code == ExitCode.USAGE and "not a kind" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, outcome_of, read_rows
+from ..create.spec import single_event_values
 from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .exitcodes import exit_code_of
@@ -73,14 +74,16 @@ def _quiet_retries(app: App) -> Iterator[None]:
               help="call, meeting, email, letter, sms, record, other — or 1C's name (ТелефонныйЗвонок, …).")
 @click.option("--direction", help="incoming or outgoing (Входящее / Исходящее).")
 @click.option("--state", help="planned, completed or cancelled (or 1C's name).")
-@click.option("--start", help="When it began (default: now). YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM.")
+@click.option("--start", help="When it began (default: now; then the same command the same day is one event). "
+              "YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM.")
 @click.option("--end", help="When it ended.")
 @click.option("--duration", help="Instead of --end: seconds, MM:SS or HH:MM:SS.")
 @click.option("--subject", help="The subject (УТ 10.3: up to 200 characters).")
 @click.option("--body", help="The content.")
 @click.option("--comment", help="A comment (family A).")
 @click.option("--responsible", help="The responsible user/employee: a name (prefix) or reference.")
-@click.option("--basis", help="The basis document: Document_X(guid'…').")
+@click.option("--basis", help="The basis document: Document_X(guid'…'), a reference, or a type and number "
+              "(«Событие 276»).")
 @click.option("--post", is_flag=True, help="Post the event after creating it (family A).")
 @click.option("--external-id", help="Your id for this event: repeating the command never creates a second one.")
 @_ledger_options
@@ -97,8 +100,8 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
     given = {"counterparty": counterparty, "caller": caller, "kind": kind, "direction": direction,
              "state": state, "start": start, "end": end, "duration": duration, "subject": subject, "body": body,
              "comment": comment, "responsible": responsible, "basis": basis, "external_id": external_id}
-    values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    values.setdefault("start", datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+    # Without --start the event starts now, and its identity is the command and the day (README).
+    values = single_event_values(given, datetime.now())
     if post:
         values["post"] = "true"
     writer = _writer(app, ledger_path, jobs=1, id_namespace=id_namespace)

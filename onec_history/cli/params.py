@@ -11,12 +11,14 @@ counterparties they are listed and the command ends with exit code 11.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar
 
 import click
 
+from ..create.spec import Vocabulary, norm_word
 from ..dates import DATE_HELP, parse_datetime_text, period_end
 from ..history import AmbiguousError, EventFilter, History
 from ..models import Counterparty, Direction, EventKind, EventState
@@ -56,15 +58,36 @@ DATE = _Date(parse_datetime_text)
 UNTIL = _Date(period_end)
 
 
+class _Word(click.ParamType[str, Any]):
+    """A kind, state or direction in any spelling ``events create`` accepts; gives the logical value."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.name = what
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return self.what.upper()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        vocab = Vocabulary.default()
+        tables: dict[str, Mapping[str, Enum]] = {"kind": vocab.kinds, "state": vocab.states,
+                                                 "direction": vocab.directions}
+        table = tables[self.what]
+        found = table.get(norm_word(str(value)))
+        if found is None or found is EventState.OTHER:
+            self.fail(f"{value!r} is not a {self.what}; expected {vocab.known(self.what)}", param, ctx)
+        return str(found.value)
+
+
 def event_filter_options(fn: F) -> F:
     """The shared filters of event listings: --since, --until, --kind, --state, --direction, --responsible."""
     options = [
         click.option("--since", type=DATE, help="From this date: YYYY-MM-DD or DD.MM.YYYY, with HH:MM[:SS] if needed."),
         click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day)."),
-        click.option("--kind", type=click.Choice([k.value for k in EventKind]), help="Kind of event."),
-        click.option("--state", type=click.Choice([s.value for s in EventState if s is not EventState.OTHER]),
-                     help="State of the event (mapped to the base's own values)."),
-        click.option("--direction", type=click.Choice([d.value for d in Direction]), help="Incoming or outgoing."),
+        click.option("--kind", type=_Word("kind"), help="Kind of event: call, meeting, email, letter, sms, "
+                     "record, other — or the words events create takes (visit, звонок, ТелефонныйЗвонок…)."),
+        click.option("--state", type=_Word("state"), help="planned, completed or cancelled (or 1C's name)."),
+        click.option("--direction", type=_Word("direction"), help="incoming or outgoing (входящее, исходящее)."),
         click.option("--responsible", help="Responsible user: a name prefix or a reference."),
     ]
     for option in reversed(options):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from create_helpers import make_writer
 
+from onec_history.cli.main import main
 from onec_history.client import Client
 from onec_history.create import EventWriter, Ledger
 from onec_history.create.spec import single_event_values
 from onec_history.demo.server import DemoServer
+from onec_history.exitcodes import ExitCode
 from onec_history.history import History
 from onec_history.local.inputs import InputRow
 from onec_history.models import EventState
@@ -67,3 +71,14 @@ def test_a_single_create_without_a_start_keeps_its_identity_the_same_day() -> No
     assert "external_id" not in typed and typed["start"] == "2026-03-05 10:00"
     own = single_event_values({**given, "external_id": "pbx-77"}, datetime(2026, 3, 5, 9, 0, 0))
     assert own["external_id"] == "pbx-77"
+
+
+def test_the_same_create_command_twice_is_one_event(ut10: DemoServer, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--url", ut10.url, "events", "create", "--kind", "call", "--counterparty", "7701000001",
+            "--subject", "Звонок без времени", "--ledger", str(tmp_path / "l.sqlite")]
+    assert main(args) == ExitCode.OK
+    first = capsys.readouterr().out.strip()
+    assert main(args) == ExitCode.OK
+    out = capsys.readouterr()
+    assert out.out.strip() == first and "Already present" in out.err
