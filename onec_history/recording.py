@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from .client import Client
     from .profiles import Profile
 
-__all__ = ["ROOT_PLACEHOLDER", "Anonymizer", "Recorded", "Recorder", "load_manifest", "load_recording", "save_recording"]
+__all__ = ["ROOT_PLACEHOLDER", "Anonymizer", "Recorded", "Recorder", "load_manifest", "load_recording",
+           "save_recording"]
 
 #: Stands for the recorded base's service root in saved bodies (``odata.metadata``); a replay
 #: puts its own address there. The host and publication of the base are never saved.
