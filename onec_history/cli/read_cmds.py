@@ -5,18 +5,16 @@ The commands are added to their groups (``groups.py``) in ``commands.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import click
 
 from ..history import EventFilter
-from ..models import Event
 from .app import App, pass_app
 from .output import emit, format_option, plain
 from .params import build_filter, event_filter_options, resolve_client
-from .rows import CP_COLUMNS, EVENT_COLUMNS, cp_row, event_row
+from .rows import CP_COLUMNS, EVENT_COLUMNS, cp_row, event_row, marked
 
 __all__ = ["list_cmd", "search_cmd", "show_cmd", "show_event_cmd"]
 
@@ -39,7 +37,8 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
     history = app.history()
     found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
                                                buyers_only=buyers, folders=folders, limit=limit or None))
-    n = emit((cp_row(c) for c in history.counterparty_search.with_names(found)), fmt, columns=CP_COLUMNS)
+    n = emit((cp_row(c, mark=fmt == "table") for c in history.counterparty_search.with_names(found)), fmt,
+             columns=marked(CP_COLUMNS, fmt))
     if fmt == "table":
         app.note(f"{n} found")
 
@@ -69,7 +68,9 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) ->
             click.echo(f"  {label}: {value}")
     click.echo("")
     click.echo(f"События ({len(evs)}{'+' if limit and len(evs) >= limit else ''}):")
-    emit((event_row(e) for e in evs), "table", columns=[c for c in EVENT_COLUMNS if c[0] != "who"])
+    postable = history.profile.can_post_events
+    emit((event_row(e, mark=True, postable=postable) for e in evs), "table",
+         columns=marked([c for c in EVENT_COLUMNS if c[0] != "who"], "table"))
 
 
 @click.command("list")
@@ -89,15 +90,12 @@ def list_cmd(ctx: click.Context, app: App, client: str | None, since: datetime |
     cp = resolve_client(ctx, history, client).ref if client else None
     f = build_filter(history, counterparty=cp, since=since, until=until, kind=kind, state=state,
                      direction=direction, responsible=responsible)
-    n = emit(_rows(history.events(f, newest_first=not oldest_first, limit=limit or None)), fmt,
-             columns=EVENT_COLUMNS)
+    postable = history.profile.can_post_events
+    n = emit((event_row(e, mark=fmt == "table", postable=postable)
+              for e in history.events(f, newest_first=not oldest_first, limit=limit or None)), fmt,
+             columns=marked(EVENT_COLUMNS, fmt))
     if fmt == "table":
         app.note(f"{n} events")
-
-
-def _rows(evs: Iterable[Event]) -> Iterator[dict[str, Any]]:
-    for e in evs:
-        yield event_row(e)
 
 
 @click.command("show")
