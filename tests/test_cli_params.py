@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 import pytest
@@ -69,3 +70,16 @@ def test_list_filters_take_the_words_events_create_takes(ut10: DemoServer,
     assert code == ExitCode.OK
     code = main(["--url", ut10.url, "events", "list", "--kind", "прогулка"])
     assert code == ExitCode.USAGE and "not a kind" in capsys.readouterr().err
+
+
+def test_a_client_not_found_is_the_same_exit_code_everywhere(ut10: DemoServer, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    codes = {
+        main(["--url", ut10.url, "counterparties", "show", "ООО Несуществующая"]),
+        main(["--url", ut10.url, "events", "list", "--counterparty", "ООО Несуществующая"]),
+        main(["--url", ut10.url, "history", "ООО Несуществующая"]),
+        main(["--url", ut10.url, "events", "create", "--kind", "call", "--counterparty", "ООО Несуществующая",
+              "--start", "2026-03-05 10:00", "--ledger", str(tmp_path / "l.sqlite")]),
+    }
+    capsys.readouterr()
+    assert codes == {ExitCode.NOT_PUBLISHED}

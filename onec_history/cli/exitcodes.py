@@ -74,6 +74,7 @@ OUTCOMES: Mapping[Enum, ExitCode] = {
     WriteOutcome.NOTHING_TO_DO: ExitCode.NOTHING_TO_DO,
     WriteOutcome.INVALID: ExitCode.BAD_INPUT,
     WriteOutcome.AMBIGUOUS: ExitCode.AMBIGUOUS,
+    WriteOutcome.NOT_FOUND: ExitCode.NOT_PUBLISHED,
     WriteOutcome.FAILED: ExitCode.FAILURE,
     ImportOutcome.OK: ExitCode.OK,
     ImportOutcome.PARTIAL: ExitCode.PARTIAL,

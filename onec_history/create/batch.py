@@ -51,6 +51,7 @@ class Outcome(Enum):
     NOTHING_TO_DO = "nothing_to_do"  # no rows at all
     INVALID = "invalid"  # no row was valid: nothing could be sent
     AMBIGUOUS = "ambiguous"  # a name matched several objects
+    NOT_FOUND = "not_found"  # a name, code or reference matched nothing in the base
     FAILED = "failed"  # 1C or the connection failed: ``RowResult.exc`` says how
 
 
@@ -73,7 +74,7 @@ class Summary:
             return Outcome.NOTHING_TO_DO
         if all(r.ok for r in self.results):
             return Outcome.OK
-        if not any(r.ok for r in self.results) and all(r.error in ("invalid", "ambiguous", "skipped")
+        if not any(r.ok for r in self.results) and all(r.error in ("invalid", "ambiguous", "not_found", "skipped")
                                                        for r in self.results):
             return Outcome.INVALID
         return Outcome.PARTIAL
@@ -391,6 +392,8 @@ def outcome_of(result: RowResult) -> Outcome:
         return Outcome.OK
     if result.error == "ambiguous":
         return Outcome.AMBIGUOUS
+    if result.error == "not_found":
+        return Outcome.NOT_FOUND
     if result.error == "post":
         return Outcome.PARTIAL
     if result.exc is not None:

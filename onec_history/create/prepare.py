@@ -213,7 +213,8 @@ class Preparer:
             errors.append(state_err)
         if errors:
             ambiguous = any(e.ambiguous for e in errors)
-            return _fail(line, errors, external_id=given.external_id, kind="ambiguous" if ambiguous else "invalid")
+            kind = "ambiguous" if ambiguous else "not_found" if all(e.missing for e in errors) else "invalid"
+            return _fail(line, errors, external_id=given.external_id, kind=kind)
         resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
         content = content_hash(given, {"counterparty": cp,
                                        "responsible": resp if given.responsible else None})
@@ -250,5 +251,5 @@ def _take(found: Mapping[Any, Found], key: Any, column: str, errors: list[RowErr
         errors.append(RowError(column, "could not be resolved"))
         return None
     if f.ref is None:
-        errors.append(RowError(column, f.error or "not found", ambiguous=f.ambiguous))
+        errors.append(RowError(column, f.error or "not found", ambiguous=f.ambiguous, missing=not f.ambiguous))
     return f.ref

@@ -89,6 +89,7 @@ class RowError:
     field: str
     message: str
     ambiguous: bool = False  # the value names several objects (exit code 11), not none or a bad one
+    missing: bool = False  # the value names nothing in the base (exit code 6, as everywhere)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
