@@ -276,17 +276,12 @@ class EventWriter:
                 self._pause(attempt)
             if check:
                 try:
-                    found = self._lookup(p, marked)
+                    confirmed = self._confirmed(p, marked, sent, last)
                 except OnecError as exc:  # any failure to look: ask again later, never send blind
                     last = exc
                     continue
-                if found is not None:
-                    ref, number = found
-                    how = Status.CREATED if sent else Status.PRESENT
-                    self.ledger.done(p.identity, ref, "created" if sent else "present", ref_key=str(p.ref_key),
-                                     content=p.content)
-                    return self._posted(p, ref, number, how, note="confirmed by looking it up after: "
-                                        f"{last.message}" if sent and last else "")
+                if confirmed is not None:
+                    return confirmed
             mode = self._mode
             body = self.body(p)
             self.ledger.intend(p.identity, str(p.ref_key), content=p.content, source=p.source, line=p.line,
@@ -324,6 +319,20 @@ class EventWriter:
                 self._learn(ref.lower() == str(p.ref_key))
             self.ledger.done(p.identity, ref, "created", ref_key=str(p.ref_key), content=p.content)
             return self._posted(p, ref, _number(created), Status.CREATED)
+        return self._gave_up(p, last)
+
+    def _confirmed(self, p: Prepared, marked: bool, sent: bool, last: OnecError | None) -> RowResult | None:
+        """The row's result when 1C already has its event, else None (a failure to look raises)."""
+        found = self._lookup(p, marked)
+        if found is None:
+            return None
+        ref, number = found
+        self.ledger.done(p.identity, ref, "created" if sent else "present", ref_key=str(p.ref_key),
+                         content=p.content)
+        return self._posted(p, ref, number, Status.CREATED if sent else Status.PRESENT,
+                            note=f"confirmed by looking it up after: {last.message}" if sent and last else "")
+
+    def _gave_up(self, p: Prepared, last: OnecError | None) -> RowResult:
         kind = "unreachable" if isinstance(last, TransportError | _Unavailable) else "unknown_outcome"
         return RowResult(p.line, Status.FAILED, external_id=p.event.external_id, error=kind, exc=last,
                          message=f"no definite answer after {self.max_attempts} attempts "
