@@ -1,5 +1,9 @@
 """Settings: from a TOML config file, then the environment, then explicit overrides.
 
+This module is the one reader of the ``ONEC_*`` variables of the settings (``ONEC_URL``,
+``ONEC_USER``, ``ONEC_PASSWORD``, ``ONEC_CONFIG``); the command line passes its options as
+overrides and reads none of them itself.
+
 The password is read only from ``ONEC_PASSWORD`` or from a config file that no one but its
 owner can read; it is never a command-line default and never appears in ``repr`` or logs.
 """
@@ -14,29 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
+from .transport import RetryPolicy, service_root
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["RetrySettings", "Settings", "default_config_path", "load_settings"]
+__all__ = ["Settings", "default_config_path", "load_settings"]
 
 ENV_URL = "ONEC_URL"
 ENV_USER = "ONEC_USER"
 ENV_PASSWORD = "ONEC_PASSWORD"
 ENV_CONFIG = "ONEC_CONFIG"
-
-
-class RetrySettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    attempts: int = Field(5, ge=1, le=50)
-    backoff: float = Field(0.5, ge=0)
-    max_backoff: float = Field(15.0, ge=0)
-    deadline: float = Field(300.0, gt=0)
 
 
 class Settings(BaseModel):
@@ -51,7 +48,7 @@ class Settings(BaseModel):
     # timeout must allow for that (odata-1c.md §5).
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(120.0, gt=0)
-    retry: RetrySettings = Field(default_factory=lambda: RetrySettings())
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)  # validated with RetryPolicy's own bounds
     page_size: int = Field(1000, ge=1, le=100_000)
     allowed_only: bool = False
     verify_tls: bool | str = True
@@ -69,7 +66,7 @@ class Settings(BaseModel):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value if value.endswith("/") else value + "/"
+        return service_root(value)
 
 
 def default_config_path() -> Path:
@@ -101,13 +98,43 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _merge(data: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Lay ``overrides`` over ``data``: ``None`` means "not given"; a table merges key by key."""
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            below = data.get(key)
+            if below is None:
+                data[key] = below = {}
+            elif isinstance(below, dict):
+                data[key] = below = dict(below)  # the caller's dicts stay as they were
+            else:
+                continue  # not a table (``retry = 5``): left for validation to report
+            _merge(below, value)
+        else:
+            data[key] = value
+
+
+def _problem(err: ErrorDetails) -> str:
+    where = ".".join(str(p) for p in err["loc"])
+    # A [retry] key is checked as RetryPolicy's argument: word it as for every other table.
+    msg = "Extra inputs are not permitted" if err["type"] == "unexpected_keyword_argument" else err["msg"]
+    return f"{where}: {msg}"
+
+
 def load_settings(
     config_file: Path | None = None,
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge the config file, the environment and explicit overrides (later wins)."""
+    """Merge the config file, the environment and explicit overrides (later wins).
+
+    ``overrides`` holds what the command line gave; ``None`` values are ignored and a nested
+    mapping is merged into the table of the same name, so ``{"retry": {"attempts": 3}}``
+    changes the attempts and keeps the file's other ``[retry]`` values.
+    """
     environ = os.environ if env is None else env
     data: dict[str, Any] = {}
     source = "defaults"
@@ -122,16 +149,12 @@ def load_settings(
     for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD)):
         if environ.get(var):
             data[key] = environ[var]
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            data[key] = value
+    _merge(data, overrides or {})
     data["source"] = source
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         # source is the config file, or "defaults" when the values came from options and environment.
         where = f" (config file {source})" if path is not None else ""
         raise ConfigError(

@@ -15,18 +15,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
 import tenacity
 from defusedxml import ElementTree
+from pydantic import ConfigDict, Field, with_config
 
 from . import errors
 
 __all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "base_key", "not_odata_error", "parse_error",
-           "redact_url"]
+           "redact_url", "service_root"]
 
 log = logging.getLogger("onec_history.transport")
 
@@ -35,12 +36,19 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 _M_NS = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 5
-    backoff: float = 0.5
-    max_backoff: float = 15.0
-    deadline: float = 300.0
+    """How safe requests are retried; also the ``[retry]`` table of the config file.
+
+    Building one in code checks nothing (as any dataclass); the bounds below apply when pydantic
+    validates it, as :class:`onec_history.config.Settings` does for the config file and options.
+    """
+
+    attempts: Annotated[int, Field(ge=1, le=50)] = 5
+    backoff: Annotated[float, Field(ge=0)] = 0.5  # exponential backoff with jitter, seconds
+    max_backoff: Annotated[float, Field(ge=0)] = 15.0
+    deadline: Annotated[float, Field(gt=0)] = 300.0  # total seconds one request may take with its retries
 
 
 @dataclass
@@ -107,6 +115,11 @@ class Response:
 
     def text(self) -> str:
         return self.content.decode("utf-8-sig", errors="replace")
+
+
+def service_root(url: str) -> str:
+    """The service root as requests are built on it: always ending in ``/``."""
+    return url if url.endswith("/") else url + "/"
 
 
 def base_key(url: str, user: str | None = None) -> str:
@@ -208,10 +221,8 @@ class Transport:
         verify: bool | str = True,
         session: requests.Session | None = None,
     ) -> None:
-        if not base_url.endswith("/"):
-            base_url += "/"
-        self.base_url = base_url
-        self.safe_base_url = redact_url(base_url)
+        self.base_url = service_root(base_url)  # with or without the slash: the same base
+        self.safe_base_url = redact_url(self.base_url)
         self.user = user
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()

@@ -11,7 +11,7 @@ import responses
 from responses import matchers
 
 from onec_history import errors
-from onec_history.transport import RetryPolicy, Transport, redact_url
+from onec_history.transport import RetryPolicy, Transport, redact_url, service_root
 
 BASE = "http://srv/ut/odata/standard.odata/"
 FAST = RetryPolicy(attempts=3, backoff=0.001, max_backoff=0.002, deadline=5)
@@ -178,3 +178,30 @@ def test_timeout_maps_to_request_timeout(mocked: responses.RequestsMock) -> None
     mocked.get(BASE + "X", body=requests.ReadTimeout("read timed out"))
     with pytest.raises(errors.RequestTimeout, match="did not answer"):
         Transport(BASE, retry=RetryPolicy(attempts=1)).get_json("X")
+
+
+@pytest.mark.parametrize("url", [BASE, BASE.rstrip("/")])
+def test_base_url_with_or_without_slash_is_the_same(mocked: responses.RequestsMock, url: str) -> None:
+    mocked.get(BASE + "Catalog_X", json={"value": []})
+    t = Transport(url)
+    assert t.base_url == t.safe_base_url == BASE == service_root(url)
+    assert t.url_for("Catalog_X") == BASE + "Catalog_X"
+    assert t.get_json("Catalog_X") == {"value": []}
+
+
+def test_the_settings_url_gives_the_same_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onec_history.config import load_settings
+
+    for url in (BASE, BASE.rstrip("/")):
+        settings_url = load_settings(None, env={"ONEC_URL": url}).url
+        assert settings_url is not None
+        assert Transport(settings_url).base_url == Transport(url).base_url == BASE
+
+
+def test_retry_policy_bounds_apply_only_when_validated() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    assert RetryPolicy(attempts=0).attempts == 0  # a library caller's dataclass, checked by nobody
+    with pytest.raises(ValidationError, match="attempts"):
+        TypeAdapter(RetryPolicy).validate_python({"attempts": 0})
+    assert TypeAdapter(RetryPolicy).validate_python({"backoff": 1}) == RetryPolicy(backoff=1.0)

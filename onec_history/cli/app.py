@@ -14,7 +14,7 @@ from ..config import Settings, load_settings
 from ..errors import ConfigError
 from ..history import History
 from ..metadata_cache import MetadataCache
-from ..transport import RetryPolicy, Transport
+from ..transport import Transport
 
 __all__ = ["App", "pass_app"]
 
@@ -24,6 +24,8 @@ class App:
     """Shared state of one command invocation; builds the client lazily."""
 
     config_file: Path | None = None
+    # What the command line gave, laid over the config file and the environment by load_settings
+    # (None: not given; a nested mapping such as {"retry": {"attempts": 3}} merges into its table).
     overrides: dict[str, Any] = field(default_factory=dict)
     verbose: int = 0
     quiet: bool = False
@@ -34,6 +36,7 @@ class App:
     _history: Any = None
 
     def settings(self) -> Settings:
+        """The settings, loaded once on first use."""
         if self._settings is None:
             self._settings = load_settings(self.config_file, overrides=self.overrides)
         return self._settings
@@ -73,7 +76,7 @@ class App:
             password=password,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
-            retry=RetryPolicy(**settings.retry.model_dump()),
+            retry=settings.retry,
             verify=settings.verify_tls,
         )
         self._client = Client(

@@ -45,13 +45,14 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="onec-history")
-@click.option("--url", envvar="ONEC_URL", help="Service root, …/odata/standard.odata/ (env ONEC_URL).")
-@click.option("--user", envvar="ONEC_USER", help="1C infobase user (env ONEC_USER). Password: env ONEC_PASSWORD.")
+# ONEC_URL, ONEC_USER, ONEC_PASSWORD and ONEC_CONFIG are read by config.load_settings alone (no click
+# envvar): an option given here is an override and wins over them, as README's precedence says.
+@click.option("--url", help="Service root, …/odata/standard.odata/ (env ONEC_URL).")
+@click.option("--user", help="1C infobase user (env ONEC_USER). Password: env ONEC_PASSWORD.")
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="ONEC_CONFIG",
     help="TOML config file (default ~/.config/onec-history/config.toml if present).",
 )
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead of reading ONEC_PASSWORD.")
@@ -88,20 +89,14 @@ def cli(
     Without a configured base every command runs against the built-in demo base.
     """
     setup_logging(verbose)
+    # None is "not given"; the nested retry table merges over the file's [retry] (load_settings).
     overrides: dict[str, object] = {"url": url, "user": user, "page_size": page_size, "read_timeout": timeout,
-                                    "allowed_only": allowed_only}
+                                    "allowed_only": allowed_only,
+                                    "retry": {"attempts": retries, "deadline": deadline}}
     if ask_password:
         overrides["password"] = click.prompt("1C password", hide_input=True)
-    retry: dict[str, object] = {}
-    if retries is not None:
-        retry["attempts"] = retries
-    if deadline is not None:
-        retry["deadline"] = deadline
     app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
               demo_dataset=demo_dataset)
-    if retry:
-        app.overrides["retry"] = {**app.settings().retry.model_dump(), **retry}
-        app._settings = None
     ctx.obj = app
     ctx.call_on_close(app.close)
 
