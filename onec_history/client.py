@@ -25,6 +25,8 @@ __all__ = ["Client", "entity_path"]
 
 log = logging.getLogger("onec_history.client")
 
+_SERVICE_ROOT = "odata/standard.odata/"  # under a 1C web publication's root
+
 KEYS_PER_REQUEST = 20
 """A ``$select`` that leaves room for fewer keys than this is widened: see ``key_queries``."""
 
@@ -74,10 +76,31 @@ class Client:
 
     # -- metadata -------------------------------------------------------------------------------
     def fetch_metadata_bytes(self) -> bytes:
-        resp = self.transport.get_bytes("$metadata")
+        try:
+            resp = self.transport.get_bytes("$metadata")
+        except errors.NotFoundError as exc:
+            root = self.service_root_under()
+            if root is None:
+                raise
+            raise errors.NotFoundError(f"{self.transport.safe_base_url} is not the OData service root",
+                                       status=exc.status, url=exc.url,
+                                       hint=f"Did you mean {root}? Set --url/ONEC_URL to it.") from None
         if "xml" not in resp.content_type:
             raise not_odata_error(resp, "the $metadata XML document")
         return resp.content
+
+    def service_root_under(self) -> str | None:
+        """The standard OData root below this URL when the URL is a publication's root
+        (``http://host/base``, the address admins know); ``None`` when there is none or it is one."""
+        if self.transport.safe_base_url.rstrip("/").endswith("odata/standard.odata"):
+            return None
+        try:
+            resp = self.transport.get_bytes(f"{_SERVICE_ROOT}$metadata")
+        except errors.OnecError:
+            return None
+        if "xml" not in resp.content_type or b"EntityContainer" not in resp.content[:200_000]:
+            return None
+        return self.transport.safe_base_url.rstrip("/") + "/" + _SERVICE_ROOT
 
     def metadata(self, *, refresh: bool = False) -> Metadata:
         """The parsed ``$metadata``, cached on disk per base (it can be 15 MB and take 20 s)."""

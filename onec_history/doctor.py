@@ -23,7 +23,7 @@ from enum import Enum
 from .chains.links import discover_links
 from .client import Client
 from .config import Settings
-from .errors import AuthError, NotFoundError, NotPublishedError, OnecError, TransportError
+from .errors import AuthError, NotFoundError, NotPublishedError, OnecError, ResponseError, TransportError
 from .metadata import Metadata
 from .profiles import Profile, ProfileError, detect_profile
 from .query import Query
@@ -166,18 +166,33 @@ def _connection_checks(client: Client, settings: Settings) -> list[CheckResult]:
     except AuthError as exc:
         return [CheckResult("reachable", Outcome.OK, "the server answered"), _failed("credentials", exc)]
     except NotFoundError as exc:
-        return [
-            CheckResult("reachable", Outcome.OK, "the server answered"),
-            _failed("odata published", exc, then="In the Configurator: Administration → Publish to web server → "
-                                                 "tick 'Publish standard OData interface'."),
-        ]
+        root = client.service_root_under()
+        then = (f"Did you mean {root}? Set --url/ONEC_URL to the OData service root." if root else
+                "In the Configurator: Administration → Publish to web server → tick 'Publish standard OData "
+                "interface'.")
+        return [CheckResult("reachable", Outcome.OK, "the server answered"), _failed("odata published", exc, then=then)]
     except OnecError as exc:
         return [_failed("reachable", exc)]
+    if not _looks_like_service_document(resp.content_type, resp.content):
+        error = ResponseError(f"{client.transport.safe_base_url} answered HTTP {resp.status}, but not as a 1C "
+                              "OData publication", status=resp.status, url=resp.url,
+                              hint="Check the URL: it must end in /odata/standard.odata/ of a published 1C base.")
+        return [CheckResult("reachable", Outcome.OK, f"the server answered HTTP {resp.status}"),
+                _failed("odata published", error)]
     return [
         CheckResult("reachable", Outcome.OK, f"the service root answered HTTP {resp.status}"),
         CheckResult("credentials", Outcome.OK, f"accepted for user {settings.user or '(none)'}"),
         clock_check(resp.headers),
     ]
+
+
+def _looks_like_service_document(content_type: str, body: bytes) -> bool:
+    """1C's service root lists the entity sets: JSON ``{"odata.metadata": …, "value": […]}`` or an
+    Atom/XML ``<service>`` document. A plain web server's 200 is neither."""
+    head = body[:4096].lstrip()
+    if "json" in content_type:
+        return b'"value"' in body[:200_000] or b"odata.metadata" in head
+    return "xml" in content_type and (b"<service" in head or b":service" in head)
 
 
 def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None = None) -> list[CheckResult]:
