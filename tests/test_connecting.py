@@ -67,3 +67,18 @@ def test_a_plain_web_server_is_not_a_1c_publication(plain_server: str) -> None:
     assert "credentials" not in names  # nothing says the credentials were accepted
     check = diagnosis.check("odata published")
     assert check.outcome is Outcome.FAIL and "not as a 1C OData publication" in check.explain()
+
+
+def test_demo_with_a_configured_base_is_refused_and_the_demo_says_writes_vanish(
+        ut10: DemoServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from onec_history.cli.main import main
+    from onec_history.exitcodes import ExitCode
+
+    monkeypatch.delenv("ONEC_URL", raising=False)
+    assert main(["--url", ut10.url, "--demo", "unf", "doctor"]) == ExitCode.CONFIG
+    assert "--demo unf asks for the built-in demo base" in capsys.readouterr().err
+    monkeypatch.setenv("ONEC_URL", ut10.url)
+    assert main(["--demo", "unf", "doctor"]) == ExitCode.CONFIG
+    monkeypatch.delenv("ONEC_URL")
+    assert main(["--demo", "unf", "counterparties", "search", "Ром"]) == ExitCode.OK
+    assert "gone afterwards" in capsys.readouterr().err

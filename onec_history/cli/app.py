@@ -30,6 +30,7 @@ class App:
     verbose: int = 0
     quiet: bool = False
     demo_dataset: str = "ut10"
+    demo_asked: bool = False  # --demo was given on the command line
     _settings: Settings | None = None
     _client: Client | None = None
     _demo: Any = None
@@ -57,6 +58,11 @@ class App:
         user = settings.user
         password = settings.password.get_secret_value() if settings.password else None
         cache: MetadataCache | None = MetadataCache(settings.cache_dir)
+        if url is not None and self.demo_asked:
+            where = "ONEC_URL or --url" if settings.source == "defaults" else f"config file {settings.source}"
+            raise ConfigError(f"--demo {self.demo_dataset} asks for the built-in demo base, but a base is "
+                              f"configured ({settings.url}, from {where})",
+                              hint="Drop --demo to use that base, or unset ONEC_URL / drop --url for the demo.")
         if url is None:
             from ..demo.server import start_demo
 
@@ -68,7 +74,8 @@ class App:
             url, user, password, cache = self._demo.url, None, None, None
             self.note(
                 f"No base configured (ONEC_URL or --url): using the built-in demo base "
-                f"'{self.demo_dataset}' at {url}"
+                f"'{self.demo_dataset}' at {url}; it lives only while this command runs, so anything written "
+                "to it is gone afterwards ('onec-history demo serve' keeps one running)"
             )
         transport = Transport(
             url,

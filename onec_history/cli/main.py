@@ -96,7 +96,8 @@ def cli(
     if ask_password:
         overrides["password"] = click.prompt("1C password", hide_input=True)
     app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
-              demo_dataset=demo_dataset)
+              demo_dataset=demo_dataset,
+              demo_asked=ctx.get_parameter_source("demo_dataset") is click.core.ParameterSource.COMMANDLINE)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
