@@ -278,12 +278,22 @@ class Transport:
             return self._send_once(method, url, body, hdrs)
         policy = self.retry
         started = time.monotonic()
+        tries: list[errors.OnecError] = []  # the failures so far: the retry line and the last message quote them
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             self.stats.retries += 1
             exc = state.outcome.exception() if state.outcome else None
-            # Routine against a busy 1C: shown with -v; a request that finally fails is reported anyway.
-            log.info("retrying %s %s after: %s", method, unquote(redact_url(url)), exc)
+            if isinstance(exc, errors.OnecError):
+                tries.append(exc)
+            # A timeout or a lost connection makes the command wait: said at the default verbosity
+            # (cron logs keep it). A busy 1C's 503 is routine: shown with -v.
+            level = logging.WARNING if isinstance(exc, errors.RequestTimeout | errors.ConnectError) else logging.INFO
+            log.log(level, "retrying %s %s (attempt %d of %d) after: %s", method, unquote(redact_url(url)),
+                    state.attempt_number + 1, policy.attempts, exc)
+
+        def attempt() -> Response:
+            return self._send_once(method, url, body, hdrs, started + policy.deadline, attempt=len(tries) + 1,
+                                   last=tries[-1] if tries else None)
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(
@@ -294,7 +304,7 @@ class Transport:
             before_sleep=before_sleep,
             reraise=True,
         )
-        return retrying(self._send_once, method, url, body, hdrs, started + policy.deadline)
+        return retrying(attempt)
 
     def _send_once(
         self,
@@ -303,13 +313,18 @@ class Transport:
         body: bytes | None,
         headers: Mapping[str, str],
         deadline: float | None = None,
+        *,
+        attempt: int = 1,
+        last: errors.OnecError | None = None,
     ) -> Response:
         safe_url = redact_url(url)
         timeout: tuple[float, float] = self.timeout
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise errors.RequestTimeout("The total deadline for this request has passed", url=safe_url)
+                why = f"; the last failure: {last.message}" if last is not None else ""
+                raise errors.RequestTimeout(f"No answer within the {self.retry.deadline:g} s deadline{why}",
+                                            url=safe_url, hint="Raise --deadline or --timeout, or try later.")
             timeout = (min(timeout[0], left), min(timeout[1], left))
         started = time.monotonic()
         try:
@@ -337,7 +352,9 @@ class Transport:
         resp = Response(raw.status_code, raw.headers, content, safe_url)
         for observe in self.observers:
             observe(Exchange(method, url[len(self.base_url):], body, resp))
-        log.debug("%s %s -> %s (%d bytes)", method, safe_url, raw.status_code, len(content))
+        # One readable line per request with -v: decoded Cyrillic, the status, the time, the attempt.
+        log.info("%s %s → %s, %d bytes, %.2f s%s", method, unquote(safe_url), raw.status_code, len(content),
+                 time.monotonic() - started, f" (attempt {attempt})" if attempt > 1 else "")
         if raw.status_code >= 400:
             error = parse_error(resp)
             if isinstance(error, errors.AuthError):

@@ -120,6 +120,8 @@ def setup_logging(verbose: int) -> None:
     # commands' own notes); with -v the logger's name says where each line comes from.
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s") if verbose else _ForPeople())
     logging.basicConfig(level=level, handlers=[handler])
+    # requests' urllib3 logs every connection and request again at DEBUG: -vv shows ours once; -vvv adds it.
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
 
 
 class _ForPeople(logging.Formatter):

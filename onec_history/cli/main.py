@@ -92,7 +92,8 @@ def cli(
     # None is "not given"; the nested retry table merges over the file's [retry] (load_settings).
     overrides: dict[str, object] = {"url": url, "user": user, "page_size": page_size, "read_timeout": timeout,
                                     "allowed_only": allowed_only,
-                                    "retry": {"attempts": retries, "deadline": deadline}}
+                                    # --timeout bounds the whole call, its retries included, unless --deadline says
+                                    "retry": {"attempts": retries, "deadline": deadline or timeout}}
     if ask_password:
         overrides["password"] = click.prompt("1C password", hide_input=True)
     app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
