@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +20,7 @@ from .model import Chain, DocKey
 from .timeline import Timeline, build_timeline
 from .walk import DEFAULT_DEPTH, ChainWalker
 
-__all__ = ["Chains", "profile_without_links"]
-
-
-def profile_without_links(profile_settings: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
-    """Split the config's ``[profile]`` table into the profile proper and its ``links`` entry."""
-    rest = {k: v for k, v in profile_settings.items() if k != "links"}
-    return rest, profile_settings.get("links")
+__all__ = ["Chains"]
 
 
 class Chains:

@@ -103,6 +103,11 @@ class App:
             self._history = History(self.client(), profile_overrides=self.settings().profile, key=key)
         return self._history  # type: ignore[no-any-return]
 
+    def links(self) -> Any:
+        """The config file's ``[profile] links`` table (chains and the mirror read it; the profile
+        itself ignores it): the one place it is taken from the settings."""
+        return self.settings().profile.get("links")
+
     def close(self) -> None:
         if self._client is not None:
             self._client.transport.close()

@@ -9,12 +9,11 @@ from typing import Any
 
 import click
 
-from ..chains.chains import Chains, profile_without_links
+from ..chains.chains import Chains
 from ..chains.render import chain_json, history_json, history_text, to_dot, to_mermaid, to_tree
 from ..chains.timeline import STRATEGIES
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
-from ..history import History
 from .app import App, pass_app
 from .output import emit, format_option
 from .params import DATE, UNTIL, resolve_client
@@ -22,10 +21,7 @@ from .params import DATE, UNTIL, resolve_client
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
 
 def _chains(app: App, jobs: int = 4) -> Chains:
-    # [profile] links is read here; the rest of [profile] is the event/counterparty mapping.
-    profile, links = profile_without_links(app.settings().profile)
-    history = History(app.client(), profile_overrides=profile)
-    return Chains(history, link_overrides=links, jobs=jobs)
+    return Chains(app.history(), link_overrides=app.links(), jobs=jobs)
 
 
 class _Meter:

@@ -28,7 +28,7 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     # Imported here: SQLAlchemy is needed by this command only.
     from ..mirror.sync import Mirror, SetReport
 
-    mirror = Mirror(app.history(), db_url, link_overrides=app.settings().profile.get("links"))
+    mirror = Mirror(app.history(), db_url, link_overrides=app.links())
     click.get_current_context().call_on_close(mirror.close)
 
     def progress(rep: SetReport) -> None:
