@@ -40,6 +40,10 @@ class FamilyData(ABC):
     """One dataset being built: the shared steps, calling the family's hooks for its rows."""
 
     KINDS: ClassVar[tuple[str, ...]]  # the mix of event kinds of ordinary traffic
+    UNKNOWN_CALLER: ClassVar[dict[str, Any]]  # how the family records a caller who is not in the base
+    UNPOSTED: ClassVar[dict[str, Any]] = {}  # what an edge-case event adds when it is not posted
+    DELETED_ORDER_COMMENT: ClassVar[str] = ""
+    EMPTY_ORDER_COMMENT: ClassVar[str]
 
     def __init__(self, b: Builder) -> None:
         self.b = b
@@ -69,12 +73,14 @@ class FamilyData(ABC):
         subject: str,
         *,
         partner: str | None = None,
+        caller: str | None = None,
         basis: Link | None = None,
         state: str = "Завершено",
         manager: int = 0,
         body: str = "",
         minutes: int = 15,
         created: datetime | None = None,
+        deleted: bool = False,
     ) -> str:
         """Add an event; return its Ref_Key."""
 
@@ -85,8 +91,44 @@ class FamilyData(ABC):
         """Add ordinary event ``n`` (kind, direction, topic drawn by the family); return its Ref_Key."""
 
     @abstractmethod
-    def deal(self, n: int, when: datetime, partner: str, picks: Picks, *, manager: int, event: str | None) -> None:
-        """Add ordinary order ``n`` and what follows it; ``event`` is the event it was entered from."""
+    def order(
+        self,
+        key: object,
+        when: datetime,
+        partner: str,
+        picks: Picks,
+        *,
+        event: str | None = None,
+        manager: int = 0,
+        posted: bool = True,
+        deleted: bool = False,
+        comment: str = "",
+    ) -> str:
+        """Add a buyer's order (entered from ``event`` when given); return its Ref_Key."""
+
+    @abstractmethod
+    def invoice(
+        self,
+        key: object,
+        when: datetime,
+        partner: str,
+        order: str | None,
+        picks: Picks,
+        *,
+        event: str | None = None,
+        manager: int = 0,
+    ) -> str:
+        """Add an invoice for ``order`` (or without one); return its Ref_Key."""
+
+    @abstractmethod
+    def shipment(
+        self, key: object, when: datetime, partner: str, order: str, picks: Picks, *, manager: int, posted: bool
+    ) -> str:
+        """Add the shipment of ``order``; return its Ref_Key."""
+
+    def edge_events(self, partner: str) -> None:
+        """Awkward events only the family has (after the deleted one); none by default."""
+        return
 
     # --- shared steps ------------------------------------------------------------------------------
 
@@ -190,6 +232,67 @@ class FamilyData(ABC):
             created=datetime(2026, 3, 12, 16, 0, 0),
             basis=(EVENT, call),
         )
+
+    def edge_cases(self) -> None:
+        """The awkward cases a real base has: an unknown caller, a deleted event, odd orders."""
+        self.event(
+            "unknown-caller",
+            datetime(2026, 5, 20, 16, 5, 31),
+            "ТелефонныйЗвонок",
+            "Входящее",
+            "Звонок с незнакомого номера",
+            manager=1,
+            **self.UNKNOWN_CALLER,
+        )
+        partner = self.partners[3][0]
+        self.event(
+            "deleted",
+            datetime(2025, 2, 3, 9, 30, 0),
+            "Прочее",
+            "Исходящее",
+            "Ошибочно введенное событие",
+            partner=partner,
+            deleted=True,
+            manager=2,
+            **self.UNPOSTED,
+        )
+        self.edge_events(partner)
+        self.order(
+            "deleted-order",
+            datetime(2025, 2, 3, 10, 0, 0),
+            partner,
+            [(2, 1)],
+            deleted=True,
+            posted=False,
+            manager=2,
+            comment=self.DELETED_ORDER_COMMENT,
+        )
+        self.order("unposted-order", datetime(2026, 6, 29, 17, 10, 0), partner, [(4, 2)], posted=False, manager=2)
+        self.order(
+            "empty-order",
+            datetime(2026, 6, 30, 9, 0, 0),
+            partner,
+            [],
+            posted=False,
+            manager=2,
+            comment=self.EMPTY_ORDER_COMMENT,
+        )
+
+    def deal(self, n: int, when: datetime, partner: str, picks: Picks, *, manager: int, event: str | None) -> None:
+        """Ordinary order ``n`` and what follows it; ``event`` is the event it was entered from."""
+        order = self.order(f"o{n}", when, partner, picks, event=event, manager=manager)
+        if n % 3 != 2:
+            self.invoice(f"i{n}", when + timedelta(hours=2), partner, order, picks, event=event, manager=manager)
+        if n % 2 == 0:
+            self.shipment(
+                f"s{n}",
+                when + timedelta(days=self.rng.randint(1, 9)),
+                partner,
+                order,
+                picks,
+                manager=manager,
+                posted=n % 10 != 4,
+            )
 
     def traffic(self) -> list[Partner]:
         """Ordinary traffic: a few hundred events over two years, some orders and their chains.

@@ -9,7 +9,7 @@ shipment (РасходнаяНакладная) points at its order through the 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from onec_history.demo.builder import Builder
 from onec_history.demo.data_common import EVENT, GOODS_SET, ORDER, PARTNERS, FamilyData, Picks
@@ -27,6 +27,8 @@ SHIPMENT = "Document_РасходнаяНакладная"
 
 class _Unf(FamilyData):
     KINDS = EVENT_KINDS_B
+    UNKNOWN_CALLER: ClassVar[dict[str, Any]] = {"caller": "+7 (916) 555-12-34"}
+    EMPTY_ORDER_COMMENT = "Без запасов: не проводится"
 
     def __init__(self, b: Builder) -> None:
         super().__init__(b)
@@ -154,6 +156,53 @@ class _Unf(FamilyData):
             **values,
         )
 
+    def order(
+        self,
+        key: object,
+        when: datetime,
+        partner: str,
+        picks: Picks,
+        *,
+        event: str | None = None,
+        manager: int = 0,
+        posted: bool = True,
+        deleted: bool = False,
+        comment: str = "",
+    ) -> str:
+        return self.document(
+            ORDER,
+            key,
+            when,
+            partner,
+            picks,
+            manager=manager,
+            posted=posted,
+            deleted=deleted,
+            Событие_Key=event or EMPTY_REF,
+            Комментарий=comment,
+        )
+
+    def invoice(
+        self,
+        key: object,
+        when: datetime,
+        partner: str,
+        order: str | None,
+        picks: Picks,
+        *,
+        event: str | None = None,
+        manager: int = 0,
+    ) -> str:
+        basis: dict[str, Any] = {"ДокументОснование": (ORDER, order)} if order else {}
+        return self.document(
+            INVOICE, key, when, partner, picks, manager=manager, Событие_Key=event or EMPTY_REF, **basis
+        )
+
+    def shipment(
+        self, key: object, when: datetime, partner: str, order: str, picks: Picks, *, manager: int, posted: bool
+    ) -> str:
+        return self.document(SHIPMENT, key, when, partner, picks, manager=manager, posted=posted, Заказ=(ORDER, order))
+
     def scenario(self) -> None:
         romashka = self.partners[0][0]
         assert self.partners[0][1]["name"] == ROMASHKA
@@ -168,15 +217,7 @@ class _Unf(FamilyData):
             Автор_Key=self.author,
             Комментарий="Заказ по звонку: 5 мониторов",
         )
-        self.document(
-            INVOICE,
-            "romashka-invoice",
-            datetime(2026, 3, 5, 12, 0, 0),
-            romashka,
-            [(0, 5), (7, 1)],
-            Событие_Key=call2,
-            ДокументОснование=(ORDER, order),
-        )
+        self.invoice("romashka-invoice", datetime(2026, 3, 5, 12, 0, 0), romashka, order, [(0, 5), (7, 1)], event=call2)
         shipment = self.document(
             SHIPMENT,
             "romashka-shipment",
@@ -188,27 +229,8 @@ class _Unf(FamilyData):
         )
         self.story_visit(romashka, call, (SHIPMENT, shipment))
 
-    def edge_cases(self) -> None:
-        self.event(
-            "unknown-caller",
-            datetime(2026, 5, 20, 16, 5, 31),
-            "ТелефонныйЗвонок",
-            "Входящее",
-            "Звонок с незнакомого номера",
-            caller="+7 (916) 555-12-34",
-            manager=1,
-        )
-        partner = self.partners[3][0]
-        self.event(
-            "deleted",
-            datetime(2025, 2, 3, 9, 30, 0),
-            "Прочее",
-            "Исходящее",
-            "Ошибочно введенное событие",
-            partner=partner,
-            deleted=True,
-            manager=2,
-        )
+    def edge_events(self, partner: str) -> None:
+        """A meeting moved by the client: its state is a user's item of the states catalog."""
         self.event(
             "moved",
             datetime(2026, 6, 1, 11, 0, 0),
@@ -218,29 +240,6 @@ class _Unf(FamilyData):
             partner=partner,
             state="Перенесено",
             manager=2,
-        )
-        self.document(
-            ORDER,
-            "deleted-order",
-            datetime(2025, 2, 3, 10, 0, 0),
-            partner,
-            [(2, 1)],
-            deleted=True,
-            posted=False,
-            manager=2,
-        )
-        self.document(
-            ORDER, "unposted-order", datetime(2026, 6, 29, 17, 10, 0), partner, [(4, 2)], posted=False, manager=2
-        )
-        self.document(
-            ORDER,
-            "empty-order",
-            datetime(2026, 6, 30, 9, 0, 0),
-            partner,
-            [],
-            posted=False,
-            manager=2,
-            Комментарий="Без запасов: не проводится",
         )
 
     def ordinary_event(
@@ -260,32 +259,6 @@ class _Unf(FamilyData):
             manager=manager,
             minutes=rng.choice((5, 10, 15, 30, 60)),
         )
-
-    def deal(self, n: int, when: datetime, partner: str, picks: Picks, *, manager: int, event: str | None) -> None:
-        event_ref = event or EMPTY_REF
-        order = self.document(ORDER, f"o{n}", when, partner, picks, manager=manager, Событие_Key=event_ref)
-        if n % 3 != 2:
-            self.document(
-                INVOICE,
-                f"i{n}",
-                when + timedelta(hours=2),
-                partner,
-                picks,
-                manager=manager,
-                Событие_Key=event_ref,
-                ДокументОснование=(ORDER, order),
-            )
-        if n % 2 == 0:
-            self.document(
-                SHIPMENT,
-                f"s{n}",
-                when + timedelta(days=self.rng.randint(1, 9)),
-                partner,
-                picks,
-                manager=manager,
-                posted=n % 10 != 4,
-                Заказ=(ORDER, order),
-            )
 
 
 def build(b: Builder) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from onec_history.demo.builder import Builder
 from onec_history.demo.data_common import EVENT, GOODS_SET, ORDER, PARTNERS, FamilyData, Picks
@@ -18,6 +18,14 @@ SALE = "Document_РеализацияТоваровУслуг"
 
 class _Ut10(FamilyData):
     KINDS = EVENT_KINDS_A
+    UNKNOWN_CALLER: ClassVar[dict[str, Any]] = {
+        "caller": "+7 (916) 555-12-34, не представился",
+        "contact": "Мужчина, спрашивал про ноутбуки",
+        "posted": False,
+    }
+    UNPOSTED: ClassVar[dict[str, Any]] = {"posted": False}
+    DELETED_ORDER_COMMENT = "Помечен на удаление"
+    EMPTY_ORDER_COMMENT = "Без товаров: не проводится"
 
     def __init__(self, b: Builder) -> None:
         super().__init__(b)
@@ -124,10 +132,6 @@ class _Ut10(FamilyData):
             **values,
         )
 
-    def order_lines(self, picks: Picks, order: str | None) -> tuple[list[dict[str, Any]], float]:
-        """Goods lines that name the order they were shipped or invoiced against, when there is one."""
-        return self.lines(picks) if order is None else self.lines(picks, ЗаказПокупателя_Key=order)
-
     def order(
         self,
         key: object,
@@ -135,7 +139,7 @@ class _Ut10(FamilyData):
         partner: str,
         picks: Picks,
         *,
-        basis: Link | None = None,
+        event: str | None = None,
         manager: int = 0,
         posted: bool = True,
         deleted: bool = False,
@@ -149,7 +153,7 @@ class _Ut10(FamilyData):
             Posted=int(posted),
             DeletionMark=int(deleted),
             Контрагент_Key=partner,
-            **composite("ДокументОснование", basis),
+            **composite("ДокументОснование", (EVENT, event) if event else None),
             ВалютаДокумента_Key=self.rub,
             СуммаДокумента=total,
             ДатаОтгрузки=dt((when + timedelta(days=7)).replace(hour=0, minute=0, second=0)),
@@ -166,22 +170,11 @@ class _Ut10(FamilyData):
         order: str | None,
         picks: Picks,
         *,
+        event: str | None = None,  # family A's invoice does not record the event it came from
         manager: int = 0,
-        posted: bool = True,
     ) -> str:
-        rows, total = self.order_lines(picks, order)
-        return self.b.add(
-            INVOICE,
-            key,
-            Date=dt(when),
-            Posted=int(posted),
-            Контрагент_Key=partner,
-            ЗаказПокупателя_Key=order or EMPTY_REF,
-            ВалютаДокумента_Key=self.rub,
-            СуммаДокумента=total,
-            Ответственный_Key=self.users[manager],
-            Товары=rows,
-        )
+        link = {"ЗаказПокупателя_Key": order or EMPTY_REF}
+        return self.goods_document(INVOICE, key, when, partner, order, picks, manager=manager, link=link)
 
     def sale(
         self,
@@ -195,14 +188,36 @@ class _Ut10(FamilyData):
         posted: bool = True,
     ) -> str:
         order = deal[1] if deal and deal[0] == ORDER else None
-        rows, total = self.order_lines(picks, order)
+        link = composite("Сделка", deal)
+        return self.goods_document(SALE, key, when, partner, order, picks, manager=manager, posted=posted, link=link)
+
+    def shipment(
+        self, key: object, when: datetime, partner: str, order: str, picks: Picks, *, manager: int, posted: bool
+    ) -> str:
+        return self.sale(key, when, partner, (ORDER, order), picks, manager=manager, posted=posted)
+
+    def goods_document(
+        self,
+        set_name: str,
+        key: object,
+        when: datetime,
+        partner: str,
+        order: str | None,
+        picks: Picks,
+        *,
+        manager: int,
+        posted: bool = True,
+        link: dict[str, str],
+    ) -> str:
+        """An invoice or a sale: its goods lines name the order they are against, when there is one."""
+        rows, total = self.lines(picks) if order is None else self.lines(picks, ЗаказПокупателя_Key=order)
         return self.b.add(
-            SALE,
+            set_name,
             key,
             Date=dt(when),
             Posted=int(posted),
             Контрагент_Key=partner,
-            **composite("Сделка", deal),
+            **link,
             ВалютаДокумента_Key=self.rub,
             СуммаДокумента=total,
             Ответственный_Key=self.users[manager],
@@ -219,57 +234,12 @@ class _Ut10(FamilyData):
             datetime(2026, 3, 5, 11, 30, 0),
             romashka,
             [(0, 5), (7, 1)],
-            basis=(EVENT, call2),
+            event=call2,
             comment="Заказ по звонку: 5 мониторов",
         )
         self.invoice("romashka-invoice", datetime(2026, 3, 5, 12, 0, 0), romashka, order, [(0, 5), (7, 1)])
         sale = self.sale("romashka-sale", datetime(2026, 3, 12, 14, 0, 0), romashka, (ORDER, order), [(0, 5), (7, 1)])
         self.story_visit(romashka, call, (SALE, sale))
-
-    def edge_cases(self) -> None:
-        self.event(
-            "unknown-caller",
-            datetime(2026, 5, 20, 16, 5, 31),
-            "ТелефонныйЗвонок",
-            "Входящее",
-            "Звонок с незнакомого номера",
-            caller="+7 (916) 555-12-34, не представился",
-            contact="Мужчина, спрашивал про ноутбуки",
-            manager=1,
-            posted=False,
-        )
-        partner = self.partners[3][0]
-        self.event(
-            "deleted",
-            datetime(2025, 2, 3, 9, 30, 0),
-            "Прочее",
-            "Исходящее",
-            "Ошибочно введенное событие",
-            partner=partner,
-            deleted=True,
-            posted=False,
-            manager=2,
-        )
-        self.order(
-            "deleted-order",
-            datetime(2025, 2, 3, 10, 0, 0),
-            partner,
-            [(2, 1)],
-            deleted=True,
-            posted=False,
-            manager=2,
-            comment="Помечен на удаление",
-        )
-        self.order("unposted-order", datetime(2026, 6, 29, 17, 10, 0), partner, [(4, 2)], posted=False, manager=2)
-        self.order(
-            "empty-order",
-            datetime(2026, 6, 30, 9, 0, 0),
-            partner,
-            [],
-            posted=False,
-            manager=2,
-            comment="Без товаров: не проводится",
-        )
 
     def ordinary_event(
         self, n: int, when: datetime, *, partner: str, basis: Link | None, state: str, manager: int
@@ -289,22 +259,6 @@ class _Ut10(FamilyData):
             posted=rng.random() > 0.03,
             importance=rng.choice(("Высокая", "Средняя", "Средняя", "Низкая")),
         )
-
-    def deal(self, n: int, when: datetime, partner: str, picks: Picks, *, manager: int, event: str | None) -> None:
-        basis = (EVENT, event) if event else None
-        order = self.order(f"o{n}", when, partner, picks, basis=basis, manager=manager)
-        if n % 3 != 2:
-            self.invoice(f"i{n}", when + timedelta(hours=2), partner, order, picks, manager=manager)
-        if n % 2 == 0:
-            self.sale(
-                f"s{n}",
-                when + timedelta(days=self.rng.randint(1, 9)),
-                partner,
-                (ORDER, order),
-                picks,
-                manager=manager,
-                posted=n % 10 != 4,
-            )
 
     def filler(self) -> None:
         """Ordinary traffic, and an invoice issued without an order that a sale was made by."""
