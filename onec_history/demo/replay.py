@@ -20,315 +20,24 @@ A request is answered, in this order:
 
 from __future__ import annotations
 
-import json
-import re
 import threading
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..recording import ROOT_PLACEHOLDER, Recorded, load_manifest, load_recording
+from ..recording import ROOT_PLACEHOLDER, load_manifest, load_recording
+from .replay_answers import _JSON, Answers
+from .replay_answers import Request as Request
 
 __all__ = ["ReplayServer", "is_recording"]
 
 _ROOT = "/odata/standard.odata/"
-_JSON = "application/json;charset=utf-8"
-_KEY = re.compile(r"Ref_Key eq guid'([0-9a-fA-F-]{36})'")
-_ENTITY = re.compile(r"^([^()/]+)\(guid'([0-9a-fA-F-]{36})'\)$")
-_SEARCH_FUNCTIONS = ("startswith", "like", "substringof")
-_LIT = r"'(?P<{}>(?:[^']|'')*)'"
-_SEARCH = re.compile(rf"^(?:(?P<head>.+) and )?(?:startswith\((?P<f1>[\w/]+),\s*{_LIT.format('l1')}\)|"
-                     rf"substringof\({_LIT.format('l2')},\s*(?P<f2>[\w/]+)\)|"
-                     rf"like\((?P<f3>[\w/]+),\s*{_LIT.format('l3')}\))$")
 
 
 def is_recording(path: str | Path) -> bool:
     p = Path(path)
     return p.is_dir() and (p / "exchanges.jsonl").is_file() and (p / "metadata.xml").is_file()
-
-
-@dataclass(frozen=True)
-class Request:
-    """A request target taken apart: the path and the query options, decoded."""
-
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def parse(cls, method: str, target: str) -> Request:
-        path, _, query = target.partition("?")
-        params = []
-        for item in query.split("&") if query else ():
-            key, _, value = item.partition("=")
-            params.append((unquote(key, encoding="utf-8"), unquote(value, encoding="utf-8")))
-        return cls(method, unquote(path, encoding="utf-8"), tuple(params))
-
-    def get(self, name: str) -> str | None:
-        return next((v for k, v in self.params if k == name), None)
-
-    def number(self, name: str) -> int | None:
-        value = self.get(name)
-        return int(value) if value is not None and value.isdigit() else None
-
-    @property
-    def entity_set(self) -> str:
-        return self.path.split("(")[0].split("/")[0]
-
-    def page_key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-        """What a page of the same query shares: everything but ``$top`` and ``$skip``."""
-        return self.method, self.path, tuple(sorted(p for p in self.params if p[0] not in ("$top", "$skip")))
-
-    def keys(self) -> list[str] | None:
-        """The keys of a pure lookup by ``Ref_Key`` (``a or b or …``), else None."""
-        text = (self.get("$filter") or "").strip()
-        while text.startswith("(") and text.endswith(")"):
-            text = text[1:-1].strip()
-        terms = [t.strip().strip("()").strip() for t in text.split(" or ")] if text else []
-        found = [_KEY.fullmatch(t) for t in terms]
-        if not found or not all(found):
-            return None
-        return [m.group(1).lower() for m in found if m]
-
-    def select(self) -> tuple[str, ...]:
-        value = self.get("$select")
-        return tuple(s.strip() for s in value.split(",")) if value else ("*",)
-
-
-@dataclass
-class _Page:
-    skip: int
-    rows: list[Any]
-    complete: bool  # shorter than its $top (or no $top): nothing comes after these rows
-    doc: dict[str, Any]
-    content_type: str
-
-
-@dataclass
-class _Row:
-    values: dict[str, Any]
-    whole: bool = False  # seen with $select=* (tabular sections included)
-    no_sections: bool = False  # seen with $select=** (every property but tabular sections)
-
-
-class _Answers:
-    """What a recording can answer, indexed for the rules in the module's docstring."""
-
-    def __init__(self, items: Iterable[Recorded]) -> None:
-        self.exact: dict[tuple[str, str], deque[Recorded]] = defaultdict(deque)
-        self.pages: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[_Page]] = defaultdict(list)
-        self.rows: dict[str, dict[str, _Row]] = defaultdict(dict)
-        self.absent: dict[str, set[str]] = defaultdict(set)
-        self.rejected: dict[tuple[str, str], Recorded] = {}
-        self.sets: set[str] = set()
-        for item in items:
-            self.exact[(item.method, item.target)].append(item)
-            self._index(item)
-
-    def _index(self, item: Recorded) -> None:
-        req = Request.parse(item.method, item.target)
-        self.sets.add(req.entity_set)
-        if item.method != "GET":
-            return
-        flt = req.get("$filter") or ""
-        if item.status in (400, 501):
-            for fn in _SEARCH_FUNCTIONS:
-                if f"{fn}(" in flt:
-                    self.rejected.setdefault((req.entity_set, fn), item)
-            return
-        entity = _ENTITY.match(req.path)
-        if item.status == 404 and entity and '"9"' in item.body:
-            self.absent[entity.group(1)].add(entity.group(2).lower())
-            return
-        if item.status != 200 or "json" not in item.content_type.lower():
-            return
-        try:
-            doc = json.loads(item.body)
-        except ValueError:
-            return
-        if not isinstance(doc, dict) or req.get("$expand") is not None:
-            return
-        select = req.select()
-        if entity:
-            self._remember(entity.group(1), {k: v for k, v in doc.items() if not k.startswith("odata.")}, select)
-            return
-        rows = doc.get("value")
-        if "/" in req.path or "(" in req.path or not isinstance(rows, list):
-            return
-        top, skip = req.number("$top"), req.number("$skip") or 0
-        complete = top is None or len(rows) < top
-        self.pages[req.page_key()].append(_Page(skip, rows, complete, doc, item.content_type))
-        for row in rows:
-            if isinstance(row, dict):
-                self._remember(req.entity_set, row, select)
-        keys = req.keys()
-        if keys is not None and complete and skip == 0:
-            seen = {str(r.get("Ref_Key")).lower() for r in rows if isinstance(r, dict)}
-            self.absent[req.entity_set].update(k for k in keys if k not in seen)
-
-    def _remember(self, entity_set: str, row: Mapping[str, Any], select: tuple[str, ...]) -> None:
-        ref = row.get("Ref_Key")
-        if not isinstance(ref, str):
-            return
-        known = self.rows[entity_set].setdefault(ref.lower(), _Row({}))
-        for k, v in row.items():
-            known.values.setdefault(k, v)
-        known.whole |= "*" in select
-        known.no_sections |= "**" in select or "*" in select
-
-    # -- answers -----------------------------------------------------------------------------------
-    def take(self, method: str, target: str) -> tuple[int, bytes, str] | None:
-        queue = self.exact.get((method, target))
-        if queue:
-            rec = queue.popleft() if len(queue) > 1 else queue[0]
-            return rec.status, rec.body.encode("utf-8"), rec.content_type or _JSON
-        if method != "GET":
-            return None
-        req = Request.parse(method, target)
-        return self._slice(req) or self._lookup(req) or self._search(req) or self._rejection(req)
-
-    def _slice(self, req: Request) -> tuple[int, bytes, str] | None:
-        top, skip = req.number("$top"), req.number("$skip") or 0
-        found = self._rows_of(req.page_key(), skip, top)
-        if found is None:
-            return None
-        doc, rows, ctype = found
-        return 200, _dumps({**doc, "value": rows}), ctype
-
-    def _rows_of(self, key: tuple[str, str, tuple[tuple[str, str], ...]], skip: int,
-                 top: int | None) -> tuple[dict[str, Any], list[Any], str] | None:
-        """Rows ``skip`` … ``skip + top`` of a recorded query (its answer's envelope, the rows, the type)."""
-        pages = sorted(self.pages.get(key, ()), key=lambda p: (p.skip, -len(p.rows)))
-        for first in pages:
-            rows, complete, end = list(first.rows), first.complete, first.skip + len(first.rows)
-            for nxt in pages:  # join the pages that follow this one
-                if not complete and nxt.skip == end and nxt.rows:
-                    rows += nxt.rows
-                    complete, end = nxt.complete, end + len(nxt.rows)
-            if first.skip <= skip and (complete or (top is not None and skip + top <= end)):
-                start = skip - first.skip
-                part = rows[start:] if top is None else rows[start:start + top]
-                return first.doc, part, first.content_type or _JSON
-        return None
-
-    def _search(self, req: Request) -> tuple[int, bytes, str] | None:
-        m = _SEARCH.match(req.get("$filter") or "")
-        if m is None:
-            return None
-        head, fn = m.group("head"), "startswith" if m.group("f1") else "substringof" if m.group("f2") else "like"
-        field = m.group("f1") or m.group("f2") or m.group("f3")
-        text = m.group("l1") or m.group("l2") or m.group("l3") or ""
-        text = text.replace("''", "'")
-        params = tuple(sorted((k, v) for k, v in req.params if k not in ("$top", "$skip", "$filter")))
-        if head:
-            params = tuple(sorted((*params, ("$filter", head))))
-        everything = self._rows_of((req.method, req.path, params), 0, None)
-        if everything is None:
-            return None
-        doc, rows, ctype = everything
-        match = _matcher(fn, text)
-        part = _ordered([r for r in rows if isinstance(r, dict) and match(str(r.get(field.split("/")[-1]) or ""))],
-                        req.get("$orderby"))
-        skip, top = req.number("$skip") or 0, req.number("$top")
-        part = part[skip:] if top is None else part[skip:skip + top]
-        return 200, _dumps({**doc, "value": part}), ctype
-
-    def _lookup(self, req: Request) -> tuple[int, bytes, str] | None:
-        if req.get("$expand") is not None or req.get("$inlinecount") is not None:
-            return None
-        select = req.select()
-        entity = _ENTITY.match(req.path)
-        if entity:
-            set_name, ref = entity.group(1), entity.group(2).lower()
-            if ref in self.absent.get(set_name, ()):
-                return 404, _error("9", f'Экземпляр сущности "{set_name}" не найден по переданному ключу.'), _JSON
-            row = self._row(set_name, ref, select)
-            if row is None:
-                return None
-            return 200, _dumps({"odata.metadata": f"{ROOT_PLACEHOLDER}$metadata#{set_name}/@Element", **row}), _JSON
-        keys = req.keys()
-        if keys is None or "/" in req.path:
-            return None
-        set_name, absent, found = req.entity_set, self.absent.get(req.entity_set, set()), []
-        for ref in dict.fromkeys(keys):
-            if ref in absent:
-                continue
-            row = self._row(set_name, ref, select)
-            if row is None:
-                return None
-            found.append(row)
-        found = _ordered(found, req.get("$orderby"))
-        skip, top = req.number("$skip") or 0, req.number("$top")
-        found = found[skip:] if top is None else found[skip:skip + top]
-        return 200, _dumps({"odata.metadata": f"{ROOT_PLACEHOLDER}$metadata#{set_name}", "value": found}), _JSON
-
-    def _row(self, set_name: str, ref: str, select: tuple[str, ...]) -> dict[str, Any] | None:
-        known = self.rows.get(set_name, {}).get(ref)
-        if known is None:
-            return None
-        values = known.values
-        if "*" in select:
-            return dict(values) if known.whole else None
-        if "**" in select:
-            if not (known.whole or known.no_sections):
-                return None
-            return {k: v for k, v in values.items() if not isinstance(v, list)}
-        if not all(name in values for name in select):
-            return None
-        wanted = set(select)
-        return {k: v for k, v in values.items() if k in wanted or k.split("@")[0] in wanted}
-
-    def _rejection(self, req: Request) -> tuple[int, bytes, str] | None:
-        flt = req.get("$filter") or ""
-        for fn in _SEARCH_FUNCTIONS:
-            rec = self.rejected.get((req.entity_set, fn))
-            if rec is not None and f"{fn}(" in flt:
-                return rec.status, rec.body.encode("utf-8"), rec.content_type or _JSON
-        return None
-
-    def missing(self, method: str, target: str) -> bytes:
-        """The short 1C-style answer to a request the recording cannot answer."""
-        set_name = Request.parse(method, target).entity_set or "/"
-        seen = " (в записи есть другие запросы к нему)" if set_name in self.sets else ""
-        return _error("9", f"Ответ не записан: {method} {set_name}{seen}.")
-
-
-def _ordered(rows: list[dict[str, Any]], orderby: str | None) -> list[dict[str, Any]]:
-    """``rows`` sorted by a ``$orderby`` (``Description,Ref_Key``, ``Date desc``), as text."""
-    rows = list(rows)
-    for item in reversed([o.strip() for o in (orderby or "").split(",") if o.strip()]):
-        name, _, direction = item.partition(" ")
-        rows.sort(key=_text_of(name), reverse=direction.strip().lower() == "desc")
-    return rows
-
-
-def _text_of(name: str) -> Callable[[dict[str, Any]], str]:
-    return lambda row: str(row.get(name, ""))
-
-
-def _matcher(fn: str, text: str) -> Callable[[str], bool]:
-    """``startswith`` / ``substringof`` / ``like`` as 1C applies them to a name: case-insensitively."""
-    if fn == "like":
-        parts = re.findall(r"\[(.)\]|(%)|(_)|(.)", text, flags=re.DOTALL)
-        pattern = "".join(re.escape(a) if a else ".*" if b else "." if c else re.escape(d) for a, b, c, d in parts)
-        rx = re.compile(pattern, re.IGNORECASE | re.DOTALL)
-        return lambda value: rx.fullmatch(value) is not None
-    needle = text.casefold()
-    if fn == "startswith":
-        return lambda value: value.casefold().startswith(needle)
-    return lambda value: needle in value.casefold()
-
-
-def _dumps(doc: Mapping[str, Any]) -> bytes:
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-
-
-def _error(code: str, message: str) -> bytes:
-    return _dumps({"odata.error": {"code": code, "message": {"lang": "ru", "value": message}}})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -379,7 +88,7 @@ class ReplayServer:
         self.metadata, items = load_recording(directory)
         self.manifest = load_manifest(directory)
         self.base = base
-        self._answers = _Answers(items)
+        self._answers = Answers(items)
         self._lock = threading.Lock()
         self._http = _Http((host, port), _Handler)
         self._http.app = self

@@ -1,0 +1,79 @@
+"""What a recording treats as personal, and how it finds it in answers and request targets."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+__all__ = ["DIGIT_FIELDS", "NAME_FIELDS", "PEOPLE_SETS", "ROOT_PLACEHOLDER", "TEXT_FIELDS", "target_set"]
+
+#: Stands for the recorded base's service root in saved bodies (``odata.metadata``); a replay
+#: puts its own address there. The host and publication of the base are never saved.
+ROOT_PLACEHOLDER = "http://recorded.invalid/base/odata/standard.odata/"
+
+# Which properties hold personal data. Names are 1C's own, in every family: this is data about
+# data (what to hide), not a mapping of logical fields. The profile adds its own field names.
+DIGIT_FIELDS = frozenset({"ИНН", "КПП", "ОГРН", "ОГРНИП", "КодПоОКПО", "НомерТелефона", "СтраховойНомерПФР",
+                          "СНИЛС"})
+TEXT_FIELDS = frozenset({
+    "Комментарий", "ОписаниеСобытия", "СодержаниеСобытия", "Содержание", "Тема", "Описание", "Примечание",
+    "Текст", "ТекстПисьма", "ТемаПисьма", "ДополнительнаяИнформация", "Представление", "ЗначенияПолей",
+    "АдресЭП", "ЭлектроннаяПочта", "Телефон", "Факс", "Адрес", "КонтактнаяИнформация", "КакСвязаться",
+    "Контакт", "КонтактноеЛицо", "Лицо", "Должность",
+})
+NAME_FIELDS = frozenset({"Фамилия", "Имя", "Отчество", "ФИО", "ФамилияИмяОтчество"})
+PEOPLE_SETS = frozenset({"Catalog_Пользователи", "Catalog_Сотрудники", "Catalog_КонтактныеЛица",
+                         "Catalog_КонтактныеЛицаКонтрагентов", "Catalog_КонтактныеЛицаПартнеров",
+                         "Catalog_ФизическиеЛица", "Catalog_ЛичныеКонтакты", "Catalog_ВнешниеПользователи"})
+_NAME_KEYS = frozenset({"Description", "НаименованиеПолное", "НаименованиеСокращенное"})
+# System properties and references: never personal, kept as they are.
+_SAFE_KEYS = frozenset({"Ref_Key", "DataVersion", "Number", "Code", "Date", "PredefinedDataName", "LineNumber",
+                        "Predefined", "IsFolder", "DeletionMark", "Posted"})
+_LEGAL_FORM_FIELDS = ("ЮрФизЛицо", "ЮридическоеФизическоеЛицо")
+_LEGAL_VALUES = frozenset({"ЮрЛицо", "ЮридическоеЛицо"})
+_PERSON_VALUE = re.compile(r"физ|предпринимател", re.IGNORECASE)
+_PERSON_PREFIX = re.compile(r"^(?:ИП|И\.\s?П\.|Индивидуальный\s+предприниматель)\s+", re.IGNORECASE)
+_COMPANY_PREFIX = re.compile(
+    r"^(?:ООО|OOO|ОАО|ЗАО|ПАО|НАО|АО|НКО|АНО|ГУП|МУП|ФГУП|ТОО|ПК|СПК|КФХ|ИП|И\.\s?П\.|"
+    r"Общество\s+с\s+ограниченной\s+ответственностью|(?:Публичное\s+|Закрытое\s+|Открытое\s+|Непубличное\s+)?"
+    r"[Аа]кционерное\s+общество|Индивидуальный\s+предприниматель)\s+")
+_COMPANY_SUFFIX = re.compile(r"\s+(?:LLC|Ltd\.?|Inc\.?|GmbH|LLP|JSC|Co\.)$")
+_FOLDERS_ONLY = re.compile(r"\$filter=IsFolder eq true(?:&|$| and )")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+7|8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}")
+# A quoted literal of a $filter, with the word in front of it (guid'…', datetime'…' are not text).
+_LITERAL = re.compile(r"(\w*)'((?:[^']|'')*)'")
+_FIELD_BEFORE = re.compile(r"([\w/]+)\s+(?:eq|ne|gt|ge|lt|le)\s+$|(?:startswith|endswith|like)\(\s*([\w/]+)\s*,\s*$")
+_FIELD_AFTER = re.compile(r"^\s*,\s*([\w/]+)\s*\)")
+_TYPE_NAME = re.compile(r"^(?:StandardODATA\.)?(?:Catalog|Document|DocumentJournal|InformationRegister|"
+                        r"AccumulationRegister|ChartOf\w+|ExchangePlan|BusinessProcess|Task|Enum|Constant)_[\w.]+$")
+
+
+def target_set(target: str) -> str:
+    """The entity set a request target is about: ``Catalog_X(guid'…')?…`` → ``Catalog_X``."""
+    return unquote(target.split("?")[0], encoding="utf-8").split("(")[0].split("/")[0]
+
+
+def _json(body: str | None) -> Any:
+    if not body or not body.lstrip().startswith("{"):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _rows(set_name: str, doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every entity row of an answer (tabular sections inline included), with its set."""
+    rows = doc.get("value") if isinstance(doc.get("value"), list) else [doc]
+    for row in rows or ():
+        if isinstance(row, dict):
+            yield set_name, row
+            for key, value in row.items():
+                if isinstance(value, list):
+                    yield from ((f"{set_name}_{key}", r) for r in value if isinstance(r, dict))
+
