@@ -147,6 +147,23 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+# Terminal escapes a hostile or broken server could send: CSI (colours, cursor), OSC (window title,
+# hyperlinks) and the other C0/C1 controls — shown as they are, they act on the user's terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+                      r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST
+                      r"|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SERVER_TEXT_LIMIT = 500
+
+
+def server_text(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """Text from the server made safe to print: escape sequences and control characters removed,
+    whitespace collapsed, cut to ``limit`` characters with the rest counted."""
+    clean = " ".join(_ESCAPES.sub("", text).split())
+    if len(clean) <= limit:
+        return clean
+    return f"{clean[:limit].rstrip()}… ({len(clean) - limit} more characters)"
+
+
 def _title(html: str) -> str:
     found = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
     text = found.group(1) if found else re.sub(r"<[^>]+>", " ", html)
@@ -156,7 +173,7 @@ def _title(html: str) -> str:
 def not_odata_error(resp: Response, wanted: str) -> errors.ResponseError:
     kind = resp.content_type.split(";")[0] or "no content type"
     if "html" in kind:
-        detail = f"an HTML page ({_title(resp.text())!r})"
+        detail = f"an HTML page ({server_text(_title(resp.text()))!r})"
         hint = (
             "A proxy, a login page or a web server error page answered instead of 1C. Check the URL "
             "(it must end in /odata/standard.odata/) and that the OData interface is published."
@@ -197,6 +214,7 @@ def parse_error(resp: Response) -> errors.ODataError:
             message = _title(resp.text())
     elif body:
         message = _title(resp.text()) if "html" in resp.content_type else resp.text()[:300]
+    message = server_text(message)
     if not message:
         message = f"HTTP {resp.status} with no explanation"
     cls = errors.error_for_status(resp.status, code)
