@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..history import EventFilter
 from ..models import Counterparty, DocumentRef, Event, Participant
 from . import schema as ms
-from .sync import EngineOwner, engine_for
+from .sync import EngineOwner, engine_for, without_password
 
 __all__ = ["MirrorReader"]
 
@@ -42,10 +42,11 @@ class MirrorReader(EngineOwner):
                 self._meta = {r.key: r.value for r in conn.execute(sa.select(ms.mirror_meta))}
         except sa.exc.SQLAlchemyError as exc:
             self.close()
-            raise ConfigError(f"{db_url} is not an onec-history mirror ({exc.__class__.__name__})",
+            raise ConfigError(f"{without_password(db_url)} is not an onec-history mirror ({exc.__class__.__name__})",
                               hint="Create it with 'onec-history mirror --db URL'.") from None
         if self._meta.get("schema_version") != ms.SCHEMA_VERSION:
-            raise ConfigError(f"The mirror {db_url} has schema version {self._meta.get('schema_version')!r}; "
+            version = self._meta.get("schema_version")
+            raise ConfigError(f"The mirror {without_password(db_url)} has schema version {version!r}; "
                               f"this onec-history reads version {ms.SCHEMA_VERSION}",
                               hint="Re-create it with 'onec-history mirror --db URL --full'.")
         self._names: dict[tuple[str, str], str] | None = None

@@ -15,6 +15,7 @@ described in :mod:`onec_history.mirror.schema`.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,17 +49,22 @@ def engine_for(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
         return sa.create_engine(url, future=True)
-    except (sa.exc.ArgumentError, ImportError) as exc:  # a malformed URL, or a dialect we do not ship
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
         raise _database_error(url, exc) from None
+
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
+
+
+def without_password(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***`` (messages, logs)."""
+    return _PASSWORD_IN_URL.sub(r"\1:***@", text)
 
 
 def _database_error(url: str, exc: BaseException) -> ConfigError:
     """The mirror database cannot be used: one paragraph naming it (without its password) and why."""
-    try:
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        shown = url.split("@")[-1]
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    shown = without_password(url)
+    reason = without_password(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
     return ConfigError(
         f"The mirror database {shown} cannot be used: {reason}",
         hint="Check --db (or ONEC_MIRROR_DB): sqlite:///file.db in a writable directory, or "
@@ -269,7 +275,8 @@ class Mirror(EngineOwner):
         url = self.client.transport.safe_base_url
         if before and before != url:
             # Keys of another base never match: the run below replaces its rows (each set in one pass).
-            report.warnings.append(f"the database mirrored {before}; it now mirrors {url}")
+            report.warnings.append(f"the database mirrored {without_password(before)}; it now mirrors "
+                                   f"{without_password(url)}")
         facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": url,
                  "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
                  "users_set": p.users_set, "state_catalog": p.state_catalog or ""}
