@@ -247,6 +247,9 @@ class Transport:
         self.stats = Stats()
         self._session = session or requests.Session()
         self._session.verify = verify
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify; a
+        # verify_tls the user set (a bundle, or false) must win, so it goes with every request.
+        self.verify = verify
         self._auth = self._basic(user, password) if user else None
         self._no_password = bool(user) and not password
         self.observers: list[Callable[[Exchange], None]] = []
@@ -346,7 +349,8 @@ class Transport:
             timeout = (min(timeout[0], left), min(timeout[1], left))
         started = time.monotonic()
         try:
-            raw = self._session.request(method, url, data=body, headers=dict(headers), timeout=timeout)
+            raw = self._session.request(method, url, data=body, headers=dict(headers), timeout=timeout,
+                                        verify=self.verify)
         except requests.Timeout as exc:
             raise errors.RequestTimeout(
                 f"The base did not answer within {timeout[1]:.0f} s ({type(exc).__name__})",

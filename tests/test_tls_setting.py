@@ -1,0 +1,29 @@
+"""verify_tls wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (issue 13.10)."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from onec_history.transport import RetryPolicy, Transport
+
+BASE = "https://1c.example/ut/odata/standard.odata/"
+
+
+@pytest.mark.parametrize("setting", [False, "/etc/ssl/corporate-ca.pem"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_the_configured_trust_is_what_requests_use(setting: bool | str, variable: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(variable, "/from/the/environment.pem")
+    with responses.RequestsMock() as mocked:
+        mocked.get(BASE + "Catalog_X", json={"value": []})
+        Transport(BASE, verify=setting, retry=RetryPolicy(attempts=1)).get_json("Catalog_X")
+        assert mocked.calls[0].request.req_kwargs["verify"] == setting
+
+
+def test_without_a_setting_the_environment_trust_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/from/the/environment.pem")
+    with responses.RequestsMock() as mocked:
+        mocked.get(BASE + "Catalog_X", json={"value": []})
+        Transport(BASE, retry=RetryPolicy(attempts=1)).get_json("Catalog_X")
+        assert mocked.calls[0].request.req_kwargs["verify"] == "/from/the/environment.pem"
