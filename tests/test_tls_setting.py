@@ -10,6 +10,11 @@ from onec_history.transport import RetryPolicy, Transport
 BASE = "https://1c.example/ut/odata/standard.odata/"
 
 
+def sent_verify(mocked: responses.RequestsMock) -> object:
+    """The ``verify`` the request went out with (responses keeps the request's keyword arguments)."""
+    return vars(mocked.calls[0].request)["req_kwargs"]["verify"]
+
+
 @pytest.mark.parametrize("setting", [False, "/etc/ssl/corporate-ca.pem"])
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_the_configured_trust_is_what_requests_use(setting: bool | str, variable: str,
@@ -18,7 +23,7 @@ def test_the_configured_trust_is_what_requests_use(setting: bool | str, variable
     with responses.RequestsMock() as mocked:
         mocked.get(BASE + "Catalog_X", json={"value": []})
         Transport(BASE, verify=setting, retry=RetryPolicy(attempts=1)).get_json("Catalog_X")
-        assert mocked.calls[0].request.req_kwargs["verify"] == setting
+        assert sent_verify(mocked) == setting
 
 
 def test_without_a_setting_the_environment_trust_applies(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,4 +31,4 @@ def test_without_a_setting_the_environment_trust_applies(monkeypatch: pytest.Mon
     with responses.RequestsMock() as mocked:
         mocked.get(BASE + "Catalog_X", json={"value": []})
         Transport(BASE, retry=RetryPolicy(attempts=1)).get_json("Catalog_X")
-        assert mocked.calls[0].request.req_kwargs["verify"] == "/from/the/environment.pem"
+        assert sent_verify(mocked) == "/from/the/environment.pem"
