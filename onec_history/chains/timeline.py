@@ -155,7 +155,7 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
     own = own_documents(walker, profile, counterparty)
     seeds = [k for k, n in own.items() if not n.missing]
     if strategy == "auto":
-        strategy = choose_strategy(walker, seeds, None, None)
+        strategy = choose_strategy(walker, seeds)
     chain = Chain(None, nodes=dict(own), direction="both", depth=depth)
     if strategy == "walk":
         # Ancestors and descendants of the client's documents — not the ancestors' other branches,
@@ -163,7 +163,7 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
         walker.expand_up(chain, seeds, depth)
         walker.expand_down(chain, seeds, depth)
     else:
-        _complete_from_graph(walker, chain, seeds, None, None)
+        _complete_from_graph(walker, chain, seeds)
     chain.warnings = list(walker.reader.warnings)
     timeline = Timeline(counterparty, since, until, chain, set(own), strategy)
     timeline.group()
@@ -184,21 +184,20 @@ def _keep_period(timeline: Timeline, since: datetime | None, until: datetime | N
     timeline.outside = {k for k in members if not in_period(chain.nodes[k], since, until)}
 
 
-def choose_strategy(walker: ChainWalker, seeds: Sequence[DocKey], since: datetime | None,
-                    until: datetime | None) -> str:
-    """``walk`` or ``scan``, whichever should cost less: request counts estimated, rows counted."""
+def choose_strategy(walker: ChainWalker, seeds: Sequence[DocKey]) -> str:
+    """``walk`` or ``scan`` of the client's whole history, whichever should cost less: request
+    counts estimated, rows counted."""
     walk = _WALK_FACTOR * walker.estimate_children(seeds)
     if walk <= _SMALL_WALK:
         return "walk"
-    counts = count_scan(walker.client, walker.links, since=since, until=until, jobs=walker.jobs)
+    counts = count_scan(walker.client, walker.links, jobs=walker.jobs)
     page = walker.client.page_size
     scan = len(counts) + sum(-(-n // page) + 1 + n / _ROWS_PER_REQUEST for n in counts.values())
     return "scan" if scan < walk else "walk"
 
 
-def _complete_from_graph(walker: ChainWalker, chain: Chain, seeds: Sequence[DocKey], since: datetime | None,
-                         until: datetime | None) -> None:
-    graph = scan_links(walker.client, walker.links, since=since, until=until, jobs=walker.jobs)
+def _complete_from_graph(walker: ChainWalker, chain: Chain, seeds: Sequence[DocKey]) -> None:
+    graph = scan_links(walker.client, walker.links, jobs=walker.jobs)
     members = graph.related(seeds)
     unknown = [k for k in members if k not in chain.nodes]
     chain.nodes.update(walker.reader.fetch(unknown))

@@ -201,7 +201,7 @@ class Preparer:
         if given.basis is not None:
             _take(docs, (given.basis.entity_set, given.basis.ref), "basis", errors)
         found_basis = docs.get(("", given.basis_address)) if given.basis_address else None
-        if found_basis is not None:
+        if given.basis_address:
             _take(docs, ("", given.basis_address), "basis", errors)
         # Defaults (state, responsible) depend on the clock and the login: they are not part of the
         # identity, so the same row gives the same event whenever and by whomever it is imported.

@@ -61,12 +61,6 @@ def _source(src: Source, jobs: int = 4) -> ReportSource:
     return OneCSource(src, jobs=jobs) if isinstance(src, History) else src
 
 
-def _d(value: datetime | None) -> datetime | None:
-    """A moment of a report row: a datetime, shown by the output as every other date (ISO in JSON
-    and CSV, DD.MM.YYYY HH:MM in tables)."""
-    return value
-
-
 # -- inactive -------------------------------------------------------------------------------------
 def inactive(source: Source, *, days: int, manager: str | None = None, lookback_days: int = 365,
              now: datetime | None = None) -> list[dict[str, Any]]:
@@ -107,11 +101,11 @@ def inactive(source: Source, *, days: int, manager: str | None = None, lookback_
         prev, nxt = last.get(c), upcoming.get(c)
         rows.append({
             "manager": src.name(users, mgr) or "", "manager_ref": mgr, "client": name, "inn": inn,
-            "last_completed": _d(prev.when) if prev else None,
+            "last_completed": prev.when if prev else None,
             "days_since": (now - prev.when).days if prev and prev.when else None,
             "last_kind": prev.kind_code if prev else None, "last_kind_raw": prev.kind if prev else None,
             "last_subject": prev.subject if prev else None,
-            "next_planned": _d(nxt.when) if nxt else None, "next_subject": nxt.subject if nxt else None,
+            "next_planned": nxt.when if nxt else None, "next_subject": nxt.subject if nxt else None,
             "client_ref": c,
         })
     rows.sort(key=_inactive_order)
@@ -134,7 +128,7 @@ def overdue(source: Source, *, responsible: str | None = None, now: datetime | N
     src.prefetch([(users, e.responsible) for e in evs] + [(cps, e.clients[0]) for e in evs if e.clients])
     rows = [{
         "responsible": src.name(users, e.responsible) or "", "responsible_ref": e.responsible,
-        "start": _d(e.when), "days_overdue": (now - e.when).days if e.when else None,
+        "start": e.when, "days_overdue": (now - e.when).days if e.when else None,
         "client": (src.name(cps, e.clients[0]) if e.clients else None) or e.text_client,
         "kind": e.kind_code, "kind_raw": e.kind, "subject": e.subject, "number": e.number, "ref": e.ref,
     } for e in evs]
