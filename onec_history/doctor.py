@@ -15,7 +15,7 @@ whatever it reports (the command line maps it to its exit code).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
@@ -243,22 +243,21 @@ def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None 
 
 
 def set_uses(md: Metadata, profile: Profile) -> list[SetUse]:
-    """Every set the features read: the profile's, and the documents chains follow."""
-    uses = [SetUse(profile.event_set, "events (Событие): lists, cards, create, export, reports", True, True),
-            SetUse(profile.counterparty_set, "clients: search, cards, import, reports", True, True),
-            SetUse(profile.users_set, "names of responsibles and managers; --responsible, --manager", True)]
-    if profile.participants_section:
-        uses.append(SetUse(f"{profile.event_set}_{profile.participants_section}",
-                           "participants of events: a client's events where it is not in the header", True))
-    if profile.state_catalog:
-        uses.append(SetUse(profile.state_catalog, "event states (УНФ keeps them as a catalog)", True))
-    seen = {u.name for u in uses}
-    for entity_set in discover_links(md, profile.family).document_sets():
-        if entity_set not in seen:
-            seen.add(entity_set)
-            uses.append(SetUse(entity_set, "documents entered on the basis of events: chain, history, funnel",
-                               True))
-    return [replace(u, published=u.name in md) for u in uses]
+    """Every set the features read — the profile's required and optional sets, then the documents
+    the chains follow — with what each is for."""
+    purposes = {
+        profile.event_set: "events (Событие): lists, cards, create, export, reports",
+        profile.counterparty_set: "clients: search, cards, import, reports",
+        profile.users_set: "names of responsibles and managers; --responsible, --manager",
+        f"{profile.event_set}_{profile.participants_section}":
+            "participants of events: a client's events where it is not in the header",
+        profile.state_catalog or "": "event states (УНФ keeps them as a catalog)",
+    }
+    required = profile.required_sets()
+    linked = discover_links(md, profile.family).document_sets()
+    names = dict.fromkeys((*required, *profile.optional_sets(), *linked))
+    return [SetUse(name, purposes.get(name, "documents entered on the basis of events: chain, history, funnel"),
+                   name in md, name in required) for name in names]
 
 
 def sets_used(md: Metadata, profile: Profile) -> CheckResult:
