@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
-from .transport import RetryPolicy, service_root
+from .transport import MAX_ANSWER_MB, RetryPolicy, service_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,6 +50,7 @@ class Settings(BaseModel):
     read_timeout: float = Field(120.0, gt=0)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)  # validated with RetryPolicy's own bounds
     page_size: int = Field(1000, ge=1, le=100_000)
+    max_answer_mb: float = Field(MAX_ANSWER_MB, gt=0)  # the cap on one decoded answer (gzip bombs, runaway pages)
     allowed_only: bool = False
     verify_tls: bool | str = True
     server_timezone: str | None = None

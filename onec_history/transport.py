@@ -1,6 +1,7 @@
 """The one request path to a 1C base: session, auth, timeouts, retries, error parsing.
 
-This is the only module that imports ``requests``. Callers hand over a path relative to the
+This and :mod:`onec_history.bounded` (the deadline and size cap of one exchange) are the only
+modules that import ``requests``. Callers hand over a path relative to the
 service root and a query string already encoded by :mod:`onec_history.query`; nothing here
 re-encodes it, so ``%20`` stays ``%20`` (1C reads ``+`` as a plus, odata-1c.md §2).
 """
@@ -21,10 +22,11 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import orjson
 import requests
 import tenacity
+import urllib3
 from defusedxml import ElementTree
 from pydantic import ConfigDict, Field, with_config
 
-from . import errors
+from . import bounded, errors
 
 __all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "base_key", "not_odata_error", "parse_error",
            "redact_url", "service_root"]
@@ -34,6 +36,7 @@ log = logging.getLogger("onec_history.transport")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _M_NS = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"
+MAX_ANSWER_MB = 100.0  # the default cap on one decoded answer (a full ERP $metadata is well below it)
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -237,6 +240,7 @@ class Transport:
         read_timeout: float = 120.0,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
+        max_answer_mb: float = MAX_ANSWER_MB,
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = service_root(base_url)  # with or without the slash: the same base
@@ -245,7 +249,13 @@ class Transport:
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self.stats = Stats()
-        self._session = session or requests.Session()
+        self.max_answer_mb = max_answer_mb
+        if session is None:
+            session = requests.Session()
+            # The watchdog that ends an exchange at its deadline needs to know the socket in use.
+            for prefix in ("http://", "https://"):
+                session.mount(prefix, bounded.BoundedAdapter())
+        self._session = session
         self._session.verify = verify
         # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify; a
         # verify_tls the user set (a bundle, or false) must win, so it goes with every request.
@@ -340,36 +350,30 @@ class Transport:
     ) -> Response:
         safe_url = redact_url(url)
         timeout: tuple[float, float] = self.timeout
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                why = f"; the last failure: {last.message}" if last is not None else ""
-                raise errors.RequestTimeout(f"No answer within the {self.retry.deadline:g} s deadline{why}",
-                                            url=safe_url, hint="Raise --deadline or --timeout, or try later.")
-            timeout = (min(timeout[0], left), min(timeout[1], left))
+        now = time.monotonic()
+        # The deadline bounds the whole exchange, the body included: a server that drips a byte a
+        # second never trips the read timeout, which bounds one socket read (issue 13.1).
+        if deadline is None:
+            deadline = now + self.retry.deadline
+        left = deadline - now
+        if left <= 0:
+            why = f"; the last failure: {last.message}" if last is not None else ""
+            raise errors.RequestTimeout(f"No answer within the {self.retry.deadline:g} s deadline{why}",
+                                        url=safe_url, hint="Raise --deadline or --timeout, or try later.")
+        timeout = (min(timeout[0], left), min(timeout[1], left))
         started = time.monotonic()
-        try:
-            raw = self._session.request(method, url, data=body, headers=dict(headers), timeout=timeout,
-                                        verify=self.verify)
-        except requests.Timeout as exc:
-            raise errors.RequestTimeout(
-                f"The base did not answer within {timeout[1]:.0f} s ({type(exc).__name__})",
-                url=safe_url,
-                hint="1C can take over 30 s to start after idle; raise --timeout if it keeps happening.",
-            ) from None
-        except requests.exceptions.SSLError as exc:
-            raise errors.ConnectError(
-                f"TLS failed: {exc}",
-                url=safe_url,
-                hint="Set verify_tls to a CA bundle path in the config file if the server uses a private CA.",
-            ) from None
-        except requests.ConnectionError as exc:
-            raise errors.ConnectError(
-                f"Cannot connect to the base: {_short(exc)}",
-                url=safe_url,
-                hint="Check that the server is running and the URL (ONEC_URL or --url) is right.",
-            ) from None
-        content = raw.content
+        raw: requests.Response | None = None
+        with bounded.watched(left) as watch:
+            try:
+                raw = self._session.request(method, url, data=body, headers=dict(headers), timeout=timeout,
+                                            verify=self.verify, stream=True)
+                content = bounded.read_body(raw, int(self.max_answer_mb * 2**20))
+            except Exception as exc:
+                if watch.fired:
+                    raise self._deadline_passed(safe_url, answering=raw is not None) from None
+                raise self._failure(exc, timeout, safe_url) from None
+        if watch.fired:  # cut short where the end of a body is the end of the connection
+            raise self._deadline_passed(safe_url, answering=True)
         self.stats.add(received=len(content), sent=len(body or b""), seconds=time.monotonic() - started)
         resp = Response(raw.status_code, raw.headers, content, safe_url)
         for observe in self.observers:
@@ -383,6 +387,62 @@ class Transport:
                 error.hint = self._auth_hint(error.hint)
             raise error
         return resp
+
+    def _deadline_passed(self, safe_url: str, *, answering: bool) -> errors.RequestTimeout:
+        """The watchdog cut the exchange: in the body (``answering``) or before the headers were complete."""
+        if answering:
+            what = "The answer did not arrive in full within"
+            hint = "The server is sending very slowly; raise --deadline (or [retry] deadline) if it is just busy."
+        else:
+            what = "The base did not answer within"
+            hint = "1C can take over 30 s to start after idle; raise --deadline or --timeout if it keeps happening."
+        return errors.RequestTimeout(f"{what} the {self.retry.deadline:g} s deadline", url=safe_url, hint=hint)
+
+    def _failure(self, exc: Exception, timeout: tuple[float, float], safe_url: str) -> errors.OnecError:
+        """What went wrong while sending or reading, as onec-history's error."""
+        if isinstance(exc, bounded.TooLarge):
+            return errors.ResponseError(
+                f"The answer is larger than {self.max_answer_mb:g} MB (the max_answer_mb setting); "
+                f"reading stopped at {exc.size / 2**20:.1f} MB",
+                url=safe_url,
+                hint="If the base really sends that much (the $metadata of a very large configuration), raise "
+                     "max_answer_mb in the config file; for lists, a smaller --page-size keeps pages below it.",
+            )
+        if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
+            return errors.RequestTimeout(
+                f"The base did not answer within {timeout[1]:.0f} s ({type(exc).__name__})",
+                url=safe_url,
+                hint="1C can take over 30 s to start after idle; raise --timeout if it keeps happening.",
+            )
+        if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+            return errors.ConnectError(
+                f"TLS failed: {exc}",
+                url=safe_url,
+                hint="Set verify_tls to a CA bundle path in the config file if the server uses a private CA.",
+            )
+        if isinstance(exc, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError):
+            return errors.ResponseError(
+                f"The answer could not be decompressed: {_short(exc)}",
+                url=safe_url,
+                hint="A proxy between onec-history and 1C may be damaging compressed answers.",
+            )
+        if isinstance(exc, urllib3.exceptions.ProtocolError | requests.exceptions.ChunkedEncodingError):
+            # Closed before the body ended: a transport failure, retried where the request is safe.
+            return errors.ConnectError(
+                f"The connection was closed before the answer ended: {_short(exc)}",
+                url=safe_url,
+                hint="A proxy or 1C's web server dropped the connection; if it keeps happening, check their logs.",
+            )
+        if isinstance(exc, requests.ConnectionError):
+            return errors.ConnectError(
+                f"Cannot connect to the base: {_short(exc)}",
+                url=safe_url,
+                hint="Check that the server is running and the URL (ONEC_URL or --url) is right.",
+            )
+        if isinstance(exc, requests.RequestException | urllib3.exceptions.HTTPError | OSError):
+            return errors.ConnectError(f"The exchange with the base failed: {_short(exc)}", url=safe_url,
+                                       hint="Try again; if it keeps happening, check the network to the base.")
+        raise exc
 
     def _auth_hint(self, hint: str) -> str:
         """A 401 is often no credentials at all, not wrong ones: say which, before the general advice."""

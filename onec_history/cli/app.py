@@ -85,6 +85,7 @@ class App:
             read_timeout=settings.read_timeout,
             retry=settings.retry,
             verify=settings.verify_tls,
+            max_answer_mb=settings.max_answer_mb,
         )
         self._client = Client(
             transport,
