@@ -10,28 +10,38 @@ never retried blindly: the transport sends it once, and this module decides what
 Whether a base honours client-chosen keys is learnt from the first real create (the returned
 ``Ref_Key`` is compared with the one sent) and remembered in the ledger; until then rows go one at
 a time, with both the key and the marker, so that either way of looking them up works.
+
+The ledger is an accelerator, never the only guard: before sending, the rows it does not know as
+done are looked up in 1C in bulk (:mod:`.found`), so a fresh or lost ledger re-running a file finds
+what the earlier run created — also on a base that ignores client keys — and reports it as already
+present. Two runs importing the same rows into one base at once are kept apart by a lock on the
+base and the rows' identities, whatever ledgers they use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
-from .. import query as q
 from ..errors import BusinessError, KeyExistsError, ODataError, OnecError, ResponseError, TransportError
 from ..errors import ServerUnavailable as _Unavailable
 from ..history import History
 from ..local.inputs import InputRow
-from ..local.ledger import Entry, Ledger
+from ..local.ledger import Entry, Ledger, default_ledger_path
+from ..local.lock import RunLock
+from . import found as in_1c
+from .found import Found
 from .prepare import Prepared, Preparer, RowResult, Status
 from .spec import NewEvent
 
@@ -108,7 +118,10 @@ class EventWriter:
         unreachable_after: int = 3,
         clock: Callable[[], datetime] = datetime.now,
         sleep: Callable[[float], None] = time.sleep,
+        lock_dir: Path | None = None,
     ) -> None:
+        """``lock_dir`` holds the locks that keep two imports of the same rows apart (default: a
+        ``locks`` folder beside the default ledger, so runs with different ledgers meet there)."""
         self.history = history
         self.client = history.client
         self.ledger = ledger
@@ -123,6 +136,7 @@ class EventWriter:
         self._preparer: Preparer | None = None
         self._mode: bool | None = ledger.honours_keys()
         self._mode_lock = threading.Lock()
+        self.lock_dir = lock_dir
 
     @property
     def preparer(self) -> Preparer:
@@ -174,29 +188,71 @@ class EventWriter:
     def deliver(self, items: list[Prepared], *, dry_run: bool = False, fail_fast: bool = False,
                 on_result: Callable[[RowResult], None] | None = None) -> list[RowResult]:
         """Write prepared rows with at most ``jobs`` requests in flight; results in ``items`` order."""
-        # A dry run only reads the ledger: it may look while another run writes.
-        with nullcontext() if dry_run else self.ledger.exclusive():
+        with ExitStack() as held:
+            if not dry_run:  # a dry run only reads: it may look while another run writes
+                held.enter_context(self.ledger.exclusive())
+                held.enter_context(self._rows_lock(items))
             entries = self.ledger.get_many(p.identity for p in items)
+            found, unsure = self._earlier(items, entries)
             results: list[RowResult | None] = [None] * len(items)
             todo: list[int] = []
             for i, p in enumerate(items):
                 e = entries.get(p.identity)
+                there = found.get(p.identity)
                 if e is not None and e.state == "done" and (dry_run or not p.event.post or e.posted):
                     results[i] = self._known(p, e)
+                elif dry_run and there is not None:
+                    results[i] = RowResult(p.line, Status.PRESENT, ref=there.ref, number=there.number,
+                                           external_id=p.event.external_id, message=_FOUND)
                 elif dry_run:
                     results[i] = self._dry(p, e)
                 else:
                     todo.append(i)
                 if results[i] is not None and on_result is not None:
                     on_result(results[i])  # type: ignore[arg-type]
-            for i, r in self._run(items, todo, entries, fail_fast):
+            for i, r in self._run(items, todo, entries, fail_fast, found, unsure):
                 results[i] = r
                 if on_result is not None:
                     on_result(r)
         return [r for r in results if r is not None]
 
-    def _run(self, items: list[Prepared], todo: list[int], entries: dict[str, Entry],
-             fail_fast: bool) -> Iterator[tuple[int, RowResult]]:
+    def _rows_lock(self, items: list[Prepared]) -> RunLock:
+        """The lock on this base and these rows: a second import of the same file (with any ledger)
+        waits its turn instead of seeing the first one's rows as new."""
+        identities = "\n".join(sorted(p.identity for p in items))
+        digest = hashlib.sha256(f"{self.ledger.base}\n{identities}".encode()).hexdigest()[:24]
+        folder = self.lock_dir or default_ledger_path().parent / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        return RunLock(folder / f"import-{digest}.lock",
+                       message=f"Another onec-history run is importing the same rows into {self.ledger.url}",
+                       hint="Wait for it to finish and run again: the rows it created are then found as "
+                            "already present (a crashed run releases the lock when its process ends).")
+
+    def _earlier(self, items: list[Prepared], entries: dict[str, Entry]) -> tuple[dict[str, Found], bool]:
+        """The rows 1C already has though the ledger does not know them as done, found in bulk;
+        and whether that could not be asked (then each row is looked up before it is sent)."""
+        rows = [p for p in items if not ((e := entries.get(p.identity)) is not None and e.state == "done")]
+        if not rows:
+            return {}, False
+        mode = self._mode
+        try:
+            found = in_1c.by_keys(self.client, self.event_set, rows) if mode is not False else {}
+            if found:
+                self._learn(True)
+            elif mode is not True:
+                found = in_1c.by_markers(self.client, self.event_set, self.preparer.shaper, rows)
+                if any(not f.key_kept for f in found.values()):
+                    self._learn(False)
+        except OnecError as exc:
+            log.warning("could not look up earlier creations in bulk (%s); each row is looked up before "
+                        "it is sent", exc.message)
+            return {}, True
+        if found:
+            log.info("%d of %d rows are already in 1C though the ledger did not know them", len(found), len(rows))
+        return found, False
+
+    def _run(self, items: list[Prepared], todo: list[int], entries: dict[str, Entry], fail_fast: bool,
+             found: dict[str, Found], unsure: bool) -> Iterator[tuple[int, RowResult]]:
         pending = iter(todo)
         stop: str | None = None
         consecutive = 0
@@ -209,7 +265,9 @@ class EventWriter:
                     i = next(pending, None)
                     if i is None:
                         break
-                    inflight[pool.submit(self._one, items[i], entries.get(items[i].identity))] = i
+                    p = items[i]
+                    inflight[pool.submit(self._one, p, entries.get(p.identity), found.get(p.identity),
+                                         unsure)] = i
                 if not inflight:
                     break
                 finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
@@ -263,11 +321,14 @@ class EventWriter:
         # Jittered exponential: a dropped connection is usually one-off, a busy 1C needs air.
         self.sleep(random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
 
-    def _one(self, p: Prepared, entry: Entry | None) -> RowResult:
+    def _one(self, p: Prepared, entry: Entry | None, there: Found | None = None, unsure: bool = False) -> RowResult:
         """Resolve and (re)send one row until its outcome is known or the attempts run out."""
         if entry is not None and entry.state == "done" and entry.created_ref:
             return self._posted(p, entry.created_ref, None, Status.PRESENT)
-        check = entry is not None and entry.state == "pending"
+        if there is not None:  # created by an earlier run whose ledger this one does not have
+            self.ledger.done(p.identity, there.ref, "present", ref_key=str(p.ref_key), content=p.content)
+            return self._posted(p, there.ref, there.number, Status.PRESENT, note=_FOUND)
+        check = unsure or (entry is not None and entry.state == "pending")
         marked = entry.marker if entry is not None else False
         last: OnecError | None = None
         sent = False  # by this call: what is then found in 1C was created by this run
@@ -318,8 +379,8 @@ class EventWriter:
             if "Ref_Key" in body:
                 self._learn(ref.lower() == str(p.ref_key))
             self.ledger.done(p.identity, ref, "created", ref_key=str(p.ref_key), content=p.content)
-            return self._posted(p, ref, _number(created), Status.CREATED)
-        return self._gave_up(p, last)
+            return self._posted(p, ref, in_1c.number_of(created), Status.CREATED)
+        return self._gave_up(p, last, sent or check)
 
     def _confirmed(self, p: Prepared, marked: bool, sent: bool, last: OnecError | None) -> RowResult | None:
         """The row's result when 1C already has its event, else None (a failure to look raises)."""
@@ -332,38 +393,31 @@ class EventWriter:
         return self._posted(p, ref, number, Status.CREATED if sent else Status.PRESENT,
                             note=f"confirmed by looking it up after: {last.message}" if sent and last else "")
 
-    def _gave_up(self, p: Prepared, last: OnecError | None) -> RowResult:
+    def _gave_up(self, p: Prepared, last: OnecError | None, pending: bool) -> RowResult:
+        """After the last attempt: ``pending`` when the row may be in 1C (sent, or an earlier outcome unknown)."""
         kind = "unreachable" if isinstance(last, TransportError | _Unavailable) else "unknown_outcome"
+        why = last.message if last else "unknown"
+        if pending and self.ledger.get(p.identity) is not None:
+            message = (f"no definite answer after {self.max_attempts} attempts ({why}); the ledger keeps it "
+                       "pending: a re-run looks it up before sending again")
+        else:
+            message = (f"not sent: 1C could not be asked whether an earlier run created it, "
+                       f"{self.max_attempts} attempts ({why}); nothing was written")
         return RowResult(p.line, Status.FAILED, external_id=p.event.external_id, error=kind, exc=last,
-                         message=f"no definite answer after {self.max_attempts} attempts "
-                                 f"({last.message if last else 'unknown'}); the ledger keeps it pending: "
-                                 "a re-run looks it up before sending again")
+                         message=message)
 
     def _lookup(self, p: Prepared, marked: bool) -> tuple[str, str | None] | None:
         """(ref, number) of this row's event if 1C already has it."""
         mode = self._mode
-        if mode is not False:
-            row = self.client.find(self.event_set, p.ref_key, select=("Ref_Key", "Number"))
-            if row is not None:
-                self._learn(True)
-                return str(row["Ref_Key"]), _number(row)
-            if mode is True and not marked:
-                return None
-        marker_attr = self.preparer.shaper.marker_attr
-        start_attr = self.preparer.shaper.attrs.get("start")
-        if marker_attr is None or start_attr is None:
+        there = in_1c.one(self.client, self.event_set, self.preparer.shaper, p, by_key=mode is not False,
+                            by_marker=mode is not True or marked)
+        if there is None:
             return None
-        # Candidates by start time, then the marker checked here: filtering on long texts is not
-        # reliable in 1C (unlimited strings cannot be compared in its queries).
-        query = q.Query(filter=q.eq(start_attr.prop, p.event.start),
-                        select=("Ref_Key", "Number", marker_attr.prop))
-        for row in self.client.iterate(self.event_set, query):
-            if p.marker in str(row.get(marker_attr.prop) or ""):
-                ref = str(row["Ref_Key"])
-                if mode is None and ref.lower() != str(p.ref_key):
-                    self._learn(False)
-                return ref, _number(row)
-        return None
+        if there.key_kept:
+            self._learn(True)
+        elif mode is None:
+            self._learn(False)
+        return there.ref, there.number
 
     def _posted(self, p: Prepared, ref: str, number: str | None, status: Status, *, note: str = "") -> RowResult:
         """Post the event when asked; a failure leaves it created and says so with 1C's message."""
@@ -390,9 +444,8 @@ class EventWriter:
         return result
 
 
-def _number(row: dict[str, Any]) -> str | None:
-    value = row.get("Number")
-    return str(value).strip() or None if value is not None else None
+_FOUND = ("found in 1C by its key or marker: created by an earlier run whose ledger this run "
+          "does not have")
 
 
 def outcome_of(result: RowResult) -> Outcome:

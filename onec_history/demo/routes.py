@@ -37,6 +37,10 @@ class DemoApp(Protocol):
 
     def edmx(self) -> bytes: ...
 
+    def ignores_client_key(self) -> bool:
+        """Whether this create drops the client-chosen ``Ref_Key`` (the ``keys`` fault)."""
+        ...
+
 
 class Handler(Protocol):
     """One HTTP request being served: its headers, and the way to answer it."""
@@ -137,7 +141,10 @@ def _collection_resource(r: Request, table: Table, tail: str | None) -> None:
         rows, count = service.collection(table, query)
         _send_rows(r, table, rows, query.select, count)
     elif r.method == "POST":
-        row = service.create(table, parse_json_body(r.body), datetime.now().replace(microsecond=0))
+        body = parse_json_body(r.body)
+        if r.app.ignores_client_key():
+            body.pop("Ref_Key", None)  # a base that assigns its own keys whatever the client sends
+        row = service.create(table, body, datetime.now().replace(microsecond=0))
         # Header values must be Latin-1 on the wire: the Cyrillic set name is percent-encoded (UTF-8).
         location = quote(r.app.url + render.entity_path(table, row), safe=":/?&=$(),'")
         _send_entity(r, table, row, None, 201, {"Location": location})

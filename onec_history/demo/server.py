@@ -48,7 +48,9 @@ class Faults:
     ``error_rate``: share of requests answered 503; ``drop_rate``: share of connections closed
     without an answer; ``drop_after``: of the dropped writes, the share dropped *after* the write
     was applied (the client then cannot know it succeeded); ``latency``: seconds added to every
-    request; ``cold_start``: seconds added to the first one.
+    request; ``cold_start``: seconds added to the first one; ``ignore_keys``: share of creates
+    whose client-chosen ``Ref_Key`` is dropped (1 imitates a customised base or a release that
+    assigns its own keys, odata-1c.md §4; the fault key is ``keys``).
     """
 
     error_rate: float = 0.0
@@ -57,6 +59,7 @@ class Faults:
     cold_start: float = 0.0
     seed: int | None = None
     drop_after: float = 0.5
+    ignore_keys: float = 0.0
 
     _KEYS: ClassVar[dict[str, str]] = {
         "503": "error_rate",
@@ -66,6 +69,7 @@ class Faults:
         "latency": "latency",
         "cold": "cold_start",
         "seed": "seed",
+        "keys": "ignore_keys",
     }
 
     @classmethod
@@ -81,7 +85,7 @@ class Faults:
                 number: float = int(value) if field == "seed" else float(value)
             except ValueError:
                 raise ValueError(f"bad fault {item!r}: {value!r} is not a number") from None
-            if number < 0 or (field in ("error_rate", "drop_rate", "drop_after") and number > 1):
+            if number < 0 or (field in ("error_rate", "drop_rate", "drop_after", "ignore_keys") and number > 1):
                 raise ValueError(f"bad fault {item!r}: out of range")
             setattr(faults, field, number)
         return faults
@@ -233,6 +237,10 @@ class DemoServer:
     def roll(self) -> float:
         with self._lock:
             return self._rng.random()
+
+    def ignores_client_key(self) -> bool:
+        share = self.faults.ignore_keys
+        return bool(share) and self.roll() < share
 
     def fault_for(self, method: str) -> str | None:
         """Sleep as configured, then pick this request's fault: "drop", "drop-after", "503" or None."""
