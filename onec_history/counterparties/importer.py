@@ -12,15 +12,28 @@ PATCH of the changed fields only, refused when 1C's ``DataVersion`` moved since 
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from .. import query as q
 from ..create.spec import ref_key_for
-from ..errors import ConflictError, KeyExistsError, ODataError, OnecError, TransportError, ValidationError
+from ..errors import (
+    ConflictError,
+    KeyExistsError,
+    ODataError,
+    OnecError,
+    ResponseError,
+    ServerUnavailable,
+    TransportError,
+    ValidationError,
+)
 from ..history import History
 from ..local.inputs import InputRow
 from ..local.ledger import Ledger
@@ -30,6 +43,11 @@ from .plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, sa
 from .rows import CpSchema, FieldSpec, ParsedRow
 
 __all__ = ["OK_STATUSES", "CounterpartyImport", "Outcome", "RowResult", "outcome_of"]
+
+log = logging.getLogger("onec_history.counterparties")
+
+# Failures after which nobody knows whether 1C applied a create: looked up, then sent again.
+_UNKNOWN = (TransportError, ServerUnavailable, ResponseError)
 
 OK_STATUSES = frozenset({"created", "already_present", "updated", "unchanged", "marked", "folder_created",
                          "would_create", "would_update", "would_mark", "would_create_folder"})
@@ -80,8 +98,16 @@ class CounterpartyImport:
 
     def __init__(self, history: History, *, match: str = "inn-kpp", group: str | None = None,
                  create_folders: bool = False, mark_missing: bool = False, inn_checksum: bool = True,
-                 ledger: Ledger | None = None, source: str | None = None) -> None:
+                 ledger: Ledger | None = None, source: str | None = None, max_attempts: int = 6,
+                 backoff: float = 0.25, max_backoff: float = 10.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        """``max_attempts`` bounds how often one create is tried when 1C's answer is lost or busy
+        (each retry after looking up whether the last attempt was applied)."""
         self.history = history
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep = sleep
         self.client = history.client
         self.profile = history.profile
         self.entity_set = self.profile.counterparty_set
@@ -93,6 +119,7 @@ class CounterpartyImport:
         self.mark_missing = mark_missing
         self.ledger = ledger
         self.source = source
+        self._match_props: tuple[str, ...] = ()
 
     # -- planning ---------------------------------------------------------------------------------
     def plan(self, header: list[str], records: Iterable[InputRow]) -> ImportPlan:
@@ -100,6 +127,7 @@ class CounterpartyImport:
         start = self.client.transport.stats.requests
         columns = self.schema.header_map(header)
         match = parse_match(self.match_text, self.schema, columns)
+        self._match_props = match.props
         rows = [ParsedRow(r.line, {}, errors=[r.error]) if r.error else self.schema.parse(r.line, r.values, columns)
                 for r in records]
         lookup = Lookup(self.client, self.profile, self.schema, match, columns)
@@ -323,38 +351,101 @@ class CounterpartyImport:
         return _result(row, "updated" if row.action is Action.UPDATE else "marked")
 
     def _create_once(self, identity: str, ref: str, body: dict[str, Any], line: int | None) -> tuple[str, str, str]:
-        """POST ``body`` at most once for ``identity`` → (status, the 1C reference, message)."""
+        """POST ``body`` at most once for ``identity`` → (status, the 1C reference, message).
+
+        As for events: a lost answer, a dropped connection or a busy 1C (503) is followed by a
+        look-up, and the create is sent again only when 1C does not have it; the status says who
+        created the object — this run, or an earlier one.
+        """
         ledger = self.ledger
         if ledger is not None:
             entry = ledger.get(identity)
             if entry is not None and entry.state in ("pending", "done"):
-                probe = entry.created_ref or entry.ref_key
-                if self.client.find(self.entity_set, probe, select=("Ref_Key",)) is not None:
-                    ledger.done(identity, probe, "present", ref_key=ref)
-                    return "already_present", probe, "created by an earlier run"
+                try:
+                    there = self._there(entry.created_ref or entry.ref_key or ref, body)
+                except OnecError as exc:
+                    return "failed", ref, (f"{exc.explain()} An earlier run's outcome is unknown and could "
+                                           "not be looked up; nothing was sent. Run again.")
+                if there is not None:
+                    ledger.done(identity, there, "present", ref_key=ref)
+                    return "already_present", there, "created by an earlier run"
             ledger.intend(identity, ref, content=None, source=self.source, line=line, marker=False)
         keyed = "Ref_Key" in body
-        try:
-            created = self.client.create(self.entity_set, body,
-                                         idempotent=keyed and ledger is not None and ledger.honours_keys() is True)
-        except KeyExistsError:
+        sent = False
+        check = False
+        last: OnecError | None = None
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self.sleep(random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
+            if check:
+                try:
+                    there = self._there(ref if keyed else None, body)
+                except OnecError as exc:  # cannot look: ask again later, never send blind
+                    last = exc
+                    continue
+                if there is not None:
+                    if ledger is not None:
+                        ledger.done(identity, there, "created", ref_key=ref)
+                    return "created", there, f"confirmed by looking it up after: {last.message if last else ''}"
+            earlier, sent = sent, True
+            try:
+                created = self.client.create(self.entity_set, body)
+            except KeyExistsError:
+                if ledger is not None:
+                    ledger.done(identity, ref, "created" if earlier else "present", ref_key=ref)
+                if earlier:  # our own earlier attempt of this run was applied after all
+                    return "created", ref, "confirmed by its key after a lost answer"
+                return "already_present", ref, "an object with this key exists (created by an earlier run)"
+            except _UNKNOWN as exc:
+                last, check = exc, True
+                if ledger is not None:
+                    ledger.note(identity, f"outcome unknown: {exc.message}")
+                log.info("line %s: %s; will look it up before sending again", line, exc.message)
+                continue
+            except ODataError as exc:
+                if exc.code is None:  # a proxy answered, not 1C: whether 1C got it is unknown
+                    last, check = exc, True
+                    continue
+                if ledger is not None:
+                    ledger.failed(identity, exc.message)
+                return "failed", ref, exc.explain()
+            actual = str(created.get("Ref_Key") or ref)
             if ledger is not None:
-                ledger.done(identity, ref, "present", ref_key=ref)
-            return "already_present", ref, "an object with this key exists (created by an earlier run)"
-        except TransportError as exc:
-            if ledger is not None:
-                ledger.note(identity, exc.message)
-            return "failed", ref, f"{exc.explain()} The outcome is unknown; a re-run resolves it without duplicates."
-        except ODataError as exc:
-            if ledger is not None:
-                ledger.failed(identity, exc.message)
-            return "failed", ref, exc.explain()
-        actual = str(created.get("Ref_Key") or ref)
-        if ledger is not None:
-            if keyed:
-                ledger.set_honours_keys(actual == ref)
-            ledger.done(identity, actual, "created", ref_key=ref)
-        return "created", actual, ""
+                if keyed:
+                    ledger.set_honours_keys(actual == ref)
+                ledger.done(identity, actual, "created", ref_key=ref)
+            return "created", actual, ""
+        why = last.explain() if last is not None else "no answer"
+        if sent:
+            return "failed", ref, (f"{why} No definite answer after {self.max_attempts} attempts; the outcome "
+                                   "is unknown and a re-run resolves it without duplicates.")
+        return "failed", ref, f"{why} Nothing was sent: 1C could not be asked whether it has the object. Run again."
+
+    def _there(self, ref: str | None, body: dict[str, Any]) -> str | None:
+        """The reference of the object ``body`` created, if 1C has it: by its key, else by the match
+        key's values (a base that ignores client keys; the plan found no counterparty with them, so
+        one there now is this import's)."""
+        if ref:
+            row = self.client.find(self.entity_set, ref, select=("Ref_Key",))
+            if row is not None:
+                return str(row["Ref_Key"])
+        folder = bool(body.get("IsFolder"))
+        props = (self.schema.name_prop, "Parent_Key") if folder else self._match_props
+        terms: list[q.Filter | None] = []
+        for p in props:
+            value, prop = body.get(p), self.es.properties.get(p)
+            if value in (None, "") or prop is None:
+                continue
+            if prop.edm_type == "Edm.Guid":
+                terms.append(q.eq(p, uuid.UUID(str(value))))
+            elif prop.edm_type == "Edm.String":
+                terms.append(q.eq(p, value))
+        if not terms:
+            return None
+        if "IsFolder" in body:
+            terms.append(q.eq("IsFolder", folder))
+        rows = list(self.client.iterate(self.entity_set, q.Query(filter=q.and_(*terms), select=("Ref_Key",))))
+        return str(rows[0]["Ref_Key"]) if len(rows) == 1 else None
 
 
 def _result(row: RowPlan, status: str, message: str | None = None) -> RowResult:
