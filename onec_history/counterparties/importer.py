@@ -17,9 +17,10 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from .. import query as q
@@ -36,7 +37,8 @@ from ..errors import (
 )
 from ..history import History
 from ..local.inputs import InputRow
-from ..local.ledger import Ledger
+from ..local.ledger import Ledger, default_ledger_path
+from ..local.lock import rows_lock
 from ..models import is_guid
 from .lookup import FolderTree, Lookup, parse_match
 from .plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
@@ -100,7 +102,7 @@ class CounterpartyImport:
                  create_folders: bool = False, mark_missing: bool = False, inn_checksum: bool = True,
                  ledger: Ledger | None = None, source: str | None = None, max_attempts: int = 6,
                  backoff: float = 0.25, max_backoff: float = 10.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, lock_dir: Path | None = None) -> None:
         """``max_attempts`` bounds how often one create is tried when 1C's answer is lost or busy
         (each retry after looking up whether the last attempt was applied)."""
         self.history = history
@@ -108,6 +110,7 @@ class CounterpartyImport:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.sleep = sleep
+        self.lock_dir = lock_dir
         self.client = history.client
         self.profile = history.profile
         self.entity_set = self.profile.counterparty_set
@@ -297,7 +300,16 @@ class CounterpartyImport:
         if fail_fast and plan.failed:
             yield _result(plan.failed[0], "failed")
             return
-        with self.ledger.exclusive() if self.ledger is not None else nullcontext():
+        creates = [r for r in plan.rows if r.action is Action.CREATE]
+        with ExitStack() as held:
+            if self.ledger is not None:
+                held.enter_context(self.ledger.exclusive())
+                if creates:
+                    held.enter_context(rows_lock(self.ledger.base, self.ledger.url,
+                                                 (r.identity or "" for r in creates),
+                                                 self.lock_dir or default_ledger_path().parent / "locks"))
+            # Planned before the lock: another run may have created some of them since.
+            meanwhile = self._created_meanwhile(creates)
             broken: dict[str, str] = {}  # planned folder ref → why it does not exist
             remap: dict[str, str] = {}  # planned folder ref → the ref 1C gave (a base ignoring our keys)
             for f in plan.folders:
@@ -306,10 +318,36 @@ class CounterpartyImport:
                 if fail_fast and not result.ok:
                     return
             for row in [*plan.rows, *plan.missing]:
-                result = self._apply_row(row, broken, remap)
+                there = meanwhile.get(id(row))
+                result = (self._apply_row(row, broken, remap) if there is None else
+                          _result(row, "already_present", "created by another run after this one was planned"))
+                if there is not None:
+                    result.ref = there
                 yield result
                 if fail_fast and not result.ok:
                     return
+
+    def _created_meanwhile(self, creates: list[RowPlan]) -> dict[int, str]:
+        """id(row) → the counterparty 1C now has with a planned create's match key (one bulk read)."""
+        props = [p for p in self._match_props if p in self.es.properties
+                 and self.es.properties[p].edm_type == "Edm.String"]
+        if not creates or not props:
+            return {}
+        first = props[0]
+        values = sorted({str(v) for r in creates if (v := r.body.get(first)) not in (None, "")})
+        index: dict[tuple[str, ...], list[str]] = {}
+        for page in self.client.iter_by(self.entity_set, first, values, select=("Ref_Key", "IsFolder", *props)
+                                        if "IsFolder" in self.es.properties else ("Ref_Key", *props)):
+            for row in page:
+                if not row.get("IsFolder"):
+                    key = tuple(str(row.get(p) or "").strip() for p in props)
+                    index.setdefault(key, []).append(str(row["Ref_Key"]))
+        out: dict[int, str] = {}
+        for r in creates:
+            found = index.get(tuple(str(r.body.get(p) or "").strip() for p in props), [])
+            if len(found) == 1:
+                out[id(r)] = found[0]
+        return out
 
     def _create_folder(self, f: FolderPlan, broken: dict[str, str], remap: dict[str, str]) -> RowResult:
         if f.parent in broken:

@@ -20,7 +20,6 @@ base and the rows' identities, whatever ledgers they use.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import threading
@@ -39,7 +38,7 @@ from ..errors import ServerUnavailable as _Unavailable
 from ..history import History
 from ..local.inputs import InputRow
 from ..local.ledger import Entry, Ledger, default_ledger_path
-from ..local.lock import RunLock
+from ..local.lock import RunLock, rows_lock
 from . import found as in_1c
 from .found import Found
 from .prepare import Prepared, Preparer, RowResult, Status
@@ -217,16 +216,9 @@ class EventWriter:
         return [r for r in results if r is not None]
 
     def _rows_lock(self, items: list[Prepared]) -> RunLock:
-        """The lock on this base and these rows: a second import of the same file (with any ledger)
-        waits its turn instead of seeing the first one's rows as new."""
-        identities = "\n".join(sorted(p.identity for p in items))
-        digest = hashlib.sha256(f"{self.ledger.base}\n{identities}".encode()).hexdigest()[:24]
-        folder = self.lock_dir or default_ledger_path().parent / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        return RunLock(folder / f"import-{digest}.lock",
-                       message=f"Another onec-history run is importing the same rows into {self.ledger.url}",
-                       hint="Wait for it to finish and run again: the rows it created are then found as "
-                            "already present (a crashed run releases the lock when its process ends).")
+        """A second import of the same rows (with any ledger) cannot run alongside this one."""
+        return rows_lock(self.ledger.base, self.ledger.url, (p.identity for p in items),
+                         self.lock_dir or default_ledger_path().parent / "locks")
 
     def _earlier(self, items: list[Prepared], entries: dict[str, Entry]) -> tuple[dict[str, Found], bool]:
         """The rows 1C already has though the ledger does not know them as done, found in bulk;

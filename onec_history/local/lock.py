@@ -8,20 +8,34 @@ start time) is only for the message a second run prints.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
 from ..errors import LockedError
 
-__all__ = ["LockedError", "RunLock", "lock_path_for"]
+__all__ = ["LockedError", "RunLock", "lock_path_for", "rows_lock"]
 
 
 def lock_path_for(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(p.name + ".lock")
+
+
+def rows_lock(base: str, url: str, identities: Iterable[str], folder: Path) -> RunLock:
+    """The lock on one base and a set of rows' identities: two imports of the same file (with any
+    ledgers, from any folder) cannot both decide that its rows are new. ``base`` is the base's
+    identity key, ``url`` how it is named to the user."""
+    digest = hashlib.sha256("\n".join([base, *sorted(identities)]).encode()).hexdigest()[:24]
+    folder.mkdir(parents=True, exist_ok=True)
+    return RunLock(folder / f"import-{digest}.lock",
+                   message=f"Another onec-history run is importing the same rows into {url}",
+                   hint="Wait for it to finish and run again: the rows it created are then found as already "
+                        "present (a crashed run releases the lock when its process ends).")
 
 
 class RunLock:

@@ -64,3 +64,20 @@ def test_503s_and_dropped_posts_are_retried_within_the_run(tmp_path: Path, ignor
         # A re-run finds them all by ИНН/КПП and changes nothing.
         again = apply(history, clients_csv(n), ledger)
         assert {r.status for r in again} == {"unchanged"} and server_count(history) == n
+
+
+def test_an_import_planned_before_another_one_applied_creates_no_duplicate(tmp_path: Path) -> None:
+    n = 40
+    with start_demo("ut10", faults=Faults(ignore_keys=1.0)) as srv:
+        history = make_history(srv.url)
+        late = CounterpartyImport(history, ledger=Ledger(tmp_path / "b.sqlite", srv.url), lock_dir=tmp_path)
+        header, records = read_records("clients.csv", data=clients_csv(n).encode("utf-8"))
+        stale = late.plan(header, records)  # planned: every row is new
+        first = CounterpartyImport(history, ledger=Ledger(tmp_path / "a.sqlite", srv.url), lock_dir=tmp_path)
+        header, records = read_records("clients.csv", data=clients_csv(n).encode("utf-8"))
+        assert {r.status for r in first.apply(first.plan(header, records))} == {"created"}
+        # The stale plan is applied after the other run created the same counterparties.
+        results = list(late.apply(stale))
+        assert {r.status for r in results} == {"already_present"}
+        assert all("another run" in r.message for r in results)
+        assert server_count(history) == n
