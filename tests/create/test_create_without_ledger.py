@@ -26,8 +26,10 @@ SET = "Document_Событие"
 
 
 def server_count(client: Client) -> int:
-    """Events carrying the import's subjects («Импорт N») as the base holds them."""
-    return sum(1 for _ in client.iterate(SET, q.Query(filter=q.startswith("ОписаниеСобытия", "Импорт "),
+    """Events carrying the import's subjects («Импорт N») as the base holds them (both families)."""
+    subject = make_history(client.transport.base_url).profile.event_attr("subject")
+    assert subject is not None
+    return sum(1 for _ in client.iterate(SET, q.Query(filter=q.startswith(subject.prop, "Импорт "),
                                                       select=("Ref_Key",))))
 
 
@@ -40,10 +42,12 @@ def run(w: EventWriter, text: str) -> Summary:
     return w.import_rows(read_rows("calls.csv", stream=io.BytesIO(text.encode())))
 
 
-@pytest.mark.parametrize("ignore_keys", [1.0, 0.0], ids=["base-ignores-keys", "base-keeps-keys"])
-def test_a_rerun_with_a_fresh_ledger_creates_nothing_and_says_so(tmp_path: Path, ignore_keys: float) -> None:
+@pytest.mark.parametrize(("dataset", "ignore_keys"), [("ut10", 1.0), ("ut10", 0.0), ("unf", 1.0)],
+                         ids=["ut10-base-ignores-keys", "ut10-base-keeps-keys", "unf-base-ignores-keys"])
+def test_a_rerun_with_a_fresh_ledger_creates_nothing_and_says_so(tmp_path: Path, dataset: str,
+                                                                  ignore_keys: float) -> None:
     n = 300
-    with start_demo("ut10", faults=Faults(ignore_keys=ignore_keys, seed=11)) as srv:
+    with start_demo(dataset, faults=Faults(ignore_keys=ignore_keys, seed=11)) as srv:
         first = writer(srv.url, tmp_path / "a.sqlite", tmp_path, jobs=3)
         assert run(first, calls_csv(n)).counts()["created"] == n
         assert first.ledger.honours_keys() is (ignore_keys == 0.0)
