@@ -16,8 +16,10 @@ The transport turns what happens here into onec-history's errors; this module kn
 
 from __future__ import annotations
 
+import heapq
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -47,10 +49,10 @@ class Watch:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.done = False
+        self.due = time.monotonic() + max(seconds, 0.0)
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
 
     def use(self, sock: socket.socket | None) -> None:
         with self._lock:
@@ -58,16 +60,58 @@ class Watch:
             if self.fired:  # the deadline passed while connecting
                 _shut(sock)
 
-    def _fire(self) -> None:
+    def finish(self) -> None:
         with self._lock:
-            self.fired = True
-            _shut(self._sock)
+            self.done = True
+            self._sock = None
 
-    def start(self) -> None:
-        self._timer.start()
+    def fire(self) -> None:
+        with self._lock:
+            if not self.done:
+                self.fired = True
+                _shut(self._sock)
 
-    def cancel(self) -> None:
-        self._timer.cancel()
+
+class _Watchdog:
+    """One thread for all exchanges of the process: it sleeps until the nearest deadline.
+
+    (A timer thread per request would cost about 150 µs each; this costs a heap push.)
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Watch]] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def add(self, watch: Watch) -> None:
+        with self._wake:
+            while self._due and self._due[0][2].done:  # keep the heap to the exchanges in flight
+                heapq.heappop(self._due)
+            self._count += 1
+            heapq.heappush(self._due, (watch.due, self._count, watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="onec-watchdog", daemon=True)
+                self._thread.start()
+            if self._due[0][2] is watch:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2].done:
+                    heapq.heappop(self._due)  # finished in time: forgotten here
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                heapq.heappop(self._due)[2].fire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(sock: socket.socket | None) -> None:
@@ -83,11 +127,11 @@ def watched(seconds: float) -> Iterator[Watch]:
     """Run one exchange (request and body) under a deadline of ``seconds``."""
     watch = Watch(seconds)
     _current.watch = watch
-    watch.start()
+    _WATCHDOG.add(watch)
     try:
         yield watch
     finally:
-        watch.cancel()
+        watch.finish()
         _current.watch = None
 
 

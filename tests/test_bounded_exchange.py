@@ -138,3 +138,16 @@ def test_the_cli_calls_a_hang_up_unreachable_not_a_path_problem() -> None:
     assert done.returncode == 4, done.stderr
     assert "closed before the answer ended" in done.stderr
     assert "permission" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_watchdog_forgets_exchanges_that_ended_in_time() -> None:
+    from onec_history import bounded
+
+    for _ in range(1000):
+        with bounded.watched(300) as watch:
+            pass
+        assert not watch.fired
+    assert len(bounded._WATCHDOG._due) <= 1  # one thread and a heap of the exchanges in flight only
+    with bounded.watched(0.05) as late:
+        time.sleep(0.2)
+    assert late.fired
