@@ -17,13 +17,14 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from .. import query as q
 from ..client import Client
 from .prepare import Prepared
 from .shape import Shaper
-from .spec import MARKER_PREFIX
+from .spec import MARKER_PREFIX, ONCE_PREFIX
 
 __all__ = ["Found", "by_keys", "by_markers", "number_of", "one"]
 
@@ -66,8 +67,16 @@ def by_markers(client: Client, event_set: str, shaper: Shaper, items: Iterable[P
         return {}
     wanted = {str(p.ref_key): p for p in rows}
     found: dict[str, Found] = {}
-    starts = sorted({p.event.start for p in rows})
-    for page in client.iter_by(event_set, start_attr.prop, starts, select=("Ref_Key", "Number", marker_attr.prop)):
+    select = ("Ref_Key", "Number", marker_attr.prop)
+    # An event typed without a start started "now": a repeat has another start, the same day.
+    days = sorted({p.event.start.date() for p in rows if (p.event.external_id or "").startswith(ONCE_PREFIX)})
+    starts = sorted({p.event.start for p in rows if p.event.start.date() not in days})
+    pages = list(client.iter_by(event_set, start_attr.prop, starts, select=select)) if starts else []
+    for day in days:
+        since = datetime.combine(day, time())
+        window = q.and_(q.ge(start_attr.prop, since), q.lt(start_attr.prop, since + timedelta(days=1)))
+        pages.extend(client.pages(event_set, q.Query(filter=window, select=select)))
+    for page in pages:
         for row in page:
             for key in _MARKER.findall(str(row.get(marker_attr.prop) or "")):
                 p = wanted.get(key.lower())

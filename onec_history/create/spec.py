@@ -331,6 +331,10 @@ def identity_of(event: NewEvent, content: str, *, namespace: str = "") -> str:
     return f"sha256:{content}"
 
 
+ONCE_PREFIX = "once:"
+"""The ``external_id`` of an event typed without a start: ``once:<day>:<digest of the command>``."""
+
+
 def single_event_values(given: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """The row of one event typed on the command line, with an identity that does not move with the
     clock: without a start the event starts ``now``; without an ``external_id`` the event's id is
@@ -344,7 +348,7 @@ def single_event_values(given: Mapping[str, Any], now: datetime) -> dict[str, An
         typed = json.dumps({k: str(v).strip() for k, v in given.items() if v is not None}, ensure_ascii=False,
                            sort_keys=True)
         digest = hashlib.sha256(f"{now:%Y-%m-%d}\n{typed}".encode()).hexdigest()[:24]
-        values["external_id"] = f"once:{now:%Y-%m-%d}:{digest}"
+        values["external_id"] = f"{ONCE_PREFIX}{now:%Y-%m-%d}:{digest}"
     return values
 
 

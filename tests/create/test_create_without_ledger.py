@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,21 @@ def test_the_cli_rerun_with_another_ledger_reports_already_present(
     assert code == ExitCode.OK, err
     assert "0 created" in out + err and "40 already present" in out + err
     assert server_count(make_history(ut10.url).client) == 40
+
+
+def test_a_repeated_create_without_start_is_found_on_a_base_that_ignores_keys(
+        capsys: pytest.CaptureFixture[str], ut10: DemoServer, tmp_path: Path) -> None:
+    # The start is "now" each time: the marker is looked for over the whole day, not at one instant.
+    args = ["--url", ut10.url, "events", "create", "--counterparty", "7701000001", "--kind", "call",
+            "--subject", "Импорт без начала"]
+    ut10.faults.ignore_keys = 1.0
+    try:
+        assert main([*args, "--ledger", str(tmp_path / "one.sqlite")]) == ExitCode.OK
+        first = capsys.readouterr().out.strip()
+        time.sleep(1.1)  # another second: another start
+        assert main([*args, "--ledger", str(tmp_path / "two.sqlite")]) == ExitCode.OK
+        out, err = capsys.readouterr()
+    finally:
+        ut10.faults.ignore_keys = 0.0
+    assert out.strip() == first and "Already present" in err
+    assert server_count(make_history(ut10.url).client) == 1
