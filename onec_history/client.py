@@ -19,7 +19,7 @@ from .bodies import validate_object
 from .metadata import EntitySet, Metadata, parse_metadata
 from .metadata_cache import MetadataCache
 from .query import DEFAULT_BUDGET, Filter, Query, encode, eq, guid, or_, split_or
-from .transport import Transport, base_key, not_odata_error
+from .transport import Transport, base_key, not_odata_error, server_text
 
 __all__ = ["Client", "entity_path"]
 
@@ -249,9 +249,11 @@ class Client:
         return int(text)
 
     def get(self, entity_set: str, key: uuid.UUID | str, *, select: tuple[str, ...] = ()) -> dict[str, Any]:
-        doc = self.transport.get_json(entity_path(entity_set, key), Query(select=select).render())
+        path = entity_path(entity_set, key)
+        doc = self.transport.get_json(path, Query(select=select).render())
         if not isinstance(doc, dict):
-            raise errors.ResponseError("Expected one object from 1C", url=self.transport.safe_base_url)
+            raise _wrong_shape(f"Expected one object from 1C, got {_describe_json(doc)}",
+                               self.transport.url_for(path))
         return doc
 
     def find(self, entity_set: str, key: uuid.UUID | str, *, select: tuple[str, ...] = ()) -> dict[str, Any] | None:
@@ -285,7 +287,7 @@ class Client:
         )
         result = resp.json()
         if not isinstance(result, dict):
-            raise errors.ResponseError("Expected the created object from 1C", url=resp.url)
+            raise _wrong_shape(f"Expected the created object from 1C, got {_describe_json(result)}", resp.url)
         return result
 
     def patch(
@@ -342,7 +344,45 @@ class Client:
 
 
 def _rows(doc: Any, url: str) -> list[dict[str, Any]]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-        raise errors.ResponseError("Expected a collection ({'value': [...]}) from 1C", url=url)
-    rows: list[dict[str, Any]] = doc["value"]
+    """The rows of a collection answer, every one an object; else what was found instead, named."""
+    if not isinstance(doc, dict):
+        raise _wrong_shape(f"Expected a collection ({{'value': [...]}}) from 1C, got {_describe_json(doc)}", url)
+    if "value" not in doc:
+        keys = ", ".join(server_text(str(k), 40) for k in list(doc)[:8]) + (", …" if len(doc) > 8 else "")
+        raise _wrong_shape("Expected a collection ({'value': [...]}) from 1C, got an object without 'value'"
+                           f" (keys: {keys or 'none'})", url)
+    rows = doc["value"]
+    if not isinstance(rows, list):
+        raise _wrong_shape("Expected a collection ({'value': [...]}) from 1C, got an object whose 'value' is "
+                           f"{_describe_json(rows)}", url)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise _wrong_shape(f"Expected rows that are objects from 1C, but row {number} of the page is "
+                               f"{_describe_json(row)}", url)
     return rows
+
+
+def _describe_json(value: Any) -> str:
+    """A JSON value in a few words, for a message: its kind and a short, printable sample."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"a number ({server_text(repr(value), 40)})"
+    if isinstance(value, str):
+        return f"a string ({server_text(value, 60)!r})"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover - JSON has no other kinds
+
+
+def _wrong_shape(message: str, url: str) -> errors.ResponseError:
+    return errors.ResponseError(
+        message, url=url,
+        hint="The answer is JSON but not the shape 1C's standard OData interface sends; a proxy or an HTTP "
+             "service in front of the publication may be answering. Check the URL (it ends in "
+             "/odata/standard.odata/); run with -vv to see the request.",
+    )
