@@ -9,6 +9,7 @@
     ├── NotPublishedError           the base does not publish an entity set we need
     ├── AmbiguousError              a name, code or number matched several objects
     ├── LockedError                 another run holds the lock (export state, import ledger)
+    ├── IncompleteMirrorError       a mirror table a report reads was not completely synced
     ├── TransportError              no HTTP response at all
     │   ├── ConnectError            refused, DNS, TLS, dropped connection
     │   └── RequestTimeout          connect or read timeout, or the total deadline
@@ -43,6 +44,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConnectError",
+    "IncompleteMirrorError",
     "KeyExistsError",
     "LockedError",
     "NoMatchError",
@@ -153,6 +155,16 @@ class AmbiguousError(OnecError):
 
 class LockedError(OnecError):
     """Another run holds a lock (an overlapping cron export, a second import into the same ledger)."""
+
+
+class IncompleteMirrorError(OnecError):
+    """A mirror database's last run did not complete for a table a report reads (killed, failed,
+    never reached), or its completeness is unknown (made by an earlier version). ``tables`` names
+    those tables."""
+
+    def __init__(self, message: str, *, tables: Sequence[str] = (), hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.tables = list(tables)
 
 
 class TransportError(OnecError):

@@ -43,6 +43,7 @@ _MAP: tuple[tuple[type[errors.OnecError], ExitCode], ...] = (
     (errors.QueryError, ExitCode.BAD_INPUT),
     (errors.NotPublishedError, ExitCode.NOT_PUBLISHED),
     (errors.LockedError, ExitCode.LOCKED),
+    (errors.IncompleteMirrorError, ExitCode.PARTIAL),
     (errors.AmbiguousError, ExitCode.AMBIGUOUS),
     (errors.TransportError, ExitCode.UNREACHABLE),
     (errors.AuthError, ExitCode.AUTH),

@@ -23,7 +23,9 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     """Keep a local database copy of counterparties, events and document links current.
 
     The first run copies everything; later runs read Ref_Key and DataVersion only, fetch the rows
-    that changed, and delete the ones 1C no longer has. Reports can then read the copy.
+    that changed, and delete the ones 1C no longer has. Reports can then read the copy. The mirror
+    records whether each table's last run completed: reports refuse a table a killed run left
+    unfinished until a run completes it.
     """
     # Imported here: SQLAlchemy is needed by this command only.
     from ..mirror.sync import Mirror, SetReport
@@ -36,6 +38,8 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
                  f"({rep.requests} requests, {rep.bytes} bytes)")
 
     report = mirror.sync(full=full, progress=progress if fmt == "table" else None)
+    if report.resumed:
+        app.note(f"completed what the previous run left unfinished: {', '.join(report.resumed)}")
     for warning in report.warnings:
         app.note(f"warning: {warning}")
     emit((s.as_dict() for s in report.sets), fmt, columns=MIRROR_COLUMNS if fmt in ("table", "csv") else None)

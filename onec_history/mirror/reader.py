@@ -9,24 +9,106 @@
 :meth:`counterparties` yields :class:`~onec_history.models.Counterparty`; :meth:`documents` and
 :meth:`links` give the chain graph as :class:`~onec_history.chains.model.Node` and
 (child, link, parent) :class:`~onec_history.chains.model.DocKey` triples.
+
+:meth:`MirrorReader.sync_state` says whether each set's last run completed (:class:`MirrorState`);
+the reader itself serves whatever the tables hold — reports check the state first
+(:class:`~onec_history.mirror.source.MirrorSource`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..chains.model import DocKey, Node
-from ..errors import ConfigError
+from ..errors import ConfigError, IncompleteMirrorError
 from ..history import EventFilter
 from ..models import Counterparty, DocumentRef, Event, Participant
 from . import schema as ms
 from .sync import EngineOwner, engine_for, without_password
 
-__all__ = ["MirrorReader"]
+__all__ = ["ROLES", "ROLE_TABLES", "MirrorReader", "MirrorState", "SetState"]
+
+#: The table each role of set fills first (events also fill event_participants, documents, links).
+ROLE_TABLES = {"counterparties": "counterparties", "events": "events", "documents": "documents", "names": "names"}
+ROLES = tuple(ROLE_TABLES)
+_DONE = ("complete", "skipped")  # skipped: the base does not publish the set — nothing to wait for
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%d.%m.%Y %H:%M:%S}" if moment else "an unknown time"
+
+
+@dataclass(frozen=True)
+class SetState:
+    """Whether one set's last run completed (a ``sync_state`` row)."""
+
+    entity_set: str
+    role: str  # counterparties | events | documents | names | run
+    status: str  # pending | running | complete | skipped | failed
+    started_at: datetime | None = None  # its last run started; None: never started
+    completed_at: datetime | None = None  # that run completed; None while it runs, after a kill or a failure
+    last_complete_at: datetime | None = None  # its last complete run ended (kept through a killed one)
+    rows: int | None = None  # rows after its last complete run
+
+    @property
+    def complete(self) -> bool:
+        return self.status in _DONE
+
+    @property
+    def table(self) -> str:
+        return ROLE_TABLES.get(self.role, self.role)
+
+    def problem(self) -> str:
+        """What is wrong with it, in a few words (for an incomplete set)."""
+        where = f"table {self.table} ({self.entity_set})"
+        if self.started_at is None:
+            return f"{where} was never synced: no run has reached it yet"
+        how = "failed" if self.status == "failed" else "did not complete (killed or interrupted)"
+        held = (f"it still holds the complete copy of {_when(self.last_complete_at)}" if self.last_complete_at
+                else "it holds no complete copy")
+        return f"{where}: its last run started {_when(self.started_at)} and {how}; {held}"
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    """Completeness of a mirror: the run as a whole and each set (:data:`schema.sync_state <.schema>`)."""
+
+    known: bool  # False: schema version 1, made before completeness was recorded
+    run: SetState | None  # None: no run got as far as committing its plan
+    sets: tuple[SetState, ...] = ()
+
+    def of(self, roles: Iterable[str] | None = None) -> list[SetState]:
+        wanted = set(ROLES if roles is None else roles)
+        return [s for s in self.sets if s.role in wanted]
+
+    def gaps(self, roles: Iterable[str] | None = None) -> list[str]:
+        """Why the tables of these roles (every role when None) cannot be trusted; empty when complete."""
+        if not self.known:
+            return ["it was made by an earlier onec-history, which did not record whether each table's last run "
+                    "completed, so its completeness is unknown"]
+        if self.run is None:
+            return ["it was never synced: its first run stopped before copying anything"]
+        return [s.problem() for s in self.of(roles) if not s.complete]
+
+    def gap_tables(self, roles: Iterable[str] | None = None) -> list[str]:
+        if not self.known or self.run is None:
+            return sorted({ROLE_TABLES[r] for r in (ROLES if roles is None else roles) if r in ROLE_TABLES})
+        return [s.table for s in self.of(roles) if not s.complete]
+
+    def synced_at(self, roles: Iterable[str] | None = None) -> datetime | None:
+        """When the tables of these roles were last completely synced — the oldest one's last complete
+        run; None when one of them never completed, or completeness is unknown."""
+        if not self.known or self.run is None:
+            return None
+        times = [s.last_complete_at for s in self.of(roles) if s.status != "skipped"]
+        if not times:
+            return self.run.last_complete_at
+        return None if any(t is None for t in times) else min(t for t in times if t is not None)
 
 _CP_COLUMNS = ("ref", "data_version", "code", "name", "full_name", "inn", "kpp", "parent", "is_folder", "manager",
                "buyer", "supplier", "deleted", "comment")
@@ -37,16 +119,24 @@ class MirrorReader(EngineOwner):
 
     def __init__(self, db_url: str) -> None:
         self.engine = engine_for(db_url)
+        self.url = without_password(db_url)
         try:
             with self.engine.connect() as conn:
                 self._meta = {r.key: r.value for r in conn.execute(sa.select(ms.mirror_meta))}
         except sa.exc.SQLAlchemyError as exc:
             self.close()
-            raise ConfigError(f"{without_password(db_url)} is not an onec-history mirror ({exc.__class__.__name__})",
+            raise ConfigError(f"{self.url} is not an onec-history mirror ({exc.__class__.__name__})",
                               hint="Create it with 'onec-history mirror --db URL'.") from None
-        if self._meta.get("schema_version") != ms.SCHEMA_VERSION:
+        if not self._meta:  # the tables exist: a first run was stopped before it wrote anything
+            self.close()
+            raise IncompleteMirrorError(
+                f"The mirror {self.url} was never synced: its first run stopped before copying anything",
+                tables=sorted(ROLE_TABLES.values()),
+                hint=f"Run `onec-history mirror --db {self.url}` again to complete it.")
+        if self._meta.get("schema_version") not in ms.READABLE_VERSIONS:
             version = self._meta.get("schema_version")
-            raise ConfigError(f"The mirror {without_password(db_url)} has schema version {version!r}; "
+            self.close()
+            raise ConfigError(f"The mirror {self.url} has schema version {version!r}; "
                               f"this onec-history reads version {ms.SCHEMA_VERSION}",
                               hint="Re-create it with 'onec-history mirror --db URL --full'.")
         self._names: dict[tuple[str, str], str] | None = None
@@ -56,11 +146,27 @@ class MirrorReader(EngineOwner):
         """base_url, family, event_set, counterparty_set, users_set, state_catalog, schema_version."""
         return dict(self._meta)
 
-    def synced_at(self) -> datetime | None:
-        """When the oldest set was last brought up to date."""
-        with self.engine.connect() as conn:
-            value = conn.execute(sa.select(sa.func.min(ms.mirror_sets.c.synced_at))).scalar()
-        return value if isinstance(value, datetime) else None
+    def sync_state(self) -> MirrorState:
+        """Whether the run as a whole and each set's last run completed."""
+        if self._meta.get("schema_version") != ms.SCHEMA_VERSION:  # version 1: no sync_state (or a stale one)
+            return MirrorState(known=False, run=None)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(ms.sync_state).order_by(ms.sync_state.c.entity_set)).mappings().all()
+        except sa.exc.SQLAlchemyError:  # a version-2 mark without the table: not one of ours to trust
+            return MirrorState(known=False, run=None)
+        states = [SetState(entity_set=r["entity_set"], role=r["role"], status=r["status"], started_at=r["started_at"],
+                           completed_at=r["completed_at"], last_complete_at=r["last_complete_at"], rows=r["rows"])
+                  for r in rows]
+        run = next((s for s in states if s.entity_set == ms.RUN), None)
+        sets = sorted((s for s in states if s.entity_set != ms.RUN),  # in the order a run copies them
+                      key=lambda s: (ROLES.index(s.role) if s.role in ROLES else len(ROLES), s.entity_set))
+        return MirrorState(known=True, run=run, sets=tuple(sets))
+
+    def synced_at(self, roles: Iterable[str] | None = None) -> datetime | None:
+        """When the tables of ``roles`` (all when None) were last completely synced; None when one of
+        them never was, or completeness is unknown. A killed run's start never counts."""
+        return self.sync_state().synced_at(roles)
 
     def name(self, entity_set: str | None, ref: str | None) -> str | None:
         """A display name: counterparties from their table, users/employees/states from ``names``."""

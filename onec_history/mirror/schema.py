@@ -4,7 +4,8 @@
 table                  what it holds (one row per …)
 =====================  ==========================================================================
 mirror_meta            key/value facts: schema version, the base's URL, family, set names
-mirror_sets            synced entity set: rows, time of the last run and of the last full copy
+mirror_sets            synced entity set: rows, time of the last complete run and of the last full copy
+sync_state             entity set, plus ``*`` for the run as a whole: whether its last run completed
 counterparties         counterparty or folder of the catalog (``Counterparty`` model fields)
 events                 event (``Event`` model fields; ``start_time``/``end_time``; basis as set+ref)
 event_participants     participant row of an event (family B's client lives here)
@@ -19,6 +20,15 @@ NULL. Dates are naive 1C server-local times, as 1C sends them. ``data_version`` 
 ``DataVersion``: the next run compares it with a ``Ref_Key, DataVersion`` scan and fetches only
 the rows whose version moved. Deletion marks are the ``deleted`` columns; objects deleted in 1C
 physically disappear from the mirror.
+
+Completeness (``sync_state``, schema version 2): a run first commits its plan — every set it will
+copy, ``pending`` when the set has no row yet — and the ``*`` row as ``running``. Each set is then
+committed as ``running`` (``completed_at`` NULL) before anything of it is written, and as
+``complete`` in the same transaction as its last rows; the last set's transaction also completes
+``*``. So a run killed at any moment leaves the sets it had not finished ``running`` or
+``pending``, never ``complete``. ``last_complete_at`` keeps the end of a set's last complete run
+through a later run that was killed. A mirror of schema version 1 (made before ``sync_state``
+existed) has unknown completeness until the next run, which adds the table in place.
 """
 
 from __future__ import annotations
@@ -37,6 +47,8 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "READABLE_VERSIONS",
+    "RUN",
     "SCHEMA_VERSION",
     "counterparties",
     "documents",
@@ -47,9 +59,14 @@ __all__ = [
     "mirror_meta",
     "mirror_sets",
     "names",
+    "sync_state",
 ]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: Versions this code reads: 1 has the same tables but no ``sync_state`` (completeness unknown).
+READABLE_VERSIONS = ("1", "2")
+#: The ``sync_state`` row of the run as a whole.
+RUN = "*"
 
 metadata = MetaData()
 
@@ -75,6 +92,17 @@ mirror_sets = Table(
     Column("rows", Integer, nullable=False),
     Column("synced_at", DateTime, nullable=False),
     Column("full_at", DateTime),
+)
+
+sync_state = Table(
+    "sync_state", metadata,
+    _set("entity_set", primary_key=True),  # a synced set, or RUN ("*") for the run as a whole
+    Column("role", String(30), nullable=False),  # counterparties | events | documents | names | run
+    Column("status", String(20), nullable=False),  # pending | running | complete | skipped | failed
+    Column("started_at", DateTime),  # when its last run started; NULL: never started
+    Column("completed_at", DateTime),  # when that run completed; NULL while it runs, after a kill or a failure
+    Column("last_complete_at", DateTime),  # when its last complete run ended (kept through a killed one)
+    Column("rows", Integer),  # rows after its last complete run
 )
 
 counterparties = Table(

@@ -6,7 +6,9 @@ The first run copies every set in one paged pass each. Later runs read ``Ref_Key
 of each set (a few bytes per object), compare with the stored versions, fetch only the rows that
 are new or changed — in ``Ref_Key eq … or …`` groups that fit the URL budget — and delete the
 rows 1C no longer has. Deletion marks arrive as changed rows. Each set is written in one
-transaction, so an interrupted run leaves every set either as before or fully updated.
+transaction, so an interrupted run leaves every set either as before or fully updated — and the
+``sync_state`` table says which: a set is committed as ``running`` before it is written and as
+``complete`` in the same transaction as its last rows (see :mod:`onec_history.mirror.schema`).
 
 The database is any SQLAlchemy URL; ``postgresql://`` is served by psycopg 3. The schema is
 described in :mod:`onec_history.mirror.schema`.
@@ -91,6 +93,7 @@ class SetReport:
 class MirrorReport:
     sets: list[SetReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # sets whose previous run had not completed
 
     @property
     def requests(self) -> int:
@@ -254,49 +257,119 @@ class Mirror(EngineOwner):
             raise _database_error(self.engine.url.render_as_string(hide_password=False), exc) from None
 
     def _sync(self, *, full: bool, progress: Callable[[SetReport], None] | None) -> MirrorReport:
-        ms.metadata.create_all(self.engine)
+        ms.metadata.create_all(self.engine)  # also adds sync_state to a mirror of schema version 1
         report = MirrorReport()
-        self._write_meta(report)
-        for unit in self._units(report):
-            try:
-                done = self._sync_unit(unit, full=full)
-            except NotPublishedError as exc:
-                report.warnings.append(f"{unit.entity_set}: {exc.message}; skipped")
-                continue
-            report.sets.append(done)
-            if progress is not None:
-                progress(done)
+        units = self._units(report)
+        self._begin_run(units, report)
+        current: _Unit | None = None
+        try:
+            for i, unit in enumerate(units):
+                current = unit
+                last = i == len(units) - 1
+                try:
+                    done = self._sync_unit(unit, full=full, last=last)
+                except NotPublishedError as exc:
+                    report.warnings.append(f"{unit.entity_set}: {exc.message}; skipped")
+                    self._skip(unit, last=last)
+                    continue
+                report.sets.append(done)
+                if progress is not None:
+                    progress(done)
+        except BaseException:
+            # A kill -9 gets no say: the set stays 'running'. Anything else is recorded as a failure.
+            self._mark_failed(current)
+            raise
         return report
 
-    def _write_meta(self, report: MirrorReport) -> None:
+    def _begin_run(self, units: list[_Unit], report: MirrorReport) -> None:
+        """Write the facts and commit the plan: every set this run copies, and the run as 'running'."""
         p = self.profile
-        with self.engine.connect() as conn:
-            before = conn.execute(sa.select(ms.mirror_meta.c.value).where(ms.mirror_meta.c.key == "base_url")).scalar()
+        meta, state = ms.mirror_meta, ms.sync_state
         url = self.client.transport.safe_base_url
-        if before and before != url:
-            # Keys of another base never match: the run below replaces its rows (each set in one pass).
-            report.warnings.append(f"the database mirrored {without_password(before)}; it now mirrors "
-                                   f"{without_password(url)}")
         facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": url,
                  "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
                  "users_set": p.users_set, "state_catalog": p.state_catalog or ""}
         with self.engine.begin() as conn:
-            conn.execute(ms.mirror_meta.delete())
-            conn.execute(ms.mirror_meta.insert(), [{"key": k, "value": v} for k, v in facts.items()])
+            before = conn.execute(sa.select(meta.c.value).where(meta.c.key == "base_url")).scalar()
+            if before and before != url:
+                # Keys of another base never match: the run below replaces its rows (each set in one pass).
+                report.warnings.append(f"the database mirrored {without_password(before)}; it now mirrors "
+                                       f"{without_password(url)}")
+            conn.execute(meta.delete())
+            conn.execute(meta.insert(), [{"key": k, "value": v} for k, v in facts.items()])
+            known = {r.entity_set: r for r in conn.execute(sa.select(state))}
+            planned = {u.entity_set for u in units}
+            report.resumed = [name for name, r in known.items()
+                              if name in planned and r.status in ("running", "failed", "pending")]
+            stale = [name for name in known if name not in planned and name != ms.RUN]
+            if stale:  # sets no longer copied (the link table changed): nothing waits for them
+                conn.execute(state.delete().where(state.c.entity_set.in_(stale)))
+            for unit in units:
+                if unit.entity_set not in known:
+                    conn.execute(state.insert().values(entity_set=unit.entity_set, role=unit.role, status="pending"))
+            _upsert(conn, state, ms.RUN, role="run", status="running", started_at=_now(), completed_at=None)
+
+    def _mark_running(self, unit: _Unit) -> None:
+        """Committed before anything of the set is written: a kill from here on leaves it 'running'."""
+        with self.engine.begin() as conn:
+            _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="running", started_at=_now(),
+                    completed_at=None)
+
+    def _complete(self, conn: sa.Connection, unit: _Unit, rep: SetReport, *, last: bool) -> None:
+        """In the transaction of the set's last rows: the set, and after the last set the run, complete."""
+        now = _now()
+        count = conn.execute(sa.select(sa.func.count()).select_from(unit.table).where(unit.scope(unit.table)))
+        rows = int(count.scalar_one())
+        values: dict[str, Any] = {"role": unit.role, "rows": rows, "synced_at": now}
+        if rep.mode == "full":
+            values["full_at"] = now
+        _upsert(conn, ms.mirror_sets, unit.entity_set, **values)
+        _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="complete", completed_at=now,
+                last_complete_at=now, rows=rows)
+        if last:
+            self._complete_run(conn, now)
+
+    def _skip(self, unit: _Unit, *, last: bool) -> None:
+        """A set the base does not publish: nothing to wait for (its earlier rows, if any, stay)."""
+        now = _now()
+        with self.engine.begin() as conn:
+            _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="skipped", completed_at=now)
+            if last:
+                self._complete_run(conn, now)
+
+    @staticmethod
+    def _complete_run(conn: sa.Connection, now: datetime) -> None:
+        _upsert(conn, ms.sync_state, ms.RUN, role="run", status="complete", completed_at=now, last_complete_at=now)
+
+    def _mark_failed(self, unit: _Unit | None) -> None:
+        """Best effort: the database itself may be what failed."""
+        try:
+            with self.engine.begin() as conn:
+                t = ms.sync_state
+                names = [ms.RUN] + ([unit.entity_set] if unit is not None else [])
+                conn.execute(t.update().where(t.c.entity_set.in_(names), t.c.status == "running")
+                             .values(status="failed"))
+        except sa.exc.SQLAlchemyError:
+            log.debug("could not record the failed run", exc_info=True)
 
     def _local_versions(self, unit: _Unit) -> dict[str, str | None]:
         t = unit.table
         with self.engine.connect() as conn:
             return {str(r[0]): r[1] for r in conn.execute(sa.select(t.c.ref, t.c.data_version).where(unit.scope(t)))}
 
-    def _sync_unit(self, unit: _Unit, *, full: bool) -> SetReport:
+    def _sync_unit(self, unit: _Unit, *, full: bool, last: bool) -> SetReport:
         stats = self.client.transport.stats
         req0, bytes0 = stats.requests, stats.bytes_received
         rep = SetReport(unit.entity_set, unit.role)
+        self._mark_running(unit)
+
+        def finish(conn: sa.Connection) -> None:
+            self._complete(conn, unit, rep, last=last)
+
         local = {} if full else self._local_versions(unit)
         if not local:
             rep.mode = "full"
-            rep.remote = rep.changed = self._replace_all(unit)
+            rep.remote = rep.changed = self._replace_all(unit, finish)
         else:
             remote = {str(r["Ref_Key"]): r.get("DataVersion") for r in self.client.iterate(
                 unit.entity_set, q.Query(select=("Ref_Key", "DataVersion")),
@@ -307,10 +380,12 @@ class Mirror(EngineOwner):
             if changed and len(changed) > len(remote) // 2:
                 # Most rows moved: one paged pass is cheaper than or-groups of keys.
                 rep.mode = "full"
-                self._replace_all(unit)
+                self._replace_all(unit, finish)
             elif changed or gone:
-                self._replace(unit, changed + gone, self._fetch(unit, changed))
-        self._mark_synced(unit, rep)
+                self._replace(unit, changed + gone, self._fetch(unit, changed), finish)
+            else:
+                with self.engine.begin() as conn:
+                    finish(conn)
         rep.requests, rep.bytes = stats.requests - req0, stats.bytes_received - bytes0
         return rep
 
@@ -322,8 +397,9 @@ class Mirror(EngineOwner):
         for group in self.client.key_queries(unit.entity_set, terms, q.Query(select=unit.select)):
             yield list(self.client.iterate(unit.entity_set, group))
 
-    def _replace_all(self, unit: _Unit) -> int:
-        """Re-copy the whole set page by page (memory stays flat) in one transaction; the row count."""
+    def _replace_all(self, unit: _Unit, finish: Callable[[sa.Connection], None]) -> int:
+        """Re-copy the whole set page by page (memory stays flat) in one transaction that ends with
+        ``finish``; the row count."""
         n = 0
         with self.engine.begin() as conn:
             conn.execute(unit.table.delete().where(unit.scope(unit.table)))
@@ -332,9 +408,11 @@ class Mirror(EngineOwner):
             for page in self.client.pages(unit.entity_set, q.Query(select=unit.select)):
                 self._insert(conn, unit.convert(page))
                 n += len(page)
+            finish(conn)
         return n
 
-    def _replace(self, unit: _Unit, refs: list[str], batches: Iterable[list[dict[str, Any]]]) -> None:
+    def _replace(self, unit: _Unit, refs: list[str], batches: Iterable[list[dict[str, Any]]],
+                 finish: Callable[[sa.Connection], None]) -> None:
         with self.engine.begin() as conn:
             for i in range(0, len(refs), _BATCH):
                 chunk = refs[i:i + _BATCH]
@@ -343,6 +421,7 @@ class Mirror(EngineOwner):
                     conn.execute(table.delete().where(unit.scope(table, set_col), table.c[ref_col].in_(chunk)))
             for rows in batches:
                 self._insert(conn, unit.convert(rows))
+            finish(conn)
 
     @staticmethod
     def _insert(conn: sa.Connection, rows: Rows) -> None:
@@ -351,17 +430,16 @@ class Mirror(EngineOwner):
                 if items[i:i + _BATCH]:
                     conn.execute(table.insert(), items[i:i + _BATCH])
 
-    def _mark_synced(self, unit: _Unit, rep: SetReport) -> None:
-        now = datetime.now().replace(microsecond=0)
-        t = ms.mirror_sets
-        with self.engine.begin() as conn:
-            count = conn.execute(sa.select(sa.func.count()).select_from(unit.table).where(unit.scope(unit.table)))
-            values: dict[str, Any] = {"role": unit.role, "rows": int(count.scalar_one()), "synced_at": now}
-            if rep.mode == "full":
-                values["full_at"] = now
-            done = conn.execute(t.update().where(t.c.entity_set == unit.entity_set).values(**values))
-            if done.rowcount == 0:
-                conn.execute(t.insert().values(entity_set=unit.entity_set, **values))
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, entity_set: str, **values: Any) -> None:
+    """Update the row of ``entity_set``, or insert it (both dialects, no ON CONFLICT)."""
+    done = conn.execute(table.update().where(table.c.entity_set == entity_set).values(**values))
+    if done.rowcount == 0:
+        conn.execute(table.insert().values(entity_set=entity_set, **values))
 
 
 def _with_version(select: Iterable[str]) -> tuple[str, ...]:
