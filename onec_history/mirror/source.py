@@ -1,4 +1,10 @@
-"""The reports' source over a mirror database: the same rows as from 1C, without a request to 1C."""
+"""The reports' source over a mirror database: the same rows as from 1C, without a request to 1C.
+
+A mirror is only read when the tables a report needs were completely synced by their last run:
+otherwise :class:`MirrorSource` raises :class:`~onec_history.errors.IncompleteMirrorError` — a mirror
+whose first run was killed after the counterparties holds no events, and would report every buyer
+as inactive. ``allow_partial=True`` reads it anyway and says what is missing in :attr:`MirrorSource.gaps`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IncompleteMirrorError
 from ..events.shape import clients_of
 from ..history import EventFilter
 from ..models import Direction, Event, EventState, is_guid, strip
@@ -15,18 +21,37 @@ from ..profiles import Family
 from ..reports.sources import Bound, Buyer, Graph, ReportEvent
 from ..users import Candidate, pick_user
 from . import schema as ms
-from .reader import MirrorReader
+from .reader import ROLES, MirrorReader
 
-__all__ = ["MirrorSource"]
+__all__ = ["MirrorSource", "incomplete_error"]
 
 
 class MirrorSource:
-    """The same passes over a mirror database (``onec-history mirror --db URL``): no request to 1C."""
+    """The same passes over a mirror database (``onec-history mirror --db URL``): no request to 1C.
 
-    def __init__(self, mirror: MirrorReader | str) -> None:
+    ``needs`` are the roles of the tables the caller reads (``counterparties``, ``events``,
+    ``documents``, ``names``; every one when None — see :data:`onec_history.reports.sources.NEEDS`).
+    When one of them is not completely synced the source refuses, unless ``allow_partial``: then
+    :attr:`gaps` says what is wrong and :attr:`synced_at` when those tables were last complete.
+    """
+
+    def __init__(self, mirror: MirrorReader | str, *, needs: Iterable[str] | None = None,
+                 allow_partial: bool = False) -> None:
+        own = isinstance(mirror, str)  # a reader the caller passed stays the caller's to close
         if isinstance(mirror, str):
             mirror = MirrorReader(mirror)
         self.m = mirror
+        self.needs = tuple(ROLES if needs is None else needs)
+        self.state = state = mirror.sync_state()
+        #: Why the needed tables cannot be trusted (empty for a complete mirror).
+        self.gaps = state.gaps(self.needs)
+        self.gap_tables = state.gap_tables(self.needs)
+        #: When the needed tables were last completely synced (None: never, or unknown).
+        self.synced_at = state.synced_at(self.needs)
+        if self.gaps and not allow_partial:
+            if own:
+                mirror.close()
+            raise incomplete_error(mirror.url, self.gaps, self.gap_tables)
         meta = mirror.meta()
         try:
             self.family = Family(meta["family"])
@@ -100,6 +125,16 @@ class MirrorSource:
         candidates = [Candidate(r.ref, r.name.strip()) for r in rows
                       if r.name.strip().casefold().startswith(spec.casefold())]
         return pick_user(spec, candidates, users, where=" in the mirror").required()
+
+
+def incomplete_error(url: str, gaps: Sequence[str], tables: Sequence[str]) -> IncompleteMirrorError:
+    """One paragraph: which tables, since when, and the two ways on."""
+    return IncompleteMirrorError(
+        f"The mirror {url} is incomplete, so a report from it would be wrong: " + "; ".join(gaps),
+        tables=tables,
+        hint=f"Run `onec-history mirror --db {url}` again to complete it (it continues where the last run "
+             "stopped and updates an older mirror in place), or pass --allow-partial to report on what it "
+             "holds, with a warning.")
 
 
 def _holds(op: str, value: datetime, bound: datetime) -> bool:

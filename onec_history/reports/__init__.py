@@ -17,12 +17,13 @@ from .compute import (
     inactive,
     overdue,
 )
-from .sources import OneCSource, ReportEvent, ReportSource
+from .sources import NEEDS, OneCSource, ReportEvent, ReportSource
 
 __all__ = [
     "ACTIVITY_COLUMNS",
     "FUNNEL_COLUMNS",
     "INACTIVE_COLUMNS",
+    "NEEDS",
     "OVERDUE_COLUMNS",
     "OneCSource",
     "ReportEvent",

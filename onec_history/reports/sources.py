@@ -8,7 +8,8 @@ and the chain graph of a period — and computes the same rows from either imple
   report uses, pages of 5000, early stop), names in bulk from the
   :class:`~onec_history.names.NameResolver`;
 - :class:`~onec_history.mirror.source.MirrorSource` reads a database made by ``onec-history mirror``
-  and never contacts 1C.
+  and never contacts 1C — only when the tables the report needs (:data:`NEEDS`) were completely
+  synced by their last run, or with ``allow_partial``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from ..history import EventFilter, History
 from ..models import Direction, EventState, parse_datetime, parse_ref, strip
 from ..profiles import Family
 
-__all__ = ["Bound", "Buyer", "Graph", "OneCSource", "ReportEvent", "ReportSource"]
+__all__ = ["NEEDS", "Bound", "Buyer", "Graph", "OneCSource", "ReportEvent", "ReportSource"]
+
+#: The mirror tables each report reads, by the role of the sets that fill them (``mirror/reader.py``):
+#: a report from a mirror refuses when one of them was not completely synced by its last run.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "inactive": ("counterparties", "events", "names"),  # buyers, their events, the managers' names
+    "overdue": ("counterparties", "events", "names"),  # events, clients' and responsibles' names
+    "activity": ("events", "names"),  # events, the managers' names
+    "funnel": ("events", "documents"),  # incoming events, the chain graph of documents and links
+}
 
 _SCAN_PAGE = 5000  # narrow rows (~300 bytes): fewer, larger pages spare 1C the per-request overhead
 
