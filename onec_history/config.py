@@ -16,12 +16,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
-from .transport import MAX_ANSWER_MB, RetryPolicy, service_root
+from .transport import MAX_ANSWER_MB, RetryPolicy, service_root, split_credentials
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +61,15 @@ class Settings(BaseModel):
     lengths: dict[str, dict[str, int]] = Field(default_factory=dict)
     source: str = "defaults"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_from_url(cls, data: Any) -> Any:
+        """``http://user:password@host/…`` built in code: the same as a user and password given apart."""
+        if isinstance(data, Mapping) and isinstance(data.get("url"), str):
+            data = dict(data)
+            _take_credentials(data, "The settings")
+        return data
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -67,12 +77,47 @@ class Settings(BaseModel):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - parsing it is the check
+        except ValueError:
+            # Never quote the host part: it may hold a password with a '/', '?' or '#' in it.
+            raise ValueError("the port after the host is not a number (a password in the URL holding "
+                             "'/', '?', '#' or '@' must be percent-encoded, or given in ONEC_PASSWORD)") from None
+        if not parts.hostname:
+            raise ValueError("has no host")
         return service_root(value)
 
 
 def default_config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "onec-history" / "config.toml"
+
+
+def _take_credentials(layer: dict[str, Any], where: str) -> None:
+    """Move a ``user:password@`` in ``layer``'s URL into its ``user`` and ``password`` (percent-decoded).
+
+    Per layer (config file, environment, command line), so the later one wins as for every key;
+    within one layer a user (or password) both in the URL and apart must agree.
+    """
+    url = layer.get("url")
+    if not isinstance(url, str):
+        return
+    bare, user, password = split_credentials(url)
+    if user is None and password is None:
+        return
+    layer["url"] = bare
+    for key, value in (("user", user), ("password", password)):
+        if value is None:
+            continue
+        given = layer.get(key)
+        if isinstance(given, SecretStr):
+            given = given.get_secret_value()
+        if given is not None and given != value:
+            raise ConfigError(f"{where} give two users or two passwords: one inside the URL and another as "
+                              f"'{key}', and they differ",
+                              hint="Keep one of them: the URL without 'user:password@', or the separate setting.")
+        layer[key] = value
 
 
 def _check_permissions(path: Path, data: Mapping[str, Any]) -> None:
@@ -95,6 +140,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}") from None
+    _take_credentials(data, f"The config file {path}")  # a password in its URL is a password too
     _check_permissions(path, data)
     return data
 
@@ -147,10 +193,13 @@ def load_settings(
             raise ConfigError(f"The config file {path} does not exist")
         data.update(_read_file(path))
         source = str(path)
-    for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD)):
-        if environ.get(var):
-            data[key] = environ[var]
-    _merge(data, overrides or {})
+    from_env = {key: environ[var] for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD))
+                if environ.get(var)}
+    _take_credentials(from_env, f"{ENV_URL}, {ENV_USER} and {ENV_PASSWORD}")
+    data.update(from_env)
+    given = dict(overrides or {})
+    _take_credentials(given, "The command-line options")
+    _merge(data, given)
     data["source"] = source
     try:
         return Settings.model_validate(data)

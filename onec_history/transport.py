@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote
 
 import orjson
 import requests
@@ -29,7 +29,7 @@ from pydantic import ConfigDict, Field, with_config
 from . import bounded, errors
 
 __all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "base_key", "not_odata_error", "parse_error",
-           "redact_url", "service_root"]
+           "redact_url", "service_root", "split_credentials"]
 
 log = logging.getLogger("onec_history.transport")
 
@@ -139,15 +139,51 @@ def base_key(url: str, user: str | None = None) -> str:
     return f"{scheme.lower()}{sep}{host.lower()}{slash}{path}#{user or ''}"
 
 
+def _netloc_bounds(url: str) -> tuple[int, int] | None:
+    """Where the ``user:password@host:port`` part of ``url`` starts and ends (``None``: no ``//``)."""
+    sep = url.find("://")
+    if sep < 0:
+        return None
+    start = sep + 3
+    ends = [i for i in (url.find(c, start) for c in "/?#") if i >= 0]
+    return start, min(ends, default=len(url))
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``url`` without its ``user:password@`` part, and the user and the password it held.
+
+    Both are percent-decoded as UTF-8 (``%D0%98…`` as a browser copies a Cyrillic login), or taken
+    as they are typed (``Иванов``); an empty one is ``None``. requests would send them latin-1
+    encoded (failing on Cyrillic) and every message showing the URL would show them: they go
+    into the ``Authorization`` header instead, and the URL goes on without them.
+    """
+    bounds = _netloc_bounds(url)
+    if bounds is None:
+        return url, None, None
+    start, end = bounds
+    userinfo, at, host = url[start:end].rpartition("@")
+    if not at:
+        return url, None, None
+    user, colon, password = userinfo.partition(":")
+    try:
+        user_text = unquote(user, errors="strict")
+        password_text = unquote(password, errors="strict") if colon else None
+    except UnicodeDecodeError:
+        raise errors.ConfigError(
+            "The user or password in the URL is percent-encoded, but not as UTF-8",
+            hint="Give the login with --user / ONEC_USER and the password in ONEC_PASSWORD instead of in the URL.",
+        ) from None
+    return url[:start] + host + url[end:], user_text or None, password_text or None
+
+
 def redact_url(url: str) -> str:
-    """The URL without any ``user:password@`` part."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    """The URL without any ``user:password@`` part (also when the rest of it cannot be parsed)."""
+    bounds = _netloc_bounds(url)
+    if bounds is None:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    start, end = bounds
+    _, at, host = url[start:end].rpartition("@")
+    return url[:start] + host + url[end:] if at else url
 
 
 # Terminal escapes a hostile or broken server could send: CSI (colours, cursor), OSC (window title,
@@ -243,7 +279,11 @@ class Transport:
         max_answer_mb: float = MAX_ANSWER_MB,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = service_root(base_url)  # with or without the slash: the same base
+        # Credentials inside the URL become the user and password: never sent or shown in the URL.
+        bare, url_user, url_password = split_credentials(service_root(base_url))
+        user = _one_of("user", user, url_user)
+        password = _one_of("password", password, url_password)
+        self.base_url = bare  # with or without the slash: the same base
         self.safe_base_url = redact_url(self.base_url)
         self.user = user
         self.timeout = (connect_timeout, read_timeout)
@@ -459,6 +499,14 @@ class Transport:
 
     def get_bytes(self, path: str, query: str = "") -> Response:
         return self.request("GET", path, query=query)
+
+
+def _one_of(what: str, given: str | None, in_url: str | None) -> str | None:
+    """The ``what`` given as an argument or inside the URL; both, and different, is refused."""
+    if given is not None and in_url is not None and given != in_url:
+        raise errors.ConfigError(f"The URL holds a {what} and another {what} was given too",
+                                 hint=f"Keep one: the {what} in the URL, or the separate one.")
+    return given if given is not None else in_url
 
 
 def _short(exc: Exception) -> str:
