@@ -2,31 +2,74 @@
 
 One reading for every command and file: ``YYYY-MM-DD``, ``DD.MM.YYYY`` or 1C's two-digit year
 ``DD.MM.YY``, each with ``HH:MM`` or ``HH:MM:SS`` if needed, or ISO 8601 with a zone (converted to
-the server's zone when it is known). A bound keeps the precision it was typed with: as the end of
+the server's zone when it is known). A two-digit year follows one rule (:data:`PIVOT`): ``00``–``29``
+are 2000–2029, ``30``–``99`` are 1930–1999; an import says so for each such date
+(:func:`describe_two_digit_year`). A bound keeps the precision it was typed with: as the end of
 a period, a bare date is the whole day (to 23:59:59) and ``10:15`` the whole minute (to
 10:15:59) — a time copied from a table, where 1C shows minutes, finds the event at 10:15:04.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, tzinfo
 
-__all__ = ["DATE_HELP", "parse_datetime_text", "period_end"]
+__all__ = ["DATE_HELP", "PIVOT", "describe_two_digit_year", "parse_datetime_text", "period_end", "two_digit_year"]
 
 _DATE_FORMATS = (
     "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
-    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y %H:%M", "%d.%m.%y %H:%M:%S", "%d.%m.%y",
+    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
 )
 DATE_HELP = ("YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY, with HH:MM or HH:MM:SS if needed "
              "(or ISO 8601 with a zone, YYYY-MM-DDTHH:MM:SS+03:00)")
+
+PIVOT = 30
+"""Two-digit years below it are 20xx, the others 19xx: ``29`` is 2029, ``30`` is 1930.
+
+The one rule for every date typed with two digits (``DD.MM.YY``), as 1C's own date input reads
+them. Python's ``%y`` would read ``50`` as 2050 and ``69`` as 1969 (the POSIX pivot), which no 1C
+user expects. Sources: 1C:Enterprise 7.7 made the century a setting («Год начала рабочего
+столетия», Сервис → Параметры → Общие); no 8.x document giving the pivot was found, so this
+follows the common default for two-digit input — years up to 2029 (the Windows / .NET
+``TwoDigitYearMax``, learn.microsoft.com "BaseCompareValidator.GetFullYear": 30 → 1930, 29 → 2029).
+"""
+
+# DD.MM.YY, then the time as the other formats allow it: the two-digit year is expanded, then parsed.
+_TWO_DIGIT = re.compile(r"(\d{1,2}\.\d{1,2}\.)(\d{2})((?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)")
+
+
+def two_digit_year(text: str) -> int | None:
+    """The year as typed when ``text`` is a date with a two-digit year (``31.12.99`` → 99), else ``None``."""
+    found = _TWO_DIGIT.fullmatch(text.strip())
+    return int(found.group(2)) if found else None
+
+
+def _full_year(yy: int) -> int:
+    return 2000 + yy if yy < PIVOT else 1900 + yy
+
+
+def describe_two_digit_year(text: str) -> str | None:
+    """``'31.12.99' read as 31.12.1999 (two-digit year)`` for a date typed with a two-digit year, else ``None``."""
+    yy = two_digit_year(text)
+    if yy is None:
+        return None
+    try:
+        value = parse_datetime_text(text)
+    except ValueError:
+        return None
+    return f"'{text.strip()}' read as {value:%d.%m.%Y} (two-digit year)"
 
 
 def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> datetime:
     """A naive server-local datetime from the formats of DATE_HELP; ValueError with a reason."""
     raw = text.strip()
+    short = _TWO_DIGIT.fullmatch(raw)
+    candidate = raw
+    if short is not None:  # DD.MM.YY → DD.MM.YYYY by the one rule (PIVOT)
+        candidate = f"{short.group(1)}{_full_year(int(short.group(2)))}{short.group(3).replace('T', ' ')}"
     for fmt in _DATE_FORMATS:
         try:
-            value = datetime.strptime(raw, fmt)
+            value = datetime.strptime(candidate, fmt)
         except ValueError:
             continue
         return _plausible(value)

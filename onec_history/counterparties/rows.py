@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ..dates import parse_datetime_text
 from ..errors import ValidationError
 from ..metadata import EntitySet
 from ..profiles import AttrKind, Profile
@@ -220,12 +221,7 @@ def _typed(edm_type: str, value: Any) -> Any:
 
 
 def _datetime(value: Any) -> str:
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).strftime("%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            continue
-    if isinstance(value, date):
+    """A date as the event import reads it (dates.py: one rule for two-digit years), as 1C's text."""
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT00:00:00")
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD or DD.MM.YYYY, optionally with the time)")
+    return parse_datetime_text(str(value)).strftime("%Y-%m-%dT%H:%M:%S")  # ValueError says what is expected

@@ -7,6 +7,7 @@ or as a failed :class:`RowResult` naming the line, the column and what was expec
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from .shape import Resolved, Shaper
 from .spec import NewEvent, RowError, Vocabulary, content_hash, identity_of, marker_for, parse_row, ref_key_for
 
 __all__ = ["Prepared", "Preparer", "RowResult", "Status"]
+
+log = logging.getLogger("onec_history.create")
 
 
 class Status(str, Enum):
@@ -81,10 +84,28 @@ class Prepared:
 
 
 def _fail(line: int | None, errors: list[RowError], *, external_id: str | None = None,
-          kind: str = "invalid") -> RowResult:
+          kind: str = "invalid", notes: tuple[str, ...] = ()) -> RowResult:
     first = errors[0] if errors else RowError("row", "invalid")
     return RowResult(line, Status.FAILED, external_id=external_id, error=kind, field=first.field,
-                     message="; ".join(str(e) for e in errors))
+                     message="; ".join([*(str(e) for e in errors), *notes]))
+
+
+def _say_notes(noted: list[tuple[int | None, NewEvent]]) -> None:
+    """How dates with a two-digit year were read: the first on stderr (all of them with -v)."""
+    if not noted:
+        return
+    for line, ev in noted:
+        for note in ev.notes:
+            log.info("%s: %s", _where(line), note)
+    line, ev = noted[0]
+    more = len(noted) - 1
+    rest = (f"; {more} more row{'s' if more > 1 else ''} read the same way (years 00–29 are 20xx, 30–99 "
+            "are 19xx; -v lists them)") if more else ""
+    log.warning("%s: %s%s", _where(line), ev.notes[0], rest)
+
+
+def _where(line: int | None) -> str:
+    return f"line {line}" if line else "the event"
 
 
 class Preparer:
@@ -128,6 +149,7 @@ class Preparer:
                 bad.append(_fail(row.line, errors, external_id=ext_text))
             else:
                 ok.append((row.line, event))
+        _say_notes([(line, ev) for line, ev in ok if ev.notes])
         return ok, bad
 
     # -- everything that needs the base -----------------------------------------------------------
@@ -138,7 +160,7 @@ class Preparer:
         for line, ev in items:
             problems = self.shaper.problems(ev)
             if problems:
-                bad.append(_fail(line, problems, external_id=ev.external_id))
+                bad.append(_fail(line, problems, external_id=ev.external_id, notes=ev.notes))
             else:
                 usable.append((line, ev))
         cps = self.resolver.counterparties(ev.counterparty for _, ev in usable if ev.counterparty)
@@ -214,7 +236,7 @@ class Preparer:
         if errors:
             ambiguous = any(e.ambiguous for e in errors)
             kind = "ambiguous" if ambiguous else "not_found" if all(e.missing for e in errors) else "invalid"
-            return _fail(line, errors, external_id=given.external_id, kind=kind)
+            return _fail(line, errors, external_id=given.external_id, kind=kind, notes=given.notes)
         resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
         content = content_hash(given, {"counterparty": cp,
                                        "responsible": resp if given.responsible else None})
@@ -225,7 +247,8 @@ class Preparer:
             body = self.shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
             self.client.validate(self.profile.event_set, body)
         except ValidationError as exc:
-            return _fail(line, [RowError(self.shaper.column_of(exc), exc.message)], external_id=given.external_id)
+            return _fail(line, [RowError(self.shaper.column_of(exc), exc.message)], external_id=given.external_id,
+                         notes=given.notes)
         return Prepared(line, ev, identity, content, ref_key, resolved, source)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..dates import DATE_HELP, parse_datetime_text
+from ..dates import DATE_HELP, describe_two_digit_year, parse_datetime_text
 from ..documents import DocAddress
 from ..errors import QueryError
 from ..models import Direction, DocKey, DocumentRef, EventKind, EventState, is_guid
@@ -116,6 +116,9 @@ class NewEvent(BaseModel):
     basis_address: str | None = None  # a basis to find in the base: «Событие 276», a reference without a type
     post: bool = False
     external_id: str | None = None
+    # How the row's text was read where it could be read more than one way ("start '31.12.99' read
+    # as 31.12.1999 (two-digit year)"): shown with the row's result, never part of its identity.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -263,12 +266,17 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
             out["state_name"] = vocab.custom_states[key]
         else:
             errors.append(RowError("state", f"{t['state']!r} is not a state; expected {vocab.known('state')}"))
+    notes: list[str] = []
     for name in ("start", "end"):
         if t[name]:
             try:
                 out[name] = parse_datetime_text(t[name] or "", server_tz=server_tz)
             except ValueError as exc:
                 errors.append(RowError(name, str(exc)))
+            else:
+                how = describe_two_digit_year(t[name] or "")
+                if how is not None:
+                    notes.append(f"{name} {how}")
         elif name == "start" and not any(e.field == "start" for e in errors):
             errors.append(RowError("start", f"required ({DATE_HELP})"))
     if t["duration"]:
@@ -290,7 +298,7 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
             errors.append(RowError("post", str(exc)))
     if errors:
         return None, errors
-    return NewEvent(**out), []
+    return NewEvent(**out, notes=tuple(notes)), []
 
 
 def _enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocabulary, out: dict[str, Any],
@@ -310,7 +318,7 @@ def _enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocabula
 def content_hash(event: NewEvent, resolved: Mapping[str, str | None] | None = None) -> str:
     """A hash of the event's normalised content; references count by what they resolved to."""
     resolved = resolved or {}
-    data = event.model_dump(mode="json", exclude={"external_id", "post"})
+    data = event.model_dump(mode="json", exclude={"external_id", "post", "notes"})
     for key, value in resolved.items():
         if value is not None:
             data[key] = value
