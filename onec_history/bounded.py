@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
-__all__ = ["BoundedAdapter", "TooLarge", "Watch", "read_body", "watched"]
+__all__ = ["BoundedAdapter", "SystemTrustAdapter", "TooLarge", "Watch", "read_body", "watched"]
 
 _PIECE = 64 * 1024  # decoded bytes per read: a compressed piece cannot inflate past this
 _current = threading.local()
@@ -186,6 +187,38 @@ class BoundedAdapter(HTTPAdapter):
         if not proxy.lower().startswith("socks"):  # SOCKS pools are urllib3's own: not watched
             manager.pool_classes_by_scheme = _POOLS
         return manager
+
+
+class SystemTrustAdapter(BoundedAdapter):
+    """A :class:`BoundedAdapter` that checks certificates against the operating system's trust store.
+
+    ``ssl_context`` (a ``truststore.SSLContext``) goes to this adapter's pools only — the session it
+    is mounted on; nothing process-wide changes (no ``truststore.inject_into_ssl()``). The system
+    store is the whole trust: neither certifi's bundle nor the environment's ``REQUESTS_CA_BUNDLE``
+    is added to it. The connections still report their socket to the deadline's watchdog.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext, **kwargs: Any) -> None:
+        self._ssl_context = ssl_context
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._ssl_context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        proxy_kwargs["ssl_context"] = self._ssl_context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        # requests turns verify=True into REQUESTS_CA_BUNDLE's path: the system store is asked instead.
+        return super().send(request, stream=stream, timeout=timeout, verify=True, cert=cert, proxies=proxies)
+
+    def cert_verify(self, conn: Any, url: str, verify: bool | str, cert: Any) -> None:
+        super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+        conn.ca_certs = None  # requests would load certifi's bundle into the context, beside the system's
+        conn.ca_cert_dir = None
 
 
 def read_body(raw: requests.Response, limit: int) -> bytes:

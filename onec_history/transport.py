@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +27,7 @@ import urllib3
 from defusedxml import ElementTree
 from pydantic import ConfigDict, Field, with_config
 
-from . import bounded, errors
+from . import bounded, errors, trust
 
 __all__ = ["Exchange", "Response", "RetryPolicy", "Stats", "Transport", "base_key", "not_odata_error", "parse_error",
            "redact_url", "service_root", "split_credentials"]
@@ -290,16 +291,19 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self.stats = Stats()
         self.max_answer_mb = max_answer_mb
+        trust.check(verify)
         if session is None:
             session = requests.Session()
             # The watchdog that ends an exchange at its deadline needs to know the socket in use.
-            for prefix in ("http://", "https://"):
-                session.mount(prefix, bounded.BoundedAdapter())
+            session.mount("http://", bounded.BoundedAdapter())
+            session.mount("https://", trust.https_adapter(verify))
         self._session = session
-        self._session.verify = verify
         # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify; a
-        # verify_tls the user set (a bundle, or false) must win, so it goes with every request.
-        self.verify = verify
+        # verify_tls the user set (a bundle, false, or the system store) must win, so it goes with
+        # every request ("system" is the adapter's own SSL context: requests is told True).
+        self.trust = verify
+        self.verify = True if verify == trust.SYSTEM else verify
+        self._session.verify = self.verify
         self._auth = self._basic(user, password) if user else None
         self._no_password = bool(user) and not password
         self.observers: list[Callable[[Exchange], None]] = []
@@ -456,9 +460,11 @@ class Transport:
             )
         if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
             return errors.ConnectError(
-                f"TLS failed: {exc}",
+                f"TLS failed: {_short_tls(exc)}; the certificate was checked against {trust.described(self.trust)}",
                 url=safe_url,
-                hint="Set verify_tls to a CA bundle path in the config file if the server uses a private CA.",
+                hint='If the server\'s certificate comes from a corporate or private CA, set verify_tls in the '
+                     'config file to that CA\'s bundle (a PEM file), or to "system" to use the operating '
+                     "system's trust store (pip install 'onec-history[system-tls]').",
             )
         if isinstance(exc, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError):
             return errors.ResponseError(
@@ -507,6 +513,27 @@ def _one_of(what: str, given: str | None, in_url: str | None) -> str | None:
         raise errors.ConfigError(f"The URL holds a {what} and another {what} was given too",
                                  hint=f"Keep one: the {what} in the URL, or the separate one.")
     return given if given is not None else in_url
+
+
+def _short_tls(exc: BaseException) -> str:
+    """The reason of the TLS failure inside requests' and urllib3's wrappers.
+
+    E.g. 'certificate verify failed: unable to get local issuer certificate', taken from the
+    :class:`ssl.SSLError` found by following the wrappers' ``reason``, ``args`` and causes.
+    """
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError) and item.verify_message:
+            return f"certificate verify failed: {item.verify_message}"
+        if isinstance(item, ssl.SSLError) and item.reason:
+            return str(item.reason).lower().replace("_", " ")
+        pending.extend([getattr(item, "reason", None), *item.args, item.__cause__, item.__context__])
+    return str(exc)[:200]
 
 
 def _short(exc: Exception) -> str:

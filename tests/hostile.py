@@ -8,6 +8,7 @@ requests (a list plays one behaviour per connection, the last one repeating).
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -81,12 +82,14 @@ def hang_up(after: int = 100, *, length: int = 1000) -> Behaviour:
 
 
 class HostileServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/base/odata/standard.odata/"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._sock.getsockname()[1]}/base/odata/standard.odata/"
         self.connections = 0
         self.requests: list[bytes] = []
         self._plan: list[Behaviour] = [ok()]
@@ -110,6 +113,12 @@ class HostileServer:
             threading.Thread(target=self._one, args=(conn, self._next()), daemon=True).start()
 
     def _one(self, conn: socket.socket, behaviour: Behaviour) -> None:
+        if self._tls:
+            try:
+                conn = self._tls.wrap_socket(conn, server_side=True)
+            except OSError:  # the client refused the certificate
+                conn.close()
+                return
         with conn, suppress(OSError):
             request = b""
             while b"\r\n\r\n" not in request:
@@ -126,8 +135,8 @@ class HostileServer:
 
 
 @contextmanager
-def hostile(*plan: Behaviour) -> Iterator[HostileServer]:
-    server = HostileServer()
+def hostile(*plan: Behaviour, tls: ssl.SSLContext | None = None) -> Iterator[HostileServer]:
+    server = HostileServer(tls)
     if plan:
         server.behave(*plan)
     try:

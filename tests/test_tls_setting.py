@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import responses
 
@@ -15,10 +17,13 @@ def sent_verify(mocked: responses.RequestsMock) -> object:
     return vars(mocked.calls[0].request)["req_kwargs"]["verify"]
 
 
-@pytest.mark.parametrize("setting", [False, "/etc/ssl/corporate-ca.pem"])
+@pytest.mark.parametrize("setting", [False, "corporate-ca.pem"])
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
-def test_the_configured_trust_is_what_requests_use(setting: bool | str, variable: str,
+def test_the_configured_trust_is_what_requests_use(setting: bool | str, variable: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    if isinstance(setting, str):  # a bundle must exist (a missing one is a ConfigError: test_tls_trust)
+        (tmp_path / setting).write_text("-----BEGIN CERTIFICATE-----\n")
+        setting = str(tmp_path / setting)
     monkeypatch.setenv(variable, "/from/the/environment.pem")
     with responses.RequestsMock() as mocked:
         mocked.get(BASE + "Catalog_X", json={"value": []})
