@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -123,3 +124,53 @@ def test_killed_export_leaves_no_partial_output_and_the_old_state(tmp_path: Path
         assert done.returncode == ExitCode.OK, done.stderr
         assert "(0 new, 30 changed, 0 deleted)" in done.stderr
         assert [p.name for p in tmp_path.iterdir() if ".onec-partial-" in p.name] == []  # the killed run's, cleaned
+
+
+#: The export command with the state's final replace turned into a SIGKILL: the process dies after
+#: the new output has replaced the old one and before the new state replaces the old state.
+KILLED_BETWEEN_THE_REPLACES = """
+import os, signal, sys
+from onec_history.export import state
+state.StateRun.commit = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+from onec_history.cli.main import main
+sys.argv[0] = "onec-history"
+main()
+"""
+
+
+def test_a_kill_between_replacing_the_output_and_the_state_exports_the_changes_again(
+        tmp_path: Path) -> None:
+    with start_demo("ut10") as base:  # its own base: the module's stays unchanged for the other tests
+        killed_between_the_replaces(base, tmp_path)
+
+
+def killed_between_the_replaces(base: DemoServer, tmp_path: Path) -> None:
+    from onec_history import query as q
+    from onec_history.client import Client
+    from onec_history.transport import Transport
+
+    out, state = tmp_path / "events.jsonl", tmp_path / "state.db"
+    args = ["--url", base.url, "events", "export", "--format", "jsonl", "-o", str(out), "--state-file", str(state)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    normal = [sys.executable, "-m", "onec_history.cli.main", *args]
+    subprocess.run(normal, check=True, env=env, capture_output=True)
+    state_before = state.read_bytes()
+    client = Client(Transport(base.url))
+    changed = [row["Ref_Key"] for row in client.iterate("Document_Событие", q.Query(select=("Ref_Key",), top=3))]
+    for ref in changed:
+        client.patch("Document_Событие", ref, {"Комментарий": "правка"})
+
+    killed = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_THE_REPLACES, *args], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    exported = [json.loads(line)["ref"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(exported) == sorted(changed)  # the output was replaced: these rows went out once
+    assert state.read_bytes() == state_before  # the state was not: the run did not count as done
+
+    again = subprocess.run(normal, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert "(0 new, 3 changed, 0 deleted)" in again.stderr  # at least once: the same changes again
+    assert sorted(json.loads(line)["ref"] for line in out.read_text(encoding="utf-8").splitlines()) == sorted(changed)
+    assert [p.name for p in tmp_path.iterdir() if ".onec-partial-" in p.name] == []  # the killed run's, cleaned
+    last = subprocess.run(normal, env=env, capture_output=True, text=True, timeout=120)
+    assert last.returncode == ExitCode.NOTHING_TO_DO and out.read_bytes() == b"", last.stderr
