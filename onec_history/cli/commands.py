@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .agenda_cmd import agenda_cmd
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .create_cmds import create_cmd, import_events_cmd
 from .demo_cmds import demo
@@ -23,7 +24,7 @@ GROUPS: tuple[tuple[click.Group, tuple[click.Command, ...]], ...] = (
     (events, (list_cmd, show_event_cmd, create_cmd, import_events_cmd, events_export)),
 )
 TOP_LEVEL: tuple[click.Command, ...] = (doctor, metadata_cmd, counterparties, events, chain_cmd, history_cmd,
-                                        links_cmd, demo, record, mirror_cmd, report)
+                                        links_cmd, demo, record, mirror_cmd, report, agenda_cmd)
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,120 @@
+"""``agenda``: the planned events of a day, a week or overdue, per responsible (``agenda.py``).
+
+Registered in ``commands.py``. The table is one small table per responsible under a heading; on a
+terminal it is cut to the terminal's width like every other table (``output.emit``), piped it keeps
+whole values. csv, json and jsonl are one flat row per event, sorted the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import click
+
+from ..agenda import AgendaItem, agenda, base_now, by_responsible, day_period, kind_label, week_period
+from ..dates import DATE_HELP, parse_datetime_text
+from .app import App, pass_app
+from .output import emit, format_option
+
+__all__ = ["AGENDA_COLUMNS", "TABLE_COLUMNS", "agenda_cmd", "agenda_row"]
+
+TABLE_COLUMNS = [("when", "Начало"), ("client", "Контрагент"), ("phone", "Телефон"), ("kind_label", "Вид"),
+                 ("subject", "Описание")]
+AGENDA_COLUMNS = [("responsible", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
+                  ("client", "Контрагент"), ("phones", "Телефоны"), ("kind_raw", "Вид"), ("subject", "Описание"),
+                  ("overdue", "Просрочено"), ("number", "Номер"), ("ref", "Ссылка")]
+"""csv: the event's fields as 1C names them; JSON carries every field of :func:`agenda_row`."""
+
+_DAYS = {"today": 0, "сегодня": 0, "tomorrow": 1, "завтра": 1, "yesterday": -1, "вчера": -1}
+
+
+def agenda_row(item: AgendaItem) -> dict[str, Any]:
+    """An event of the agenda with stable field names (``kind`` logical, ``kind_raw`` 1C's)."""
+    return {"responsible": item.responsible_name, "responsible_ref": item.responsible, "start": item.start,
+            "end": item.end, "client": item.client, "client_ref": item.client_ref, "phones": list(item.phones),
+            "kind": item.kind, "kind_raw": item.kind_raw, "subject": item.subject, "overdue": item.overdue,
+            "number": item.number, "ref": item.ref}
+
+
+def _table_row(item: AgendaItem) -> dict[str, Any]:
+    # Always date and time, as 1C's lists show them (output's cell drops a midnight time).
+    return {"when": f"{item.start:%d.%m.%Y %H:%M}" if item.start else "", "client": item.client,
+            "phone": item.phone, "kind_label": kind_label(item), "subject": item.subject}
+
+
+def _day(text: str, today: date, server_tz: Any) -> date:
+    word = text.strip().casefold()
+    if word in _DAYS:
+        return today + timedelta(days=_DAYS[word])
+    try:
+        return parse_datetime_text(text, server_tz=server_tz).date()
+    except ValueError as exc:
+        reason = str(exc)
+        if "is not a date" in reason:
+            reason = f"{text.strip()!r} is not a day; expected today, tomorrow or {DATE_HELP}"
+        raise click.BadParameter(reason, param_hint="'--day'") from None
+
+
+def _heading(text: str) -> str:
+    """A heading cut to the terminal, as emit cuts the table under it."""
+    if not sys.stdout.isatty():
+        return text
+    width = shutil.get_terminal_size((120, 24)).columns
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+@click.command("agenda")
+@click.option("--responsible", help="Only this responsible user (employee in УНФ): a name prefix or a reference.")
+@click.option("--day", "day_text", metavar="DAY",
+              help="today (default), tomorrow, yesterday or a date: YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY.")
+@click.option("--week", is_flag=True, help="The whole ISO week (Monday to Sunday) holding the day.")
+@click.option("--overdue", is_flag=True,
+              help="Only what should have started by now; alone: every overdue planned event, any day.")
+@format_option()
+@pass_app
+def agenda_cmd(app: App, responsible: str | None, day_text: str | None, week: bool, overdue: bool, fmt: str) -> None:
+    """Planned events by their start (НачалоСобытия), per responsible: time, client, phone, kind, subject.
+
+    The day is [00:00, next day 00:00) in the 1C server's local time (server_timezone when set).
+    An empty agenda says so and exits 0.
+    """
+    tz_name = app.settings().server_timezone
+    now = base_now(tz_name)
+    server_tz = None
+    if tz_name:
+        from zoneinfo import ZoneInfo
+
+        server_tz = ZoneInfo(tz_name)
+    start: datetime | None
+    end: datetime | None
+    if overdue and day_text is None and not week:
+        start, end = None, None
+        what = f"overdue (start before {now:%d.%m.%Y %H:%M})"
+    else:
+        day = _day(day_text, now.date(), server_tz) if day_text is not None else now.date()
+        start, end = week_period(day) if week else day_period(day)
+        span = (f"in the week {start:%d.%m.%Y}–{end - timedelta(days=1):%d.%m.%Y}" if week
+                else f"on {start:%d.%m.%Y}")
+        what = f"overdue {span} (start before {now:%d.%m.%Y %H:%M})" if overdue else span
+    history = app.history()
+    ref = history.find_user(responsible) if responsible else None
+    items = agenda(history, start=start, end=end, responsible=ref, overdue=overdue, now=now)
+    empty = f"no planned events {what}" + (f" for {responsible}" if responsible else "")
+    if fmt != "table":
+        emit((agenda_row(i) for i in items), fmt, columns=AGENDA_COLUMNS)
+        if not items:
+            app.note(empty)
+        return
+    if not items:
+        click.echo(empty)
+        return
+    groups = by_responsible(items)
+    for n, (who, group) in enumerate(groups):
+        if n:
+            click.echo("")
+        click.echo(_heading(f"{who} — {len(group)}"))
+        emit((_table_row(i) for i in group), "table", columns=TABLE_COLUMNS)
+    app.note(f"{len(items)} planned events {what}, {len(groups)} responsible")
