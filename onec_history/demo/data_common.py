@@ -32,7 +32,47 @@ GOODS_SET = "Catalog_Номенклатура"
 EVENT = "Document_Событие"
 ORDER = "Document_ЗаказПокупателя"
 
+CI_KINDS = "Catalog_ВидыКонтактнойИнформации"
+# (key, Description, Тип) of the contact-information kinds both datasets use
+CONTACT_KINDS = (
+    ("work-phone", "Телефон рабочий", "Телефон"),
+    ("mobile", "Телефон мобильный", "Телефон"),
+    ("email", "Адрес электронной почты", "АдресЭлектроннойПочты"),
+    ("address", "Фактический адрес", "Адрес"),
+)
+SHARED_PHONE = "+7 (903) 700-10-10"  # the mobile two counterparties give (a switchboard, a family business)
+SHARED_PHONE_OWNERS = (5, 6)
+
 Partner = tuple[str, dict[str, object]]  # (Ref_Key, spec from rows.partner_specs)
+
+
+def partner_contacts(index: int) -> list[tuple[str, str]]:
+    """(kind key, presentation) of counterparty ``index``'s contact information, as 1C shows it.
+
+    Drawn from the index, not from the seeded generator, so the rest of the data does not move.
+    Ромашка has the number of the issue's examples and an e-mail typed in mixed case; two
+    counterparties share a mobile (an ambiguous caller); every fifth has no e-mail.
+    """
+    if index == 0:
+        return [("work-phone", "+7 (495) 123-45-67"), ("mobile", "+7 (916) 200-00-01"),
+                ("email", "Info@Romashka.ru"), ("address", "Москва, ул. Цветочная, д. 5")]
+    out = [("work-phone", f"+7 (495) {100 + index:03d}-{index * 7 % 100:02d}-{index * 13 % 100:02d}")]
+    if index in SHARED_PHONE_OWNERS:
+        out.append(("mobile", SHARED_PHONE))
+    if index % 5:
+        out.append(("email", f"info{index}@example.ru"))
+    return out
+
+
+def person_contacts(index: int) -> list[tuple[str, str]]:
+    """(kind key, presentation) of the contact person of counterparty ``index``: a mobile for some."""
+    if index == 0:
+        return [("mobile", "8 916 123-00-77"), ("email", "sidorov@romashka.ru")]
+    return [("mobile", f"+7 (926) {index:03d}-00-{index % 100:02d}")] if index % 4 == 0 else []
+
+
+def digits_only(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 Picks = list[tuple[int, float]]  # (index into goods, quantity)
 
 

@@ -12,7 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from onec_history.demo.builder import Builder
-from onec_history.demo.data_common import EVENT, GOODS_SET, ORDER, PARTNERS, FamilyData, Picks
+from onec_history.demo.data_common import (
+    CI_KINDS,
+    CONTACT_KINDS,
+    EVENT,
+    GOODS_SET,
+    ORDER,
+    PARTNERS,
+    FamilyData,
+    Picks,
+    digits_only,
+    partner_contacts,
+    person_contacts,
+)
 from onec_history.demo.rows import CALL_TOPICS, EVENT_KINDS_B, MANAGERS, ROMASHKA, Link, composite, dt
 from onec_history.demo.schema import EMPTY_REF
 
@@ -36,6 +48,7 @@ class _Unf(FamilyData):
         self.author = ""
         self.states: dict[str, str] = {}
         self.topics: list[str] = []
+        self.kinds: dict[str, tuple[str, str]] = {}
 
     def catalogs(self) -> None:
         b = self.b
@@ -53,10 +66,10 @@ class _Unf(FamilyData):
         self.topics = [b.add(TOPICS, i, Description=t) for i, t in enumerate(CALL_TOPICS[:6])]
         self.rub = b.add("Catalog_Валюты", "RUB", Code="643", Description="руб.", НаименованиеПолное="Российский рубль")
         self.add_goods()
+        self.kinds = {key: (b.add(CI_KINDS, key, Description=name, Тип=typ), typ) for key, name, typ in CONTACT_KINDS}
         self.add_partners()
 
     def add_partner(self, index: int, spec: dict[str, object], folder: str) -> str:
-        phone = f"+7 (495) {100 + index:03d}-{index * 7 % 100:02d}-{index * 13 % 100:02d}"
         return self.b.add(
             PARTNERS,
             index,
@@ -71,14 +84,26 @@ class _Unf(FamilyData):
             ЮридическоеФизическоеЛицо="ЮридическоеЛицо" if spec["legal"] else "ФизическоеЛицо",
             Parent_Key=folder,
             DeletionMark=int(index == 39),
-            КонтактнаяИнформация=[
-                {"Тип": "Телефон", "Представление": phone},
-                {"Тип": "АдресЭлектроннойПочты", "Представление": f"info{index}@example.ru"},
-            ],
+            КонтактнаяИнформация=self.contact_rows(partner_contacts(index)),
         )
 
+    def contact_rows(self, items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Rows of a КонтактнаяИнформация section as the БСП fills them: the search columns too."""
+        rows: list[dict[str, Any]] = []
+        for kind, text in items:
+            kind_ref, typ = self.kinds[kind]
+            row: dict[str, Any] = {"Тип": typ, "Вид_Key": kind_ref, "Представление": text}
+            if typ == "Телефон":
+                digits = digits_only(text)
+                row.update(НомерТелефона=digits, НомерТелефонаБезКодов=digits[-7:], Страна="Россия")
+            elif typ == "АдресЭлектроннойПочты":
+                row.update(АдресЭП=text, ДоменноеИмяСервера=text.partition("@")[2])
+            rows.append(row)
+        return rows
+
     def add_contact(self, index: int, partner: str, name: tuple[str, str, str], job: str) -> str:
-        return self.b.add(CONTACTS, index, Description=" ".join(name), Должность=job)
+        return self.b.add(CONTACTS, index, Description=" ".join(name), Должность=job, Owner_Key=partner,
+                          КонтактнаяИнформация=self.contact_rows(person_contacts(index)))
 
     def event(
         self,

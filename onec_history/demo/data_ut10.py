@@ -6,7 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from onec_history.demo.builder import Builder
-from onec_history.demo.data_common import EVENT, GOODS_SET, ORDER, PARTNERS, FamilyData, Picks
+from onec_history.demo.data_common import (
+    CI_KINDS,
+    CONTACT_KINDS,
+    EVENT,
+    GOODS_SET,
+    ORDER,
+    PARTNERS,
+    FamilyData,
+    Picks,
+    partner_contacts,
+    person_contacts,
+)
 from onec_history.demo.rows import CALL_TOPICS, EVENT_KINDS_A, MANAGERS, ROMASHKA, Link, composite, dt
 from onec_history.demo.schema import EMPTY_REF
 
@@ -14,6 +25,7 @@ USERS = "Catalog_Пользователи"
 CONTACTS = "Catalog_КонтактныеЛицаКонтрагентов"
 INVOICE = "Document_СчетНаОплатуПокупателю"
 SALE = "Document_РеализацияТоваровУслуг"
+CONTACT_INFO = "InformationRegister_КонтактнаяИнформация"
 
 
 class _Ut10(FamilyData):
@@ -39,13 +51,32 @@ class _Ut10(FamilyData):
         self.rub = b.add("Catalog_Валюты", "RUB", Code="643", Description="руб.", НаименованиеПолное="Российский рубль")
         b.add("Catalog_Валюты", "USD", Code="840", Description="USD", НаименованиеПолное="Доллар США")
         self.add_goods()
+        kinds = {key: (b.add(CI_KINDS, key, Description=name, Тип=typ), typ) for key, name, typ in CONTACT_KINDS}
         self.add_partners()
+        self.contact_information(kinds)
         # ОсновноеКонтактноеЛицо points back at the contact created above.
         for row in b.rows[PARTNERS]:
             if row["Ref_Key"] in self.contacts:
                 row["ОсновноеКонтактноеЛицо_Key"] = self.contacts[row["Ref_Key"]]
         # A branch of Ромашка: ГоловнойКонтрагент is a self-reference.
         b.rows[PARTNERS][-2]["ГоловнойКонтрагент_Key"] = self.partners[0][0]
+
+    def contact_information(self, kinds: dict[str, tuple[str, str]]) -> None:
+        """The register's records: the counterparties' and their contact persons' phones and e-mails.
+
+        One record per (Объект, Тип, Вид), as the register's dimensions allow; stored in key order.
+        """
+        records: list[dict[str, Any]] = []
+        for index, (ref, _spec) in enumerate(self.partners):
+            owners = [(PARTNERS, ref, partner_contacts(index)), (CONTACTS, self.contacts[ref], person_contacts(index))]
+            for set_name, obj, items in owners:
+                for kind, text in items:
+                    kind_ref, typ = kinds[kind]
+                    records.append({"Объект": obj, "Объект_Type": f"StandardODATA.{set_name}", "Тип": typ,
+                                    "Вид_Key": kind_ref, "Представление": text,
+                                    "Комментарий": "основной" if kind == "work-phone" else ""})
+        records.sort(key=lambda r: (r["Объект"], r["Тип"], r["Вид_Key"], r["Объект_Type"]))
+        self.b.rows.setdefault(CONTACT_INFO, []).extend(records)
 
     def add_partner(self, index: int, spec: dict[str, object], folder: str) -> str:
         manager = self.users[int(str(spec["manager"]))]

@@ -42,7 +42,7 @@ def _properties(table: Table) -> list[str]:
 def _entity_type(table: Table) -> str:
     keys = "".join(f"<PropertyRef Name={quoteattr(k)}/>" for k in table.key)
     # Tabular-section row sets are open types in a live dump (edmx-facts §5).
-    open_type = ' OpenType="true"' if table.owner is not None else ""
+    open_type = ' OpenType="true"' if table.owner is not None or "Ref_Key" not in table.key else ""
     body = [f"<Key>{keys}</Key>", *_properties(table)]
     for nav in table.navigations.values():
         body.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from onec_history.demo.schema import (
+    Attr,
     Schema,
     Table,
     boolean,
@@ -22,6 +23,7 @@ from onec_history.demo.schema import (
     int64,
     make_schema,
     ref,
+    register,
     string,
 )
 
@@ -29,6 +31,44 @@ _USERS = "Catalog_Пользователи"
 _PARTNERS = "Catalog_Контрагенты"
 _GOODS = "Catalog_Номенклатура"
 _CURRENCIES = "Catalog_Валюты"
+_CI_KINDS = "Catalog_ВидыКонтактнойИнформации"
+_CI_TYPES = ("Адрес", "Телефон", "АдресЭлектроннойПочты", "ВебСтраница", "Другое")
+
+
+def _contact_kinds(*attrs: Attr) -> list[Table]:
+    """Справочник.ВидыКонтактнойИнформации: «Телефон рабочий», «E-mail»… each of one Тип."""
+    return catalog("ВидыКонтактнойИнформации", [enum("Тип", "ТипыКонтактнойИнформации"), *attrs],
+                   code_length=None, description_length=100)
+
+
+def _contact_register() -> list[Table]:
+    """Family A keeps contact information of every object in one register (УТ 10.3 / УПП 1.3):
+    dimensions Объект (composite: Контрагенты, КонтактныеЛицаКонтрагентов, …), Тип, Вид;
+    resources Представление, Поле1…Поле10 (the parts of an address or a number), Комментарий."""
+    fields = [string(f"Поле{i}", 50) for i in range(1, 11)]
+    return register(
+        "КонтактнаяИнформация",
+        [composite("Объект"), enum("Тип", "ТипыКонтактнойИнформации"), ref("Вид", _CI_KINDS)],
+        [string("Представление", 500), *fields, string("Комментарий", 200)],
+    )
+
+
+def _contact_section() -> list[Attr]:
+    """The tabular section КонтактнаяИнформация of УНФ's catalogues (БСП): Тип, Вид, Представление,
+    ЗначенияПолей (XML), and the search columns the БСП fills from the value."""
+    return [
+        enum("Тип", "ТипыКонтактнойИнформации"),
+        ref("Вид", _CI_KINDS),
+        string("Представление", 500),
+        string("ЗначенияПолей"),
+        string("Страна", 100),
+        string("Регион", 50),
+        string("Город", 50),
+        string("АдресЭП", 100),
+        string("ДоменноеИмяСервера", 100),
+        string("НомерТелефона", 20),
+        string("НомерТелефонаБезКодов", 20),
+    ]
 
 
 def _currencies() -> list[Table]:
@@ -78,6 +118,8 @@ def ut10_schema() -> Schema:
             ],
             owner=_PARTNERS,
         ),
+        _contact_kinds(),
+        _contact_register(),
         _goods(),
         _currencies(),
         document(
@@ -145,6 +187,7 @@ def ut10_schema() -> Schema:
         "ВидыОбъектовСобытия": ("Контрагент", "ПрочиеКонтактныеЛица"),
         "ВариантыВажностиЗадачи": ("Высокая", "Средняя", "Низкая"),
         "ЮрФизЛицо": ("ЮрЛицо", "ФизЛицо"),
+        "ТипыКонтактнойИнформации": _CI_TYPES,
     }
     return make_schema(tables, enums)
 
@@ -165,7 +208,16 @@ def unf_schema() -> Schema:
             description_length=50,
         ),
         catalog("ТемыСобытий", [string("Комментарий")], code_length=None, description_length=150),
-        catalog("КонтактныеЛица", [string("Должность", 100), string("Комментарий")], code_length=9),
+        _contact_kinds(),
+        # УНФ's contact persons are subordinate to the counterparty (Владелец) and carry their own
+        # contact information section.
+        catalog(
+            "КонтактныеЛица",
+            [string("Должность", 100), string("Комментарий")],
+            code_length=9,
+            owner=_PARTNERS,
+            tabular={"КонтактнаяИнформация": _contact_section()},
+        ),
         catalog(
             "Контрагенты",
             [
@@ -179,7 +231,7 @@ def unf_schema() -> Schema:
                 string("Комментарий"),
             ],
             hierarchical=True,
-            tabular={"КонтактнаяИнформация": [enum("Тип", "ТипыКонтактнойИнформации"), string("Представление", 500)]},
+            tabular={"КонтактнаяИнформация": _contact_section()},
         ),
         _goods(),
         _currencies(),
@@ -245,7 +297,7 @@ def unf_schema() -> Schema:
         "ТипыСобытий": ("ТелефонныйЗвонок", "ЛичнаяВстреча", "ЭлектронноеПисьмо", "СообщениеSMS", "Прочее", "Запись"),
         "ВходящееИсходящееСобытие": ("Входящее", "Исходящее"),
         "ЮридическоеФизическоеЛицо": ("ЮридическоеЛицо", "ФизическоеЛицо"),
-        "ТипыКонтактнойИнформации": ("Телефон", "АдресЭлектроннойПочты", "Адрес", "ВебСтраница", "Другое"),
+        "ТипыКонтактнойИнформации": _CI_TYPES,
     }
     return make_schema(tables, enums)
 

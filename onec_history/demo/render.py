@@ -31,6 +31,9 @@ Sections = Mapping[str, Mapping[str, list[Row]]]  # section -> Ref_Key -> rows
 
 
 def entity_path(table: Table, row: Row) -> str:
+    if "Ref_Key" not in table.key:  # a register record: keyed by its dimensions
+        parts = [f"{k}=guid'{row[k]}'" if k.endswith("_Key") else f"{k}='{row[k]}'" for k in table.key]
+        return f"{table.set_name}({','.join(parts)})"
     if table.owner is not None:
         return f"{table.set_name}(Ref_Key=guid'{row['Ref_Key']}',LineNumber={row['LineNumber']})"
     return f"{table.set_name}(guid'{row['Ref_Key']}')"

@@ -223,6 +223,23 @@ def document(
     return _object(f"Document_{name}", head, attrs, {}, tabular or {}, actions)
 
 
+def register(name: str, dimensions: list[Attr], resources: list[Attr]) -> list[Table]:
+    """An independent ``InformationRegister_<name>`` (no recorder): one row per combination of its
+    dimensions, keyed by them as 1C keys it (a composite dimension by its value and its ``_Type``)."""
+    set_name = f"InformationRegister_{name}"
+    columns: dict[str, Column] = {}
+    navigations: dict[str, Navigation] = {}
+    key: list[str] = []
+    for attr in dimensions:
+        before = set(columns)
+        _expand(attr, columns, navigations)
+        key.extend(c for c in columns if c not in before and not c.endswith("_Type"))
+    key.extend(f"{a.name}_Type" for a in dimensions if a.kind == "composite")
+    for attr in resources:
+        _expand(attr, columns, navigations)
+    return [Table(set_name, _types_last(columns), tuple(key), navigations, {})]
+
+
 def make_schema(tables: list[list[Table]], enums: dict[str, tuple[str, ...]]) -> Schema:
     """Collect tables; check that every navigation and enum points at something that exists."""
     by_name: dict[str, Table] = {}
@@ -241,6 +258,10 @@ def make_schema(tables: list[list[Table]], enums: dict[str, tuple[str, ...]]) ->
 
 def is_catalog(table: Table) -> bool:
     return table.set_name.startswith("Catalog_") and table.owner is None
+
+
+def is_register(table: Table) -> bool:
+    return "Ref_Key" not in table.key
 
 
 def is_document(table: Table) -> bool:

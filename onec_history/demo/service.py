@@ -122,6 +122,8 @@ class Service:
 
     def tabular(self, table: Table, rows: list[Row], names: list[str]) -> dict[str, dict[str, list[Row]]]:
         """{section: {Ref_Key: rows}} for the sections among ``names``."""
+        if not table.tabular:
+            return {}
         refs = [str(r["Ref_Key"]) for r in rows]
         wanted = set(names) | {n.split("/", 1)[0] for n in names if "/" in n}
         return {s: self.store.tabular_rows(ts, refs) for s, ts in table.tabular.items() if s in wanted and refs}
