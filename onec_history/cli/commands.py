@@ -16,12 +16,13 @@ from .mirror_cmd import mirror_cmd
 from .read_cmds import list_cmd, search_cmd, show_cmd, show_event_cmd
 from .record_cmd import record
 from .report_cmds import report
+from .update_cmd import UPDATE_COMMANDS
 
 __all__ = ["register"]
 
 GROUPS: tuple[tuple[click.Group, tuple[click.Command, ...]], ...] = (
     (counterparties, (search_cmd, show_cmd, import_counterparties_cmd)),
-    (events, (list_cmd, show_event_cmd, create_cmd, import_events_cmd, events_export)),
+    (events, (list_cmd, show_event_cmd, create_cmd, import_events_cmd, events_export, *UPDATE_COMMANDS)),
 )
 TOP_LEVEL: tuple[click.Command, ...] = (doctor, metadata_cmd, counterparties, events, chain_cmd, history_cmd,
                                         links_cmd, demo, record, mirror_cmd, report, agenda_cmd)

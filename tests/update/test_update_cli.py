@@ -1,0 +1,107 @@
+"""``events update`` and its verbs from the command line: targets, --dry-run, files, exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onec_history import query as q
+from onec_history.cli.exitcodes import ExitCode
+from onec_history.cli.main import main
+from onec_history.client import Client
+from onec_history.demo.server import DemoServer, start_demo
+from onec_history.history import EventFilter, History
+from onec_history.models import EventState
+from onec_history.transport import Transport
+
+
+@pytest.fixture
+def base(isolated: None) -> Iterator[DemoServer]:
+    with start_demo("ut10") as srv:
+        yield srv
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def history(url: str) -> History:
+    return History(Client(Transport(url)))
+
+
+def planned_numbers(url: str, n: int) -> list[str]:
+    evs = list(history(url).events(EventFilter(state=EventState.PLANNED), newest_first=False))
+    return [str(e.number) for e in evs[:n]]
+
+
+def test_complete_one_event_by_number_with_a_dry_run_first(capsys: pytest.CaptureFixture[str],
+                                                           base: DemoServer, tmp_path: Path) -> None:
+    number = planned_numbers(base.url, 1)[0]
+    ledger = str(tmp_path / "ledger.sqlite")
+    code, out, err = cli(capsys, "--url", base.url, "events", "complete", f"Событие {number}",
+                         "--set", "comment=дозвонились", "--dry-run", "--ledger", ledger)
+    assert code == ExitCode.OK, err
+    assert out.splitlines() == [f"{number}: would change", "  state: Запланировано → Завершено",
+                                "  comment: — → дозвонились"]
+    assert "dry run: nothing was sent" in err
+    assert number in planned_numbers(base.url, 1000)  # the dry run sent nothing
+    code, out, err = cli(capsys, "--url", base.url, "events", "complete", number, "--set", "comment=дозвонились",
+                         "--ledger", ledger)
+    assert code == ExitCode.OK and out.startswith(f"{number}: changed"), err
+    assert number not in planned_numbers(base.url, 1000)
+    code, out, err = cli(capsys, "--url", base.url, "events", "complete", number, "--set", "comment=дозвонились",
+                         "--ledger", ledger)
+    assert code == ExitCode.OK and out.strip() == f"{number}: unchanged" and "1 unchanged" in err
+
+
+def test_a_bulk_file_changes_its_rows_and_names_the_bad_ones(capsys: pytest.CaptureFixture[str],
+                                                             base: DemoServer, tmp_path: Path) -> None:
+    first, second = planned_numbers(base.url, 2)
+    changes = tmp_path / "changes.csv"
+    changes.write_text("number;state;start;comment\n"
+                       f"{first};завершено;;звонок состоялся\n"
+                       f"{second};;16.04.2026 10:00;перенесли\n"
+                       "99999;cancelled;;\n"
+                       f"{first};нет такого;;\n", encoding="utf-8")
+    code, out, err = cli(capsys, "--url", base.url, "events", "update", "--file", str(changes), "--format", "json",
+                         "--ledger", str(tmp_path / "l.sqlite"))
+    assert code == ExitCode.PARTIAL, err
+    rows = json.loads(out)
+    assert [(r["line"], r["status"]) for r in rows] == [(2, "changed"), (3, "changed"), (4, "failed"), (5, "failed")]
+    assert "99999" in rows[2]["message"] and "is not a state" in rows[3]["message"]
+    assert {d["field"] for d in rows[1]["diffs"]} == {"start", "end", "comment"}
+    code, out, _ = cli(capsys, "--url", base.url, "events", "update", "--file", str(changes), "--format", "csv",
+                       "--ledger", str(tmp_path / "l.sqlite"))
+    statuses = [line.split(",")[1] for line in out.splitlines()[1:]]
+    assert statuses == ["unchanged", "unchanged", "failed", "failed"]
+
+
+def test_a_filter_selects_the_events_and_reassign_takes_the_new_responsible(
+        capsys: pytest.CaptureFixture[str], base: DemoServer) -> None:
+    h = history(base.url)
+    evs = [e for e in h.events(EventFilter(state=EventState.PLANNED)) if e.responsible]
+    old = evs[0].responsible
+    assert old is not None
+    mine = [e.ref for e in evs if e.responsible == old]
+    rows = h.client.iterate(h.profile.users_set, q.Query(select=("Ref_Key", "Description")))
+    new_ref, new_name = next((str(r["Ref_Key"]), str(r["Description"])) for r in rows if str(r["Ref_Key"]) != old)
+    code, out, err = cli(capsys, "--url", base.url, "events", "reassign", "--of", old, "--state", "planned",
+                         "--responsible", new_name, "--format", "jsonl")
+    assert code == ExitCode.OK, err
+    changed = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["ref"] for r in changed) == sorted(mine) and {r["status"] for r in changed} == {"changed"}
+    assert all(history(base.url).get_event(ref).responsible == new_ref for ref in mine)
+
+
+def test_usage_mistakes_are_one_paragraph_with_exit_2(capsys: pytest.CaptureFixture[str], base: DemoServer) -> None:
+    code, _, err = cli(capsys, "--url", base.url, "events", "complete")
+    assert code == ExitCode.USAGE and "Name the events to change in one way" in err
+    code, _, err = cli(capsys, "--url", base.url, "events", "update", "Событие 1", "--set", "colour=red")
+    assert code == ExitCode.USAGE and "FIELD=VALUE" in err and "Traceback" not in err
+    code, _, err = cli(capsys, "--url", base.url, "events", "update", "Событие 1")
+    assert code == ExitCode.USAGE and "Nothing to change" in err
