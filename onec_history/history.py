@@ -14,6 +14,7 @@ from typing import Any
 from . import query as q
 from .base import Base
 from .client import Client
+from .counterparties.contacts import ContactBook
 from .counterparties.search import CounterpartySearch
 from .errors import AmbiguousError
 from .events.read import EventFilter, EventReader
@@ -40,6 +41,7 @@ class History:
         self._base: Base | None = None
         self._search: CounterpartySearch | None = None
         self._reader: EventReader | None = None
+        self._contacts: ContactBook | None = None
 
     @property
     def base(self) -> Base:
@@ -111,3 +113,29 @@ class History:
     def get_event(self, ref: str) -> Event:
         """One event by its reference: a GUID, or ``Document_Событие(guid'…')`` as chains print it."""
         return self.event_reader.get(ref)
+
+    # -- contact information (counterparties/contacts.py) -----------------------------------------
+    @property
+    def contacts(self) -> ContactBook:
+        """The base's contact information, kept for the run (phone and e-mail lists read once)."""
+        if self._contacts is None:
+            self._contacts = ContactBook(self)
+        return self._contacts
+
+    def find_by_phone(self, phone: str) -> list[Counterparty]:
+        """Counterparties one of whose phones is ``phone``, written any usual way (+7 / 8 / 10 digits,
+        separators, an extension)."""
+        return self.contacts.find_phone(phone)
+
+    def find_by_email(self, email: str) -> list[Counterparty]:
+        """Counterparties one of whose e-mails is ``email`` (trimmed, case-insensitive, whole)."""
+        return self.contacts.find_email(email)
+
+    def contact_person_of(self, event: Event) -> str | None:
+        """The event's contact person as a person reads it: the name of the contact it references
+        (one cached lookup, in bulk with other names), or the text typed in its place; ``None``
+        when the event names nobody (or the family keeps contacts among the participants)."""
+        ref, entity_set, text = self.event_mapper().shape.who(event.raw, "contact")
+        if ref and entity_set:
+            return self.names.name(entity_set, ref) or ref
+        return text

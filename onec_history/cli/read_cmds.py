@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..counterparties.contacts import ContactCard, phones_of
 from ..history import EventFilter
 from .app import App, pass_app
 from .output import emit, format_option, plain
@@ -27,16 +28,26 @@ __all__ = ["list_cmd", "search_cmd", "show_cmd", "show_event_cmd"]
 @click.option("--substring", is_flag=True, help="Match anywhere in the name, not only at the beginning.")
 @click.option("--buyers", is_flag=True, help="Buyers only (Покупатель = true).")
 @click.option("--folders", is_flag=True, help="Include folders (groups) in the result.")
+@click.option("--phone", help="By phone, written any usual way: +7 (495) 123-45-67, 84951234567, "
+                              "495-123-45-67 доб. 12 (the whole number must match).")
+@click.option("--email", help="By e-mail (case-insensitive, the whole address).")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="At most this many (0: no limit).")
 @format_option()
 @pass_app
 def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, code: str | None,
-               substring: bool, buyers: bool, folders: bool, limit: int, fmt: str) -> None:
-    """Counterparties whose name begins with TEXT (as 1C's quick search does)."""
+               substring: bool, buyers: bool, folders: bool, phone: str | None, email: str | None, limit: int,
+               fmt: str) -> None:
+    """Counterparties whose name begins with TEXT (as 1C's quick search does), or by --phone / --email."""
     history = app.history()
-    found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
-                                               buyers_only=buyers, folders=folders, limit=limit or None))
+    if phone or email:
+        if (phone and email) or text or inn or code or group or substring or buyers or folders:
+            raise click.UsageError("--phone and --email are searched alone: give one of them and nothing else.")
+        found = history.find_by_phone(phone) if phone else history.find_by_email(email or "")
+        found = found[:limit] if limit else found
+    else:
+        found = list(history.search_counterparties(text, substring=substring, inn=inn, code=code, group=group,
+                                                   buyers_only=buyers, folders=folders, limit=limit or None))
     n = emit((cp_row(c, mark=fmt == "table") for c in history.counterparty_search.with_names(found)), fmt,
              columns=marked(CP_COLUMNS, fmt))
     if fmt == "table":
@@ -47,25 +58,32 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
 @click.argument("client")
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="At most this many events (0: no limit).")
+@click.option("--contacts", is_flag=True,
+              help="Also the client's phones, e-mails and contact persons (three more requests).")
 @format_option(choices=("table", "json"))
 @pass_app
 @click.pass_context
-def show_cmd(ctx: click.Context, app: App, client: str, limit: int, fmt: str) -> None:
+def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bool, fmt: str) -> None:
     """The card of CLIENT (name prefix, code, ИНН or reference) and its events, newest first."""
     history = app.history()
     cp = history.counterparty_search.with_names([resolve_client(ctx, history, client)])[0]
+    card = history.contacts.card(cp.ref) if contacts else None
     evs = list(history.events(EventFilter(counterparty=cp.ref), limit=limit or None))
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(plain({"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]}),
-                              ensure_ascii=False, indent=2))
+        doc: dict[str, Any] = {"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]}
+        if card is not None:
+            doc["contacts"] = card.as_dict()
+        click.echo(json.dumps(plain(doc), ensure_ascii=False, indent=2))
         return
     click.echo(f"{cp.name}" + (f"  ({cp.full_name})" if cp.full_name and cp.full_name != cp.name else ""))
     for label, value in (("Код", cp.code), ("ИНН", cp.inn), ("КПП", cp.kpp), ("Группа", cp.parent_name),
                          ("Менеджер", cp.manager_name), ("Комментарий", cp.comment), ("Ссылка", cp.ref)):
         if value:
             click.echo(f"  {label}: {value}")
+    if card is not None:
+        _echo_contacts(card)
     click.echo("")
     click.echo(f"События ({len(evs)}{'+' if limit and len(evs) >= limit else ''}):")
     postable = history.profile.can_post_events
@@ -100,12 +118,19 @@ def list_cmd(ctx: click.Context, app: App, client: str | None, since: datetime |
 
 @click.command("show")
 @click.argument("ref")
+@click.option("--contacts", is_flag=True,
+              help="Also the contact person by name and the client's phones (a request or two more).")
 @format_option(choices=("table", "json"))
 @pass_app
-def show_event_cmd(app: App, ref: str, fmt: str) -> None:
+def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
     """One event by its reference: the GUID (Ref_Key) or Document_Событие(guid'…')."""
-    e = app.history().get_event(ref)
+    history = app.history()
+    e = history.get_event(ref)
     row = event_row(e)
+    if contacts:
+        row["contact_name"] = history.contact_person_of(e)
+        if e.counterparty and e.counterparty_set == history.profile.counterparty_set:
+            row["client_phones"] = phones_of(history, [e.counterparty]).get(e.counterparty, [])
     if fmt == "json":
         import json
 
@@ -113,6 +138,7 @@ def show_event_cmd(app: App, ref: str, fmt: str) -> None:
         return
     labels = [("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"), ("deleted", "Помечен на удаление"),
               ("kind_raw", "Вид"), ("direction_raw", "Тип"), ("state_raw", "Состояние"), ("who", "Контрагент"),
+              ("client_phones", "Телефоны"), ("contact_name", "Контактное лицо"),
               ("responsible_name", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
               ("subject", "Описание"), ("body", "Содержание"), ("comment", "Комментарий"), ("ref", "Ссылка")]
     for key, label in labels:
@@ -124,6 +150,22 @@ def show_event_cmd(app: App, ref: str, fmt: str) -> None:
     for p in e.participants:
         who = p.text or p.name or p.ref
         click.echo(f"Участник {p.line}: {who}" + (f" ({p.entity_set}, {p.ref})" if p.ref else " (текст)"))
+
+
+def _echo_contacts(card: ContactCard) -> None:
+    """The card's «Контактная информация» and «Контактные лица», as 1C's form lists them."""
+    for label, values in (("Телефоны", card.phones), ("E-mail", card.emails)):
+        if values:
+            click.echo(f"  {label}: {', '.join(values)}")
+    for kind, text in card.other:
+        click.echo(f"  {kind or 'Контакт'}: {text}")
+    if card.persons:
+        click.echo("  Контактные лица:")
+        for p in card.persons:
+            details = ", ".join(x for x in (p.position, *p.phones, *p.emails) if x)
+            click.echo(f"    {p.name}" + (f" — {details}" if details else ""))
+    for missing in card.missing:
+        click.echo(f"  (не опубликовано в OData: {missing})")
 
 
 def _detail(value: Any) -> str:

@@ -1,29 +1,55 @@
-"""Contact information of counterparties: phones and e-mails as 1C shows them (Представление).
+"""Contact information of counterparties: phones, e-mails and contact persons as 1C keeps them.
 
-Family A (УТ 10.3 / КА 1.1 / УПП) keeps it in the register ``InformationRegister_КонтактнаяИнформация``
-(``Объект`` + ``Объект_Type``, ``Тип``, ``Вид``, ``Представление``); family B (УНФ) in the
-catalogue's tabular section ``Catalog_Контрагенты_КонтактнаяИнформация`` (``Ref_Key`` is the
-owner, ``Тип``, ``Вид_Key``, ``Представление``). Where it lives is read from ``$metadata``: a base
-that does not publish it gives empty lists and a warning, never an error.
+Family A (УТ 10.3 / КА 1.1 / УПП) keeps contact information of every object in the register
+``InformationRegister_КонтактнаяИнформация`` (dimensions ``Объект`` + ``Объект_Type``, ``Тип``,
+``Вид``; resources ``Представление``, ``Поле1…Поле10``, ``Комментарий``); its contact persons are
+``Catalog_КонтактныеЛицаКонтрагентов`` (``Owner_Key`` → the counterparty, ``Должность``).
+Family B (УНФ) keeps it in each catalogue's tabular section ``КонтактнаяИнформация``
+(``Catalog_Контрагенты_КонтактнаяИнформация``: ``Ref_Key`` is the owner, ``Тип``, ``Вид_Key``,
+``Представление``, and the БСП's ``АдресЭП``/``НомерТелефона``…); contact persons are
+``Catalog_КонтактныеЛица`` with ``Owner_Key`` and a section of their own.
+
+Where everything lives is read from ``$metadata``; a base that does not publish a set gets empty
+lists and a note saying which set is missing — never an error. Every read is in bulk: refs are
+asked for in ``or`` groups under the URL budget (1C has no ``in``).
+
+Finding a client by phone or e-mail (:class:`ContactBook`): 1C cannot filter on normalised digits,
+so a lookup first asks for the rows whose Представление holds the number's last four digits as
+people group them (one request; ``substringof``), then compares each candidate whole
+(:mod:`.phones`). Only when that finds nobody (or the platform rejects ``substringof``) does it
+read the whole phone list once — ``Тип``, owner and Представление only, page by page — and keep
+it for the rest of the run, so an unknown number costs that scan once and every later lookup none.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .. import query as q
 from ..client import Client
+from ..errors import BadQueryError, NotFoundError, NotPublishedError, QueryError, UnsupportedError
 from ..metadata import Metadata
+from ..models import Counterparty
 from ..profiles import Family, Profile
+from .phones import normalize_email, normalize_phone, phone_numbers, search_fragments
 
 if TYPE_CHECKING:
     from ..history import History
 
-__all__ = ["ContactSource", "contact_source", "phones_of"]
+__all__ = [
+    "EMAIL",
+    "PHONE",
+    "ContactBook",
+    "ContactCard",
+    "ContactPerson",
+    "ContactSource",
+    "contact_source",
+    "phones_of",
+]
 
 log = logging.getLogger("onec_history.contacts")
 
@@ -31,80 +57,93 @@ REGISTER_SET = "InformationRegister_КонтактнаяИнформация"
 SECTION_NAME = "КонтактнаяИнформация"
 PHONE = "Телефон"
 EMAIL = "АдресЭлектроннойПочты"
+_PERSON_SETS = {Family.A: "Catalog_КонтактныеЛицаКонтрагентов", Family.B: "Catalog_КонтактныеЛица"}
 
 
 @dataclass(frozen=True)
 class ContactSource:
-    """Where this base keeps counterparties' contact information, resolved against ``$metadata``."""
+    """Where this base keeps one kind of owner's contact information, resolved against ``$metadata``."""
 
     entity_set: str
     owner_prop: str  # Объект (register, composite) or Ref_Key (tabular section)
     owner_type_prop: str | None  # Объект_Type for the register's composite owner
     type_prop: str | None  # Тип (enum ТипыКонтактнойИнформации)
-    kind_prop: str | None  # Вид / Вид_Key
+    kind_prop: str | None  # Вид_Key / Вид
     presentation_prop: str  # Представление
-    counterparty_set: str
+    owner_set: str  # the catalogue whose items own the rows
 
     @property
     def composite_owner(self) -> bool:
         return self.owner_type_prop is not None
 
     def select(self) -> tuple[str, ...]:
-        props = (self.owner_prop, self.owner_type_prop, self.type_prop, self.kind_prop, self.presentation_prop)
+        props = (self.owner_prop, self.owner_type_prop, self.type_prop, self.presentation_prop)
         return tuple(p for p in props if p)
 
     def owner_term(self, ref: str) -> q.Filter:
-        return q.points_to(self.owner_prop, ref, self.counterparty_set, composite=self.composite_owner)
+        return q.points_to(self.owner_prop, ref, self.owner_set, composite=self.composite_owner)
 
-    def owner_of(self, row: dict[str, object]) -> str | None:
+    def owner_of(self, row: dict[str, Any]) -> str | None:
+        """The owner's ref when the row belongs to this source's catalogue (a register row may
+        belong to a contact person or an organisation)."""
         if self.owner_type_prop is not None:
             typ = str(row.get(self.owner_type_prop) or "")
-            if typ.removeprefix("StandardODATA.") != self.counterparty_set:
+            if typ.removeprefix("StandardODATA.") != self.owner_set:
                 return None
         value = row.get(self.owner_prop)
         return str(value) if value else None
 
+    def of_type(self, kind: str) -> q.Filter | None:
+        return q.eq(self.type_prop, kind) if self.type_prop else None
 
-def contact_source(md: Metadata, profile: Profile) -> ContactSource | None:
-    """The contact-information set of this base, or ``None`` when it does not publish one."""
-    cps = profile.counterparty_set
-    candidates: list[str] = []
-    if profile.family is Family.A:
-        candidates = [REGISTER_SET, f"{cps}_{SECTION_NAME}"]
-    else:
-        candidates = [f"{cps}_{SECTION_NAME}", REGISTER_SET]
+
+def contact_source(md: Metadata, profile: Profile, owner_set: str | None = None) -> ContactSource | None:
+    """The contact-information set of ``owner_set``'s items (counterparties by default) in this
+    base, or ``None`` when it does not publish one."""
+    owner = owner_set or profile.counterparty_set
+    candidates = [REGISTER_SET, f"{owner}_{SECTION_NAME}"]
+    if profile.family is not Family.A:
+        candidates.reverse()
     for name in candidates:
         if name not in md:
             continue
         es = md.get(name)
         props = es.properties
-        pres = "Представление" if "Представление" in props else None
-        if pres is None:
+        if "Представление" not in props:
             continue
         type_prop = "Тип" if "Тип" in props else None
         kind_prop = "Вид_Key" if "Вид_Key" in props else ("Вид" if "Вид" in props else None)
         if name == REGISTER_SET:
             if "Объект" not in es.composites:
                 continue
-            return ContactSource(name, "Объект", "Объект_Type", type_prop, kind_prop, pres, cps)
-        return ContactSource(name, "Ref_Key", None, type_prop, kind_prop, pres, cps)
+            return ContactSource(name, "Объект", es.composites["Объект"].type_property, type_prop, kind_prop,
+                                 "Представление", owner)
+        return ContactSource(name, "Ref_Key", None, type_prop, kind_prop, "Представление", owner)
     return None
+
+
+def _rows_of(client: Client, source: ContactSource, refs: list[str], where: q.Filter | None,
+             extra: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    if not refs:
+        return
+    terms = [source.owner_term(ref) for ref in refs]
+    query = q.Query(filter=where, select=tuple(dict.fromkeys(source.select() + extra)))
+    for page in client.iter_any(source.entity_set, terms, query):
+        yield from page
 
 
 def _values_of(client: Client, source: ContactSource, refs: list[str], kind: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {ref: [] for ref in refs}
-    if not refs:
-        return out
-    terms = [source.owner_term(ref) for ref in refs]
-    where = q.eq(source.type_prop, kind) if source.type_prop else None
-    query = q.Query(filter=where, select=source.select())
-    for page in client.iter_any(source.entity_set, terms, query):
-        for row in page:
-            owner = source.owner_of(row)
-            text = str(row.get(source.presentation_prop) or "").strip()
-            if owner in out and text and text not in out[owner]:
-                out[owner].append(text)
+    for row in _rows_of(client, source, refs, source.of_type(kind)):
+        owner = source.owner_of(row)
+        text = str(row.get(source.presentation_prop) or "").strip()
+        if owner in out and text and text not in out[owner]:
+            out[owner].append(text)
     return out
+
+
+def _canonical(refs: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(str(uuid.UUID(str(r))) for r in refs if r))
 
 
 def phones_of(history: History, refs: Iterable[str]) -> dict[str, list[str]]:
@@ -115,7 +154,7 @@ def phones_of(history: History, refs: Iterable[str]) -> dict[str, list[str]]:
     a page of 50 counterparties is one request. A base that does not publish its contact
     information answers empty lists (logged once as a warning).
     """
-    wanted = list(dict.fromkeys(str(uuid.UUID(str(r))) for r in refs if r))
+    wanted = _canonical(refs)
     source = contact_source(history.client.metadata(), history.profile)
     if source is None:
         if wanted:
@@ -123,3 +162,217 @@ def phones_of(history: History, refs: Iterable[str]) -> dict[str, list[str]]:
                         REGISTER_SET, history.profile.counterparty_set, SECTION_NAME)
         return {ref: [] for ref in wanted}
     return _values_of(history.client, source, wanted, PHONE)
+
+
+# -- the card ------------------------------------------------------------------------------------
+@dataclass
+class ContactPerson:
+    ref: str
+    name: str
+    position: str | None = None
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ContactCard:
+    """What the client card shows under «Контактная информация» and «Контактные лица»."""
+
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    other: list[tuple[str, str]] = field(default_factory=list)  # (Тип, Представление): addresses, sites
+    persons: list[ContactPerson] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sets this base does not publish
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"phones": self.phones, "emails": self.emails,
+                "other": [{"type": t, "presentation": p} for t, p in self.other],
+                "contact_persons": [{"ref": p.ref, "name": p.name, "position": p.position, "phones": p.phones,
+                                     "emails": p.emails} for p in self.persons],
+                "unpublished": self.missing}
+
+
+class ContactBook:
+    """Contact information of one base: the card's contacts, and clients found by phone or e-mail.
+
+    Keep one per run (``History.contacts``): the phone and e-mail lists read by a scan stay here.
+    """
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.client = history.client
+        self.profile = history.profile
+        md = self.client.metadata()
+        self.source = contact_source(md, self.profile)
+        person_set = _PERSON_SETS.get(self.profile.family)
+        self.person_set = person_set if person_set and person_set in md and "Owner_Key" in md.get(
+            person_set).properties else None
+        self.person_source = contact_source(md, self.profile, self.person_set) if self.person_set else None
+        self._index: dict[str, dict[str, set[str]]] = {}  # Тип → normalised value → owners
+        self._narrow_ok = True
+
+    # -- the card ---------------------------------------------------------------------------------
+    def card(self, ref: str) -> ContactCard:
+        """Phones, e-mails, other contact information and contact persons of counterparty ``ref``."""
+        ref = _canonical([ref])[0]
+        card = ContactCard()
+        if self.source is None:
+            card.missing.append(f"{REGISTER_SET} / {self.profile.counterparty_set}_{SECTION_NAME}")
+        else:
+            for row in _rows_of(self.client, self.source, [ref], None):
+                if self.source.owner_of(row) == ref:
+                    _file(card.phones, card.emails, card.other, row, self.source)
+        if self.person_set is None:
+            card.missing.append(_PERSON_SETS.get(self.profile.family, "contact persons"))
+            return card
+        card.persons = self._persons([ref]).get(ref, [])
+        if card.persons and self.person_source is not None:
+            by_ref = {p.ref: p for p in card.persons}
+            for row in _rows_of(self.client, self.person_source, list(by_ref), None):
+                person = by_ref.get(self.person_source.owner_of(row) or "")
+                if person is not None:
+                    _file(person.phones, person.emails, [], row, self.person_source)
+        return card
+
+    def _persons(self, owners: list[str]) -> dict[str, list[ContactPerson]]:
+        assert self.person_set is not None
+        es = self.client.entity_set(self.person_set)
+        select = tuple(p for p in ("Ref_Key", "Owner_Key", "Description", "Должность", "DeletionMark")
+                       if p in es.properties)
+        out: dict[str, list[ContactPerson]] = {o: [] for o in owners}
+        for page in self.client.iter_by(self.person_set, "Owner_Key", [uuid.UUID(o) for o in owners],
+                                        select=select, orderby=("Description",)):
+            for row in page:
+                if row.get("DeletionMark"):
+                    continue
+                owner = str(row.get("Owner_Key"))
+                out.setdefault(owner, []).append(ContactPerson(
+                    ref=str(row["Ref_Key"]), name=str(row.get("Description") or "").strip(),
+                    position=str(row.get("Должность") or "").strip() or None))
+        return out
+
+    # -- finding clients -----------------------------------------------------------------------------
+    def find_phone(self, text: str) -> list[Counterparty]:
+        """The counterparties (not folders, not marked for deletion) one of whose phones is the
+        number in ``text``, however it is written (see :mod:`.phones`)."""
+        number = normalize_phone(text)
+        if number is None:
+            raise QueryError(f"'{text}' is not a phone number",
+                             hint="Give at least 5 digits, e.g. +7 (495) 123-45-67, 84951234567 or 495-123-45-67.")
+        fragments = [q.substringof(f, self._presentation()) for f in search_fragments(number)]
+        return self._find(PHONE, number, fragments, phone_numbers)
+
+    def find_email(self, text: str) -> list[Counterparty]:
+        """The counterparties one of whose e-mails is ``text`` (trimmed, case-insensitive, whole)."""
+        address = normalize_email(text)
+        if address is None:
+            raise QueryError(f"'{text}' is not an e-mail address", hint="Give it whole, e.g. info@romashka.ru.")
+        typed = text.strip()
+        fragments = [q.eq(self._presentation(), v) for v in dict.fromkeys((typed, address))]
+        return self._find(EMAIL, address, fragments, _emails)
+
+    def prefetch(self, kind: str, count: int) -> None:
+        """Read the whole list of ``kind`` (PHONE or EMAIL) now when ``count`` lookups are coming
+        and one scan costs fewer requests than one narrow query each."""
+        if self.source is None or kind in self._index:
+            return
+        pages = self._scan_requests(kind)
+        if pages is not None and pages < count:
+            self._load(kind)
+
+    def _presentation(self) -> str:
+        return self.source.presentation_prop if self.source else "Представление"
+
+    def _find(self, kind: str, value: str, fragments: list[q.Filter],
+              values_of: Any) -> list[Counterparty]:
+        if self.source is None:
+            raise NotPublishedError(f"{REGISTER_SET} / {self.profile.counterparty_set}_{SECTION_NAME}")
+        owners: set[str] = set()
+        if kind in self._index:
+            owners = set(self._index[kind].get(value, ()))
+        else:
+            narrow = self._narrow(kind, value, fragments, values_of)
+            if narrow is None or not narrow:
+                self._load(kind)
+                owners = set(self._index[kind].get(value, ()))
+            else:
+                owners = narrow
+        return self._counterparties(owners)
+
+    def _narrow(self, kind: str, value: str, fragments: list[q.Filter], values_of: Any) -> set[str] | None:
+        """Owners whose rows hold ``value`` among the candidates of one filtered request; ``None``
+        when the platform refuses the filter."""
+        assert self.source is not None
+        if not self._narrow_ok:
+            return None
+        where = q.and_(self.source.of_type(kind), q.or_(*fragments))
+        query = q.Query(filter=where, select=self.source.select())
+        found: set[str] = set()
+        try:
+            for row in self.client.iterate(self.source.entity_set, query):
+                owner = self.source.owner_of(row)
+                if owner and value in values_of(str(row.get(self.source.presentation_prop) or "")):
+                    found.add(owner)
+        except (BadQueryError, UnsupportedError) as exc:
+            log.info("the platform refused the narrow contact filter (%s); reading the whole list", exc.message)
+            self._narrow_ok = False
+            return None
+        return found
+
+    def _scan_query(self, kind: str) -> q.Query:
+        assert self.source is not None
+        return q.Query(filter=self.source.of_type(kind), select=self.source.select())
+
+    def _scan_requests(self, kind: str) -> int | None:
+        assert self.source is not None
+        try:
+            rows = self.client.count(self.source.entity_set, self.source.of_type(kind))
+        except (BadQueryError, UnsupportedError, NotFoundError):
+            return None
+        return rows // self.client.page_size + 1
+
+    def _load(self, kind: str) -> None:
+        """The whole list of ``kind``: owner and Представление of every row, page by page."""
+        assert self.source is not None
+        values_of = phone_numbers if kind == PHONE else _emails
+        index: dict[str, set[str]] = {}
+        for row in self.client.iterate(self.source.entity_set, self._scan_query(kind)):
+            owner = self.source.owner_of(row)
+            if owner is None:
+                continue
+            for v in values_of(str(row.get(self.source.presentation_prop) or "")):
+                index.setdefault(v, set()).add(owner)
+        self._index[kind] = index
+
+    def _counterparties(self, refs: set[str]) -> list[Counterparty]:
+        if not refs:
+            return []
+        search = self.history.counterparty_search
+        found: list[Counterparty] = []
+        for page in self.client.iter_by(self.profile.counterparty_set, "Ref_Key",
+                                        [uuid.UUID(r) for r in sorted(refs)], select=search.mapper.select()):
+            found.extend(c for c in map(search.mapper.map, page) if not c.is_folder and not c.deleted)
+        return sorted(found, key=lambda c: (c.name, c.ref))
+
+
+def _emails(presentation: str) -> list[str]:
+    out = []
+    for part in presentation.replace(";", ",").split(","):
+        address = normalize_email(part)
+        if address is not None:
+            out.append(address)
+    return out
+
+
+def _file(phones: list[str], emails: list[str], other: list[tuple[str, str]], row: dict[str, Any],
+          source: ContactSource) -> None:
+    text = str(row.get(source.presentation_prop) or "").strip()
+    if not text:
+        return
+    kind = str(row.get(source.type_prop) or "") if source.type_prop else ""
+    target = phones if kind == PHONE else emails if kind == EMAIL else None
+    if target is not None:
+        if text not in target:
+            target.append(text)
+    else:
+        other.append((kind, text))
