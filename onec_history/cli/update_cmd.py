@@ -9,6 +9,7 @@ sends nothing.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from ..update import (
     KEY_COLUMNS,
     Change,
     ChangeLedger,
+    Diff,
     Status,
     Target,
     Updater,
@@ -190,16 +192,26 @@ def _file_targets(file: str, encoding: str | None, updater: Updater, change: Cha
 
 def _show(results: list[UpdateResult], fmt: str, dry_run: bool) -> None:
     if fmt == "table":
+        # On a terminal each diff is one line of its width; redirected, the values are whole.
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 0
         for r in results:
-            head = f"{r.number or r.address}: {r.status.value}" + (f" — {r.message}" if r.message else "")
-            click.echo(head)
+            click.echo(f"{r.number or r.address}: {r.status.value}" + (f" — {r.message}" if r.message else ""))
             for d in r.diffs if r.status in (Status.CHANGED, Status.WOULD_CHANGE, Status.CONFLICT,
                                              Status.POST_FAILED) else ():
-                click.echo(f"  {d}")
+                click.echo(_diff_line(d, width))
         return
     columns = None if fmt in ("json", "jsonl") else [*RESULT_COLUMNS, ("ref", "ref"), ("event", "event")]
     rows = ({k: v for k, v in r.as_dict().items() if fmt in ("json", "jsonl") or k != "diffs"} for r in results)
     emit(rows, fmt, columns=columns)
+
+
+def _diff_line(d: Diff, width: int) -> str:
+    """``  field: old → new``; each value cut to half of what ``width`` leaves (0: no cut)."""
+    old, new = (" ".join(v.split()) or "—" for v in (d.old, d.new))
+    if width:
+        room = max(8, (width - len(d.field) - 8) // 2)
+        old, new = (v if len(v) <= room else v[: room - 1] + "…" for v in (old, new))
+    return f"  {d.field}: {old} → {new}"
 
 
 def _exit_code(results: list[UpdateResult]) -> ExitCode:

@@ -404,7 +404,7 @@ class Updater:
         if old_text == text:
             return
         body[a.prop] = text
-        diffs.append(Diff(logical, _cut(old_text), _cut(text)))
+        diffs.append(Diff(logical, old_text, text))
 
     def _contact(self, text: str, row: Mapping[str, Any], body: dict[str, Any], diffs: list[Diff]) -> None:
         if "contact" in self.attrs:
@@ -613,12 +613,7 @@ def _show(value: Any) -> str:
             return ""
         d = _date(value)
         return d.strftime("%d.%m.%Y %H:%M") if d else value
-    return "" if value is None else _cut(str(value).rstrip())
-
-
-def _cut(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return "" if value is None else str(value).rstrip()
 
 
 def _date(value: Any) -> datetime | None:

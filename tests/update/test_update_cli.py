@@ -105,3 +105,16 @@ def test_usage_mistakes_are_one_paragraph_with_exit_2(capsys: pytest.CaptureFixt
     assert code == ExitCode.USAGE and "FIELD=VALUE" in err and "Traceback" not in err
     code, _, err = cli(capsys, "--url", base.url, "events", "update", "Событие 1")
     assert code == ExitCode.USAGE and "Nothing to change" in err
+
+
+def test_a_diff_fits_an_80_column_terminal_and_is_whole_when_redirected() -> None:
+    from onec_history.cli.update_cmd import _diff_line
+    from onec_history.update import Diff
+
+    long = Diff("body", "Клиент просил перезвонить после обеда, " * 4, "Договорились о встрече\nв четверг " * 5)
+    line = _diff_line(long, 80)
+    assert len(line) <= 80 and line.startswith("  body: Клиент просил") and " → Договорились" in line
+    assert "\n" not in line and line.count("…") == 2
+    whole = _diff_line(long, 0)
+    assert whole.endswith("в четверг") and len(whole) > 200
+    assert _diff_line(Diff("comment", "", "да"), 80) == "  comment: — → да"
