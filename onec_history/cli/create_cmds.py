@@ -14,8 +14,10 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from ..counterparties.callers import match_caller, match_phones
 from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, outcome_of, read_rows
 from ..create.spec import single_event_values
+from ..errors import AmbiguousError, NoMatchError
 from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .exitcodes import exit_code_of
@@ -70,6 +72,8 @@ def _quiet_retries(app: App) -> Iterator[None]:
 @click.command("create")
 @click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
 @click.option("--caller", help="An unregistered client as free text (instead of --counterparty).")
+@click.option("--phone", help="The caller's number (instead of --counterparty): the counterparty with this phone; "
+              "nobody with it is, in family A, a caller kept as text.")
 @click.option("--kind", required=True,
               help="call, meeting, email, letter, sms, record, other — or 1C's name (ТелефонныйЗвонок, …).")
 @click.option("--direction", help="incoming or outgoing (Входящее / Исходящее).")
@@ -91,12 +95,15 @@ def _quiet_retries(app: App) -> Iterator[None]:
 @format_option(choices=("table", "json"))
 @pass_app
 @click.pass_context
-def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: str | None, kind: str,
+def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: str | None, phone: str | None,
+               kind: str,
                direction: str | None, state: str | None, start: str | None, end: str | None,
                duration: str | None, subject: str | None, body: str | None, comment: str | None,
                responsible: str | None, basis: str | None, post: bool, external_id: str | None,
                ledger_path: Path | None, id_namespace: str, dry_run: bool, fmt: str) -> None:
     """Create one event; prints its reference. Repeating the same command creates nothing new."""
+    if phone:
+        counterparty, caller = _caller_of(app, phone, counterparty, caller)
     given = {"counterparty": counterparty, "caller": caller, "kind": kind, "direction": direction,
              "state": state, "start": start, "end": end, "duration": duration, "subject": subject, "body": body,
              "comment": comment, "responsible": responsible, "basis": basis, "external_id": external_id}
@@ -124,6 +131,22 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
     elif not result.ok:
         click.echo(f"Error: {result.message}", err=True)
     ctx.exit(int(exit_code_of(outcome_of(result), result.exc)))
+
+
+def _caller_of(app: App, phone: str, counterparty: str | None, caller: str | None) -> tuple[str | None, str | None]:
+    """(--counterparty, --caller) for ``--phone``: the counterparty with that number, or the number as
+    a caller's text (family A); nobody usable or several is an error (exit 6 / 11)."""
+    if counterparty or caller:
+        raise click.UsageError("Give one of --counterparty, --caller and --phone.")
+    match = match_caller(app.history(), phone)
+    if match.counterparty is not None:
+        return match.counterparty.ref, None
+    if match.caller is not None:
+        return None, match.caller
+    if match.ambiguous:
+        raise AmbiguousError(match.error or phone, candidates=match.candidates,
+                             hint="Give the counterparty with --counterparty (its code or reference).")
+    raise NoMatchError(match.error or phone, hint="Search with 'onec-history counterparties search --phone NUMBER'.")
 
 
 # -- events import -----------------------------------------------------------------------------------
@@ -197,6 +220,10 @@ def import_events_cmd(ctx: click.Context, app: App, file: str, input_format: str
     rows = read_rows(file, fmt=input_format, encoding=encoding, allow_unknown=ignore_unknown_columns,
                      stream=sys.stdin.buffer if file == "-" else None)
     writer = _writer(app, ledger_path, jobs=jobs, id_namespace=id_namespace, defaults=defaults)
+    phone = defaults.pop("phone", None)
+    if phone:  # --set phone=…: every row without one of its own calls from it
+        rows = (InputRow(r.line, {"phone": phone, **r.values}, r.error) for r in rows)
+    rows = match_phones(app.history(), rows)  # the column 'phone': the counterparty with that number
     show_bar = sys.stderr.isatty() and not app.quiet
     bar: Any = None
 

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 COLUMNS = (
-    "external_id", "counterparty", "caller", "kind", "direction", "state", "start", "end", "duration",
+    "external_id", "counterparty", "caller", "phone", "kind", "direction", "state", "start", "end", "duration",
     "subject", "body", "comment", "responsible", "basis", "basis_type", "post",
 )
 """The documented columns, in the order the README lists them."""
