@@ -270,3 +270,16 @@ def test_helpers() -> None:
     assert kind_label(item) == "Прочее" and item.phone == ""
     assert kind_label(item.__class__(**{**item.__dict__, "kind": "call"})) == "звонок"
     assert by_responsible([item]) == [(NOBODY, [item])]
+
+
+def test_without_bounds_every_planned_event(case: Case) -> None:
+    assert _refs(agenda(case.history)) == {str(r["Ref_Key"]) for r in case.raw.planned()}
+
+
+def test_a_base_mapped_without_a_start_goes_by_the_document_date(case: Case) -> None:
+    """A customised base whose config maps no start ([profile.event] start = ""): the document date."""
+    history = History(Client(Transport(case.server.url)), profile_overrides={"event": {"start": ""}})
+    begin, end = day_period(case.day)
+    d, nxt = case.day.isoformat(), (case.day + timedelta(days=1)).isoformat()
+    expected = {str(r["Ref_Key"]) for r in case.raw.planned() if d <= str(r["Date"]) < nxt}
+    assert _refs(agenda(history, start=begin, end=end)) == expected
