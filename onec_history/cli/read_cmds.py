@@ -174,4 +174,6 @@ def _detail(value: Any) -> str:
         return "да" if value else "нет"
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M:%S")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return str(value)

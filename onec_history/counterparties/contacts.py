@@ -161,7 +161,16 @@ def phones_of(history: History, refs: Iterable[str]) -> dict[str, list[str]]:
             log.warning("this base publishes no contact information (%s or %s_%s): no phones shown",
                         REGISTER_SET, history.profile.counterparty_set, SECTION_NAME)
         return {ref: [] for ref in wanted}
-    return _values_of(history.client, source, wanted, PHONE)
+    client = history.client
+    keyed = client.requests_for(source.entity_set, [source.owner_term(r) for r in wanted],
+                                q.Query(filter=source.of_type(PHONE), select=source.select())) if wanted else 0
+    if keyed > 2:  # a composite owner costs ~200 bytes a term: maybe reading the whole list is cheaper
+        book = history.contacts
+        pages = book._scan_requests(PHONE)
+        if pages is not None and pages + 1 < keyed:
+            listed = book.presentations(PHONE)
+            return {ref: list(listed.get(ref, [])) for ref in wanted}
+    return _values_of(client, source, wanted, PHONE)
 
 
 # -- the card ------------------------------------------------------------------------------------
@@ -209,6 +218,7 @@ class ContactBook:
             person_set).properties else None
         self.person_source = contact_source(md, self.profile, self.person_set) if self.person_set else None
         self._index: dict[str, dict[str, set[str]]] = {}  # Тип → normalised value → owners
+        self._listed: dict[str, dict[str, list[str]]] = {}  # Тип → owner → presentations
         self._narrow_ok = True
 
     # -- the card ---------------------------------------------------------------------------------
@@ -331,18 +341,29 @@ class ContactBook:
             return None
         return rows // self.client.page_size + 1
 
+    def presentations(self, kind: str) -> dict[str, list[str]]:
+        """Owner → every Представление of ``kind`` (in 1C's order), read by one scan kept for the run."""
+        if kind not in self._listed:
+            self._load(kind)
+        return self._listed[kind]
+
     def _load(self, kind: str) -> None:
         """The whole list of ``kind``: owner and Представление of every row, page by page."""
         assert self.source is not None
         values_of = phone_numbers if kind == PHONE else _emails
         index: dict[str, set[str]] = {}
+        listed: dict[str, list[str]] = {}
         for row in self.client.iterate(self.source.entity_set, self._scan_query(kind)):
             owner = self.source.owner_of(row)
             if owner is None:
                 continue
-            for v in values_of(str(row.get(self.source.presentation_prop) or "")):
+            text = str(row.get(self.source.presentation_prop) or "").strip()
+            if text and text not in listed.setdefault(owner, []):
+                listed[owner].append(text)
+            for v in values_of(text):
                 index.setdefault(v, set()).add(owner)
         self._index[kind] = index
+        self._listed[kind] = listed
 
     def _counterparties(self, refs: set[str]) -> list[Counterparty]:
         if not refs:

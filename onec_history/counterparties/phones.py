@@ -76,9 +76,10 @@ def search_fragments(number: str) -> list[str]:
 def normalize_email(text: str) -> str | None:
     """An e-mail address trimmed and case-folded (``Info@Romashka.RU`` → ``info@romashka.ru``);
     ``None`` when the text is not one (no ``@``, blanks inside, nothing on a side of it)."""
-    value = text.strip().strip("<>").strip()
+    value = text.strip()
     if value.lower().startswith("mailto:"):
         value = value[7:]
+    value = value.strip().strip("<>").strip()
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain or any(ch.isspace() for ch in value) or "." not in domain:
         return None
