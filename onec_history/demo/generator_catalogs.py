@@ -23,6 +23,34 @@ class CatalogRows(GeneratorState):
         yield "Catalog_Номенклатура", self._goods()
         yield "Catalog_Контрагенты", self.counterparties()
         yield self.contacts_set, self._contacts()
+        yield "Catalog_ВидыКонтактнойИнформации", self._contact_kinds()
+        yield ("InformationRegister_КонтактнаяИнформация" if self.a else "Catalog_Контрагенты_КонтактнаяИнформация",
+               self._contact_information())
+
+    def _contact_kinds(self) -> Rows:
+        return (
+            {"Ref_Key": self.ids("Catalog_ВидыКонтактнойИнформации", i), "DataVersion": self.dv(),
+             "Description": name, "Тип": typ}
+            for i, (name, typ) in enumerate((("Телефон рабочий", "Телефон"), ("E-mail", "АдресЭлектроннойПочты")))
+        )
+
+    def _contact_information(self) -> Rows:
+        """A work phone for every partner (all different: +7 (9xx) xxx-xx-xx from the index; Ромашка
+        +7 (495) 123-45-67) and an e-mail for every other one; family A's register or family B's section."""
+        kinds = self.ids("Catalog_ВидыКонтактнойИнформации", 0), self.ids("Catalog_ВидыКонтактнойИнформации", 1)
+        for p in range(self.partners):
+            owner = self.ids("Catalog_Контрагенты", p + 3)
+            d = f"9{p:09d}"
+            phone = "+7 (495) 123-45-67" if p == 0 else f"+7 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}"
+            items = [("Телефон", kinds[0], phone)]
+            if p % 2 == 0:
+                items.append(("АдресЭлектроннойПочты", kinds[1], f"client{p}@example.ru"))
+            for line, (typ, kind, text) in enumerate(items, 1):
+                if self.a:
+                    yield {"Объект": owner, "Объект_Type": "StandardODATA.Catalog_Контрагенты", "Тип": typ,
+                           "Вид_Key": kind, "Представление": text}
+                else:
+                    yield {"Ref_Key": owner, "LineNumber": line, "Тип": typ, "Вид_Key": kind, "Представление": text}
 
     def _staff(self) -> Rows:
         return (
