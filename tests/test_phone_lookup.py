@@ -65,11 +65,12 @@ def _history(url: str) -> tuple[History, Transport]:
 def test_five_spellings_find_the_same_client_in_one_or_two_requests(base: DemoServer) -> None:
     history, transport = _history(base.url)
     history.contacts  # noqa: B018  ($metadata, counted out)
-    for text in SPELLINGS:
+    for n, text in enumerate(SPELLINGS):
         before = transport.stats.requests
         found = history.find_by_phone(text)
         assert [c.name for c in found] == [ROMASHKA], text
-        assert transport.stats.requests - before == 2  # the narrow filter + the counterparty itself
+        # the narrow filter, and the first time the counterparty itself (kept for the run)
+        assert transport.stats.requests - before == (2 if n == 0 else 1)
 
 
 def test_an_unknown_number_matches_nobody_not_even_by_its_end(base: DemoServer) -> None:

@@ -18,8 +18,6 @@ from ..errors import NotPublishedError, QueryError
 from ..local.inputs import InputRow
 from ..models import Counterparty
 from ..profiles import Family
-from .contacts import PHONE
-from .phones import normalize_phone
 
 if TYPE_CHECKING:
     from ..history import History
@@ -54,6 +52,10 @@ def match_caller(history: History, phone: str) -> CallerMatch:
         found = history.find_by_phone(phone)
     except (QueryError, NotPublishedError) as exc:
         return CallerMatch(phone, error=exc.message)
+    return _match(history, phone, found)
+
+
+def _match(history: History, phone: str, found: list[Counterparty]) -> CallerMatch:
     if len(found) == 1:
         return CallerMatch(phone, counterparty=found[0], candidates=found)
     if found:
@@ -71,11 +73,15 @@ def match_phones(history: History, rows: Iterable[InputRow]) -> Iterator[InputRo
     """``rows`` with their ``phone`` column turned into ``counterparty`` (a reference) or, in family
     A, ``caller``; a row whose number matches nobody it can use, or several, fails with the reason."""
     rows = list(rows)
-    numbers = {normalize_phone(str(r.values.get("phone") or "")) for r in rows if r.error is None}
-    numbers.discard(None)
-    if len(numbers) > 1:
-        history.contacts.prefetch(PHONE, len(numbers))
+    phones = [str(r.values.get("phone") or "").strip() for r in rows if r.error is None]
     seen: dict[str, CallerMatch] = {}
+    if any(phones):
+        try:
+            for phone, found in history.contacts.find_phones(phones).items():
+                seen[phone] = (CallerMatch(phone, error=found.message) if isinstance(found, QueryError)
+                               else _match(history, phone, found))
+        except NotPublishedError as exc:
+            seen.update((p, CallerMatch(p, error=exc.message)) for p in phones if p)
     for row in rows:
         values = dict(row.values)
         phone = str(values.pop("phone", None) or "").strip()
