@@ -55,12 +55,12 @@ class Change:
     deleted: bool | None = None
 
     def is_empty(self) -> bool:
-        return all(getattr(self, f.name) in (None, False) for f in fields(self))
+        return all(getattr(self, f.name) is None for f in fields(self) if f.name != "keep_duration")
 
     def merged(self, other: Change) -> Change:
         """This change with ``other``'s values on top (a verb plus ``--set``)."""
         mine = asdict(self)
-        mine.update({k: v for k, v in asdict(other).items() if v not in (None, False)})
+        mine.update({k: v for k, v in asdict(other).items() if v is not None and (k != "keep_duration" or v)})
         if isinstance(mine.get("basis"), dict):
             mine["basis"] = DocumentRef(**mine["basis"])
         return Change(**mine)
@@ -68,7 +68,7 @@ class Change:
     def identity(self, ref: str) -> str:
         """What a ledger knows this change of this event by: the event and the new values."""
         data = {k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in asdict(self).items() if v not in (None, False)}
+                for k, v in asdict(self).items() if v is not None and (k != "keep_duration" or v)}
         if self.basis is not None:
             data["basis"] = f"{self.basis.entity_set}({self.basis.ref})"
         text = json.dumps({"ref": ref, "change": data}, ensure_ascii=False, sort_keys=True, default=str)

@@ -340,7 +340,7 @@ class Updater:
             if text is not None:
                 self._text(logical, text, row, body, diffs)
         if c.importance is not None:
-            value = self._enum_value("importance", c.importance, errors)
+            value = self._enum_value("importance", c.importance, row.get(a["importance"].prop), errors)
             if value is not None:
                 plain("importance", value)
         if c.contact is not None:
@@ -446,19 +446,27 @@ class Updater:
         diffs.append(Diff("basis", f"{old_set}({old_ref})" if old_ref else "",
                           f"{c.basis.entity_set}({c.basis.ref})"))
 
-    def _enum_value(self, logical: str, text: str, errors: list[RowError]) -> str | None:
-        """``text`` as one of the members of the attribute's enum, when ``$metadata`` names them."""
+    def _enum_value(self, logical: str, text: str, current: Any, errors: list[RowError]) -> str | None:
+        """``text`` as a member of the attribute's enum, spelt as 1C does (``высокая`` → ``Высокая``).
+
+        1C's ``$metadata`` types an enum attribute as ``Edm.String`` without naming its enum, so
+        the enum is the one (or the ones) holding the event's current value; with no current
+        value, the enums that have a member of that name.
+        """
         if text == "":
             return ""
-        prop = self.client.entity_set(self.event_set).properties.get(self.attrs[logical].prop)
-        members = self.client.metadata().enums.get((prop.edm_type if prop else "").rpartition(".")[2], ())
-        if not members:
-            return text
-        for m in members:
-            if norm_word(m) == norm_word(text):
-                return m
-        errors.append(RowError(logical, f"{text!r} is not one of {', '.join(members)}"))
-        return None
+        enums = self.client.metadata().enums
+        holding = [m for m in enums.values() if current and current in m]
+        candidates = holding or [m for m in enums.values() if any(norm_word(x) == norm_word(text) for x in m)]
+        for members in candidates:
+            for m in members:
+                if norm_word(m) == norm_word(text):
+                    return m
+        if holding:
+            known = ", ".join(dict.fromkeys(m for members in holding for m in members))
+            errors.append(RowError(logical, f"{text!r} is not one of {known}"))
+            return None
+        return text  # no enum to check it against: 1C's own answer will say
 
     # -- 4 · writing ------------------------------------------------------------------------------
     def _settled(self, p: Plan, dry_run: bool) -> UpdateResult | None:

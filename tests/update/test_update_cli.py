@@ -118,3 +118,15 @@ def test_a_diff_fits_an_80_column_terminal_and_is_whole_when_redirected() -> Non
     whole = _diff_line(long, 0)
     assert whole.endswith("в четверг") and len(whole) > 200
     assert _diff_line(Diff("comment", "", "да"), 80) == "  comment: — → да"
+
+
+def test_mark_deleted_then_unmark_from_the_command_line(capsys: pytest.CaptureFixture[str], base: DemoServer,
+                                                        tmp_path: Path) -> None:
+    number = planned_numbers(base.url, 1)[0]
+    ledger = ("--ledger", str(tmp_path / "l.sqlite"))
+    code, out, err = cli(capsys, "--url", base.url, "events", "mark-deleted", number, *ledger)
+    assert code == ExitCode.OK and out.splitlines()[1:] == ["  deleted: нет → да"], err
+    code, out, err = cli(capsys, "--url", base.url, "events", "unmark", number, *ledger)
+    assert code == ExitCode.OK and out.splitlines()[1:] == ["  deleted: да → нет"], err
+    ev = next(e for e in history(base.url).events(EventFilter()) if e.number == number)
+    assert ev.deleted is False and ev.posted is False
