@@ -130,3 +130,15 @@ def test_mark_deleted_then_unmark_from_the_command_line(capsys: pytest.CaptureFi
     assert code == ExitCode.OK and out.splitlines()[1:] == ["  deleted: да → нет"], err
     ev = next(e for e in history(base.url).events(EventFilter()) if e.number == number)
     assert ev.deleted is False and ev.posted is False
+
+
+def test_a_completed_and_rescheduled_call_reads_so_in_events_show(capsys: pytest.CaptureFixture[str],
+                                                                  base: DemoServer, tmp_path: Path) -> None:
+    ev = next(iter(history(base.url).events(EventFilter(state=EventState.PLANNED))))
+    ledger = ("--ledger", str(tmp_path / "l.sqlite"))
+    assert cli(capsys, "--url", base.url, "events", "complete", ev.ref, *ledger)[0] == ExitCode.OK
+    assert cli(capsys, "--url", base.url, "events", "reschedule", ev.ref, "--start", "20.04.2026 15:30",
+               *ledger)[0] == ExitCode.OK
+    code, out, _ = cli(capsys, "--url", base.url, "events", "show", ev.ref)
+    assert code == ExitCode.OK
+    assert "Состояние: Завершено" in out and "Начало: 20.04.2026 15:30:00" in out
