@@ -9,10 +9,12 @@ sends nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,8 +95,10 @@ def _run(ctx: click.Context, app: App, verb: Change, values: dict[str, Any]) -> 
         from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(app.settings().server_timezone or "")
+    # The ledger serves files, which are replayed: a change a file made once is not made again.
+    # A command naming its events or a filter says what is wanted now, and is done as asked.
     path: str | Path = values["ledger_path"] or (":memory:" if app.using_demo() else default_ledger_path())
-    with ChangeLedger(path, history.base.key) as ledger:
+    with ChangeLedger(path, history.base.key) if values["file"] else nullcontext() as ledger:
         updater = Updater(history, ledger, jobs=values["jobs"], server_tz=tz)
         try:
             extra = parse_set(list(values["set_values"]))
@@ -140,6 +144,8 @@ def _targets(ctx: click.Context, app: App, updater: Updater, change: Change, val
     flt = build_filter(history, counterparty=cp, since=filters["since"], until=filters["until"],
                        kind=filters["kind"], state=filters["state"], direction=filters["direction"],
                        responsible=filters["responsible"])
+    # Events marked for deletion are left alone unless the change is taking the mark off.
+    flt = dataclasses.replace(flt, include_deleted=change.deleted is False)
     return [Target(ref, change, line=i) for i, ref in enumerate(updater.refs_for(flt), start=1)], []
 
 

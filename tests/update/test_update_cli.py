@@ -142,3 +142,20 @@ def test_a_completed_and_rescheduled_call_reads_so_in_events_show(capsys: pytest
     code, out, _ = cli(capsys, "--url", base.url, "events", "show", ev.ref)
     assert code == ExitCode.OK
     assert "Состояние: Завершено" in out and "Начало: 20.04.2026 15:30:00" in out
+
+
+def test_a_filter_leaves_marked_events_alone_and_a_named_event_is_changed_as_asked(
+        capsys: pytest.CaptureFixture[str], base: DemoServer, tmp_path: Path) -> None:
+    h = history(base.url)
+    evs = [e for e in h.events(EventFilter(state=EventState.PLANNED)) if not e.deleted]
+    marked, kept = evs[0], evs[1]
+    Client(Transport(base.url)).patch("Document_Событие", marked.ref, {"DeletionMark": True})
+    code, out, err = cli(capsys, "--url", base.url, "events", "cancel", "--state", "planned", "--format", "jsonl")
+    refs = {json.loads(line)["ref"] for line in out.splitlines()}
+    assert code == ExitCode.OK and kept.ref in refs and marked.ref not in refs, err
+    # Somebody reopens it; the command that names it cancels it again (no ledger for named events).
+    Client(Transport(base.url)).patch("Document_Событие", kept.ref, {"СостояниеСобытия": "Запланировано"})
+    code, out, _ = cli(capsys, "--url", base.url, "events", "cancel", kept.ref, "--ledger", str(tmp_path / "l"))
+    assert code == ExitCode.OK and out.startswith(f"{kept.number}: changed")
+    code, out, _ = cli(capsys, "--url", base.url, "events", "unmark", "--state", "planned", "--format", "jsonl")
+    assert [json.loads(line)["ref"] for line in out.splitlines() if '"changed"' in line] == [marked.ref]
