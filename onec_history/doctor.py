@@ -20,12 +20,13 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
+from . import family_c
 from .chains.links import discover_links
 from .client import Client
 from .config import Settings
 from .errors import AuthError, NotFoundError, NotPublishedError, OnecError, ResponseError, TransportError
 from .metadata import Metadata
-from .profiles import Profile, ProfileError, detect_profile
+from .profiles import FAMILY_TITLES, Family, Profile, ProfileError, detect_profile
 from .query import Query
 
 __all__ = ["CheckResult", "Diagnosis", "Outcome", "clock_check", "diagnose", "profile_checks", "publish_snippet"]
@@ -197,6 +198,8 @@ def _looks_like_service_document(content_type: str, body: bytes) -> bool:
 
 def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None = None) -> list[CheckResult]:
     """Family detection and the sets/attributes onec-history needs (see profiles)."""
+    if "family" not in (profile_overrides or {}) and family_c.is_family_c(md):
+        return family_c_checks(md)
     try:
         profile = detect_profile(md, profile_overrides)
     except ProfileError as exc:
@@ -239,6 +242,43 @@ def profile_checks(md: Metadata, profile_overrides: Mapping[str, object] | None 
         )
     else:
         out.append(CheckResult("attributes", Outcome.OK, "every attribute the profile maps is present"))
+    return out
+
+
+def family_c_checks(md: Metadata) -> list[CheckResult]:
+    """A «Взаимодействия» base (УТ 11 / КА 2 / ERP): what shows it, and every set family C needs,
+    with what each is for and the 1C code that publishes the missing ones."""
+    found = family_c.marks(md)
+    out = [CheckResult(
+        "configuration family", Outcome.FAIL,
+        f"{FAMILY_TITLES[Family.C]}: client history in interactions tied to partners (seen: "
+        + ", ".join(found[:4]) + (", …" if len(found) > 4 else "") + ").",
+        "Reading family C's interactions is not supported yet by this version of onec-history; publish the "
+        "sets below now, so that it can when it does.",
+        error=ProfileError("family C (УТ 11 / КА 2 / ERP) is not supported yet"),
+    )]
+    required, optional = family_c.missing(md)
+    uses = tuple(SetUse(s.name, s.purpose, s.name in md, s.required) for s in family_c.SETS)
+    if required:
+        out.append(CheckResult(
+            "published sets", Outcome.FAIL,
+            f"not published: {len(required)} of the {sum(s.required for s in family_c.SETS)} sets family C "
+            "needs (✗ in the list below, optional ones included).",
+            "Ask the 1C administrator to run, in 1C:Enterprise mode (e.g. an external data processor), the code "
+            "after the list (it adds them and keeps what is published):",
+            snippet=publish_snippet([s.name for s in (*required, *optional)]),
+            error=NotPublishedError(required[0].name),
+            sets=uses,
+        ))
+    else:
+        out.append(CheckResult("published sets", Outcome.OK, "every set family C needs is published", sets=uses))
+        if optional:
+            out.append(CheckResult(
+                "optional sets", Outcome.WARN,
+                "not published (subjects, deals, last contact and the sales chain will be missing): "
+                + ", ".join(s.name for s in optional),
+                snippet=publish_snippet([s.name for s in optional]),
+            ))
     return out
 
 

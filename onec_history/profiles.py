@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from . import family_c
 from .errors import ConfigError, NotPublishedError
 from .metadata import EntitySet, Metadata, TabularSection
 from .models import Direction, EventKind, EventState
@@ -309,22 +310,25 @@ def _family_c_error() -> ProfileError:
         "This base is a 'Взаимодействия' configuration (УТ 11 / КА 2 / ERP 2 / БП 3.0): it has no "
         "Document_Событие; calls and meetings are the documents ТелефонныйЗвонок, Встреча and others",
         hint=(
-            "onec-history supports family A (УТ 10.3 / КА 1.1 / УПП) and family B (УНФ). If this base does "
-            "have an event document under another name, map it with [profile] family and event_set in the "
-            "config file (README, 'Customised bases')."
+            "onec-history reads family A (УТ 10.3 / КА 1.1 / УПП) and family B (УНФ); reading family C's "
+            "interactions is not supported yet ('onec-history doctor' lists the sets it will need). If this "
+            "base does have an event document under another name, map it with [profile] family and event_set "
+            "in the config file (README, 'Customised bases')."
         ),
     )
 
 
 def detect_family(md: Metadata) -> Family:
-    """Family A: Событие with ВидСобытия; B: Событие with ТипСобытия and Участники; C: ТелефонныйЗвонок."""
+    """Family A: Событие with ВидСобытия; B: Событие with ТипСобытия and Участники; C: any mark of the
+    «Взаимодействия» configurations (an interaction document, Партнеры, Контрагенты.Партнер_Key…),
+    whatever of them is published yet (:mod:`onec_history.family_c`)."""
     if "Document_Событие" in md:
         es = md.get("Document_Событие")
         if "ВидСобытия" in es.properties:
             return Family.A
         if "ТипСобытия" in es.properties or "Участники" in es.tabular_sections:
             return Family.B
-    if "Document_ТелефонныйЗвонок" in md or "Document_Встреча" in md:
+    if family_c.is_family_c(md):
         return Family.C
     if "Document_Событие" in md:
         raise ProfileError(
