@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import sys
@@ -109,8 +111,19 @@ def _register() -> None:
     commands.register(cli)
 
 
+def _tolerant_streams() -> None:
+    """On a console or a redirect in a legacy code page (cp1251, cp866), a character it lacks (✓, →)
+    becomes '?' instead of a UnicodeEncodeError traceback; Cyrillic is written as the code page has it."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if isinstance(stream, io.TextIOWrapper) and encoding not in ("utf8", "utf16", "utf32"):
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream: left as it is
+                stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; expected failures end in one paragraph on stderr and a named exit code."""
+    _tolerant_streams()
     _register()
     try:
         rv = cli.main(args=argv, prog_name="onec-history", standalone_mode=False)

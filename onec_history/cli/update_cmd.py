@@ -217,7 +217,16 @@ def _diff_line(d: Diff, width: int) -> str:
     if width:
         room = max(8, (width - len(d.field) - 8) // 2)
         old, new = (v if len(v) <= room else v[: room - 1] + "…" for v in (old, new))
-    return f"  {d.field}: {old} → {new}"
+    return f"  {d.field}: {old} {_arrow()} {new}"
+
+
+def _arrow() -> str:
+    """→ where the output can show it; -> in a code page without it (cp1251, cp866)."""
+    try:
+        "→—".encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "->"
+    return "→"
 
 
 def _exit_code(results: list[UpdateResult]) -> ExitCode:

@@ -159,3 +159,22 @@ def test_a_filter_leaves_marked_events_alone_and_a_named_event_is_changed_as_ask
     assert code == ExitCode.OK and out.startswith(f"{kept.number}: changed")
     code, out, _ = cli(capsys, "--url", base.url, "events", "unmark", "--state", "planned", "--format", "jsonl")
     assert [json.loads(line)["ref"] for line in out.splitlines() if '"changed"' in line] == [marked.ref]
+
+
+def test_redirected_output_in_cp1251_is_readable_and_never_a_traceback(base: DemoServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    number = planned_numbers(base.url, 1)[0]
+    env = {**os.environ, "PYTHONIOENCODING": "cp1251", "XDG_CACHE_HOME": str(tmp_path / "c")}
+    for argv in (["events", "complete", number, "--dry-run"], ["events", "list", "--limit", "2"]):
+        done = subprocess.run([sys.executable, "-m", "onec_history.cli.main", "--url", base.url, *argv],
+                              capture_output=True, env=env, timeout=60, check=False)
+        assert done.returncode == ExitCode.OK, done.stderr.decode("cp1251", "replace")
+        text = done.stdout.decode("cp1251")
+        assert "Traceback" not in done.stderr.decode("cp1251", "replace")
+        if argv[1] == "complete":
+            assert text.splitlines() == [f"{number}: would change", "  state: Запланировано -> Завершено"]
+        else:
+            assert "ТелефонныйЗвонок" in text or "ЭлектронноеПисьмо" in text
