@@ -1,4 +1,4 @@
-"""The built-in demo datasets "ut10" (family A) and "unf" (family B), and how a server opens a base.
+"""The built-in demo datasets "ut10" (family A), "unf" (family B) and "ut11" (family C), and how a server opens a base.
 
 Both are built from a fixed seed and a fixed "today" (rows.DATASET_NOW), so the same rows, GUIDs
 and numbers come out on every run. Each holds the story of the 1C article the project comes from
@@ -14,14 +14,18 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from onec_history.demo import data_unf, data_ut10
+from onec_history.demo import data_unf, data_ut10, data_ut11
 from onec_history.demo.builder import Builder
 from onec_history.demo.families import SCHEMAS
 from onec_history.demo.store import Store
 
 _IN_MEMORY_LIMIT = 256 * 1024 * 1024  # bigger bases are copied to a temporary file instead of RAM
 
-_BUILDERS: dict[str, Callable[[Builder], None]] = {"ut10": data_ut10.build, "unf": data_unf.build}
+_BUILDERS: dict[str, Callable[[Builder], None]] = {
+    "ut10": data_ut10.build,
+    "unf": data_unf.build,
+    "ut11": data_ut11.build,  # family C (УТ 11 / КА 2 / ERP): interactions, partners, deals
+}
 
 
 def dataset_names() -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from onec_history.demo.family_ut11 import ut11_schema
 from onec_history.demo.schema import (
     Attr,
     Schema,
@@ -302,4 +303,4 @@ def unf_schema() -> Schema:
     return make_schema(tables, enums)
 
 
-SCHEMAS = {"ut10": ut10_schema, "unf": unf_schema}
+SCHEMAS = {"ut10": ut10_schema, "unf": unf_schema, "ut11": ut11_schema}

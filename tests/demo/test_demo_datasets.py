@@ -34,9 +34,9 @@ def unf() -> Store:
 
 
 def test_names() -> None:
-    assert dataset_names() == ("ut10", "unf")
+    assert dataset_names() == ("ut10", "unf", "ut11")
     with pytest.raises(ValueError, match="unknown demo dataset"):
-        build_dataset("ut11")
+        build_dataset("ut99")
 
 
 @pytest.mark.parametrize("name", ["ut10", "unf"])
