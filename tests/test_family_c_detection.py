@@ -96,3 +96,18 @@ def test_doctor_on_a_fully_published_family_c_base_only_warns_of_the_optional_se
     assert checks["published sets"].outcome is Outcome.OK
     assert checks["optional sets"].outcome is Outcome.WARN
     assert "InformationRegister_СостоянияКонтактовВзаимодействий" in checks["optional sets"].message
+
+
+def test_the_ut11_demo_base_is_family_c_with_every_needed_set_published() -> None:
+    from onec_history.client import Client
+    from onec_history.demo.server import start_demo
+    from onec_history.transport import Transport
+
+    with start_demo("ut11") as srv:
+        md = Client(Transport(srv.url)).metadata()
+    assert detect_family(md) is Family.C
+    assert {"Catalog_Партнеры", "Catalog_Контрагенты.Партнер_Key"} <= set(family_c.marks(md))
+    checks = {c.name: c for c in profile_checks(md)}
+    assert checks["configuration family"].outcome is Outcome.FAIL
+    assert checks["published sets"].outcome is Outcome.OK, checks["published sets"].message
+    assert family_c.missing(md)[0] == []
