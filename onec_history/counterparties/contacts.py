@@ -221,6 +221,8 @@ class ContactBook:
         self._listed: dict[str, dict[str, list[str]]] = {}  # Тип → owner → presentations
         self._cps: dict[str, Counterparty | None] = {}  # counterparties read, None: a folder or deleted
         self._narrow_ok = True
+        self._person_index: dict[str, dict[str, set[str]]] = {}  # Тип → normalised value → contact persons
+        self._person_owner: dict[str, str | None] = {}  # contact person → its counterparty (None: deleted)
 
     # -- the card ---------------------------------------------------------------------------------
     def card(self, ref: str) -> ContactCard:
@@ -308,6 +310,38 @@ class ContactBook:
                 owners = set(self._index[kind].get(value, ()))
             else:
                 owners = narrow
+        found = self._counterparties(owners)
+        if not found and self.person_source is not None:
+            found = self._by_person(kind, value, fragments, values_of)
+        return found
+
+    def _by_person(self, kind: str, value: str, fragments: list[q.Filter], values_of: Any) -> list[Counterparty]:
+        """The counterparties whose contact person has ``value`` (a call from the buyer's own mobile):
+        one filtered request on the persons' contact information (the whole list where the platform
+        refuses the filter), then their owners in bulk."""
+        src, person_set = self.person_source, self.person_set
+        assert src is not None and person_set is not None
+        persons: set[str] = set()
+        if kind in self._person_index:  # read with the whole list: no request
+            persons = set(self._person_index[kind].get(value, ()))
+        else:
+            filtered = q.Query(filter=q.and_(src.of_type(kind), q.or_(*fragments)), select=src.select())
+            try:
+                rows = list(self.client.iterate(src.entity_set, filtered))
+            except (BadQueryError, UnsupportedError):
+                rows = list(self.client.iterate(src.entity_set,
+                                                q.Query(filter=src.of_type(kind), select=src.select())))
+            for row in rows:
+                owner = src.owner_of(row)
+                if owner and value in values_of(str(row.get(src.presentation_prop) or "")):
+                    persons.add(owner)
+        todo = sorted(p for p in persons if p not in self._person_owner)
+        for page in self.client.iter_by(person_set, "Ref_Key", [uuid.UUID(p) for p in todo],
+                                        select=("Ref_Key", "Owner_Key", "DeletionMark")):
+            for r in page:
+                owner = str(r.get("Owner_Key") or "")
+                self._person_owner[str(r["Ref_Key"])] = None if r.get("DeletionMark") or not owner else owner
+        owners = {o for p in persons if (o := self._person_owner.get(p))}
         return self._counterparties(owners)
 
     def _narrow(self, kind: str, value: str, fragments: list[q.Filter], values_of: Any) -> set[str] | None:
@@ -354,17 +388,30 @@ class ContactBook:
         values_of = phone_numbers if kind == PHONE else _emails
         index: dict[str, set[str]] = {}
         listed: dict[str, list[str]] = {}
+        persons: dict[str, set[str]] = {}
+        src = self.person_source
+        same_set = src is not None and src.entity_set == self.source.entity_set
         for row in self.client.iterate(self.source.entity_set, self._scan_query(kind)):
             owner = self.source.owner_of(row)
             if owner is None:
+                person = src.owner_of(row) if same_set and src is not None else None
+                for v in values_of(str(row.get(self.source.presentation_prop) or "")) if person else ():
+                    persons.setdefault(v, set()).add(person or "")
                 continue
             text = str(row.get(self.source.presentation_prop) or "").strip()
             if text and text not in listed.setdefault(owner, []):
                 listed[owner].append(text)
             for v in values_of(text):
                 index.setdefault(v, set()).add(owner)
+        if src is not None and not same_set:  # family B: the persons keep theirs in a set of their own
+            for row in self.client.iterate(src.entity_set, q.Query(filter=src.of_type(kind), select=src.select())):
+                person = src.owner_of(row)
+                for v in values_of(str(row.get(src.presentation_prop) or "")) if person else ():
+                    persons.setdefault(v, set()).add(person or "")
         self._index[kind] = index
         self._listed[kind] = listed
+        if src is not None:
+            self._person_index[kind] = persons
 
     def find_phones(self, texts: Iterable[str]) -> dict[str, list[Counterparty] | QueryError]:
         """:meth:`find_phone` for many numbers at once: the phone list read once when that is
