@@ -422,10 +422,11 @@ class Updater:
         old = ", ".join(t or self.history.names.name(s, r) or r or "" for _, r, s, t in others)
         if old == text:
             return
-        rows = [dict(prow) for prow, *_ in kept]
+        # The rows kept as 1C sent them, less what a row may not be written with: the owner's key
+        # (Ref_Key is read-only in a row) and annotations.
+        rows = [{k: v for k, v in prow.items() if k != "Ref_Key" and "@" not in k} for prow, *_ in kept]
         if text:
-            new_row = {k: v for k, v in (rows[0] if rows else {}).items()}
-            new_row[slot.prop] = text
+            new_row: dict[str, Any] = {slot.prop: text}  # the other columns: 1C's defaults
             if slot.type_prop:
                 new_row[slot.type_prop] = _TEXT_TYPE
             rows.append(new_row)
