@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..counterparties.contacts import ContactCard, phones_of
+from ..errors import QueryError
 from ..history import EventFilter
 from .app import App, pass_app
 from .output import emit, format_option, plain
@@ -40,8 +41,11 @@ def search_cmd(app: App, text: str | None, group: str | None, inn: str | None, c
                fmt: str) -> None:
     """Counterparties whose name begins with TEXT (as 1C's quick search does), or by --phone / --email."""
     history = app.history()
-    if phone or email:
-        if (phone and email) or text or inn or code or group or substring or buyers or folders:
+    if phone is not None or email is not None:
+        if not (phone or email or "").strip():  # a hidden caller id: nobody, never every counterparty
+            raise QueryError("--phone/--email is empty", hint="Give the number or the address to look for.")
+        if (phone is not None and email is not None) or text or inn or code or group or substring or buyers \
+                or folders:
             raise click.UsageError("--phone and --email are searched alone: give one of them and nothing else.")
         found = history.find_by_phone(phone) if phone else history.find_by_email(email or "")
         found = found[:limit] if limit else found

@@ -114,7 +114,7 @@ def _run(ctx: click.Context, app: App, verb: Change, values: dict[str, Any]) -> 
             ctx.exit(int(ExitCode.OK))
         results = bad + updater.run(targets, dry_run=values["dry_run"])
     results.sort(key=lambda r: (r.line or 0))
-    _show(results, values["fmt"], values["dry_run"])
+    _show(results, values["fmt"], values["dry_run"], from_file=bool(values["file"]))
     counts = Counter(r.status for r in results)
     app.note(", ".join(f"{n} {s.value}" for s, n in counts.items())
              + (" (dry run: nothing was sent)" if values["dry_run"] else ""))
@@ -129,8 +129,9 @@ def _targets(ctx: click.Context, app: App, updater: Updater, change: Change, val
     filters = {k: values.get(k) for k in ("client", "since", "until", "kind", "state", "direction", "responsible")}
     given = [bool(events), bool(file), any(v for v in filters.values())]
     if sum(given) != 1:
+        of = "--of" if ctx.info_name == "reassign" else "--responsible"
         raise click.UsageError("Name the events to change in one way: EVENT arguments, --file, or filters "
-                               "(--counterparty, --since, --until, --kind, --state, --direction, --responsible).")
+                               f"(--counterparty, --since, --until, --kind, --state, --direction, {of}).")
     if events:
         if change.is_empty():
             raise click.UsageError("Nothing to change: give a verb's options or --set FIELD=VALUE.")
@@ -196,12 +197,13 @@ def _file_targets(file: str, encoding: str | None, updater: Updater, change: Cha
     return targets, bad
 
 
-def _show(results: list[UpdateResult], fmt: str, dry_run: bool) -> None:
+def _show(results: list[UpdateResult], fmt: str, dry_run: bool, *, from_file: bool = False) -> None:
     if fmt == "table":
         # On a terminal each diff is one line of its width; redirected, the values are whole.
         width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 0
         for r in results:
-            click.echo(f"{r.number or r.address}: {r.status.value}" + (f" — {r.message}" if r.message else ""))
+            where = (f"line {r.line}: " if from_file else "") + (r.number or r.address or "—")
+            click.echo(f"{where}: {r.status.value}" + (f" — {r.message}" if r.message else ""))
             for d in r.diffs if r.status in (Status.CHANGED, Status.WOULD_CHANGE, Status.CONFLICT,
                                              Status.POST_FAILED) else ():
                 click.echo(_diff_line(d, width))

@@ -305,10 +305,10 @@ class ContactBook:
             owners = set(self._index[kind].get(value, ()))
         else:
             narrow = self._narrow(kind, value, fragments, values_of)
-            if narrow is None or not narrow:
+            if narrow is None:  # the platform refused the filter: the whole list, once per run
                 self._load(kind)
                 owners = set(self._index[kind].get(value, ()))
-            else:
+            else:  # an empty answer is nobody: one request per unknown caller, not a scan of the list
                 owners = narrow
         found = self._counterparties(owners)
         if not found and self.person_source is not None:

@@ -67,10 +67,12 @@ def phone_numbers(presentation: str) -> list[str]:
 
 def search_fragments(number: str) -> list[str]:
     """Texts of which at least one is in any usual spelling of ``number`` (normalised): its last
-    four digits as people group them — ``4567``, ``45-67``, ``45 67``, ``45.67``. A narrow
-    ``substringof`` filter on them finds candidates; each is then compared whole."""
+    four digits as people group them — ``4567``, ``45-67``, ``45 67``, ``45.67``, and split
+    after the first digit (``4-567``, ``4 567``, as in ``12 34 567``). A narrow ``substringof``
+    filter on them finds candidates; each is then compared whole."""
     tail = number[-4:]
-    return [tail, f"{tail[:2]}-{tail[2:]}", f"{tail[:2]} {tail[2:]}", f"{tail[:2]}.{tail[2:]}"]
+    return [tail, f"{tail[:2]}-{tail[2:]}", f"{tail[:2]} {tail[2:]}", f"{tail[:2]}.{tail[2:]}",
+            f"{tail[:1]}-{tail[1:]}", f"{tail[:1]} {tail[1:]}"]
 
 
 def normalize_email(text: str) -> str | None:

@@ -104,7 +104,11 @@ def parse_change(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzi
         if not isinstance(raw, str):
             errors.append(RowError(name, f"expected a text, got {type(raw).__name__}"))
             continue
-        out[name] = raw
+        # 1C ignores trailing blanks of a string (it pads fixed-length ones): a cell "Перезвонить "
+        # from a spreadsheet is the text 1C already holds, not a change every run.
+        if raw.rstrip() == "" and raw and not clear_empty:
+            continue
+        out[name] = raw.rstrip()
     for name, table in (("kind", vocab.kinds), ("direction", vocab.directions)):
         text = given.get(name)
         if text:

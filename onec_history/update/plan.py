@@ -334,7 +334,7 @@ class Updater:
         final_end = new_end or end_old
         if new_start and final_end and final_end < new_start:
             errors.append(RowError("end", f"the end {final_end:%d.%m.%Y %H:%M} would be before the start "
-                                          f"{new_start:%d.%m.%Y %H:%M}; give the end too"))
+                                          f"{new_start:%d.%m.%Y %H:%M}" + ("" if c.end else "; give the end too")))
         for logical in ("subject", "body", "comment"):
             text = getattr(c, logical)
             if text is not None:
@@ -386,6 +386,7 @@ class Updater:
 
     def _text(self, logical: str, text: str, row: Mapping[str, Any], body: dict[str, Any], diffs: list[Diff]) -> None:
         a = self.attrs[logical]
+        text = text.rstrip()  # 1C ignores trailing blanks: comparing with them would change it every run
         old_value = row.get(a.prop)
         if a.kind is AttrKind.COMPOSITE:
             old_type = row.get(a.type_prop or "")

@@ -178,3 +178,26 @@ def test_redirected_output_in_cp1251_is_readable_and_never_a_traceback(base: Dem
             assert text.splitlines() == [f"{number}: would change", "  state: Запланировано -> Завершено"]
         else:
             assert "ТелефонныйЗвонок" in text or "ЭлектронноеПисьмо" in text
+
+
+def test_a_cell_with_trailing_blanks_is_the_text_1c_holds_and_lines_are_named(
+        capsys: pytest.CaptureFixture[str], base: DemoServer, tmp_path: Path) -> None:
+    number = planned_numbers(base.url, 1)[0]
+    changes = tmp_path / "changes.csv"
+    changes.write_text(f"number;subject\n{number};Перезвонить   \n;без номера\n", encoding="utf-8")
+    args = ("--url", base.url, "events", "update", "--file", str(changes), "--ledger", str(tmp_path / "l"))
+    code, out, _ = cli(capsys, *args)
+    assert code == ExitCode.PARTIAL
+    assert out.splitlines()[0] == f"line 2: {number}: changed" and "line 3: —: failed" in out
+    code, out, _ = cli(capsys, *args)
+    assert out.splitlines()[0] == f"line 2: {number}: unchanged"  # not 'superseded', not changed again
+
+
+def test_reschedule_with_an_end_before_the_start_says_so_without_asking_for_the_end(
+        capsys: pytest.CaptureFixture[str], base: DemoServer) -> None:
+    number = planned_numbers(base.url, 1)[0]
+    code, out, _ = cli(capsys, "--url", base.url, "events", "reschedule", number, "--start", "2026-09-28 12:00",
+                       "--end", "2026-09-28 11:00")
+    assert code == ExitCode.BAD_INPUT and "before the start" in out and "give the end too" not in out
+    code, _, err = cli(capsys, "--url", base.url, "events", "reassign", "--responsible", "Петров")
+    assert code == ExitCode.USAGE and "--of)" in err
