@@ -57,7 +57,9 @@ REGISTER_SET = "InformationRegister_КонтактнаяИнформация"
 SECTION_NAME = "КонтактнаяИнформация"
 PHONE = "Телефон"
 EMAIL = "АдресЭлектроннойПочты"
-_PERSON_SETS = {Family.A: "Catalog_КонтактныеЛицаКонтрагентов", Family.B: "Catalog_КонтактныеЛица"}
+PERSON_SETS = {Family.A: "Catalog_КонтактныеЛицаКонтрагентов", Family.B: "Catalog_КонтактныеЛица"}
+"""Where each family keeps a counterparty's contact persons (``Owner_Key`` → the counterparty)."""
+_PERSON_SETS = PERSON_SETS
 
 
 @dataclass(frozen=True)

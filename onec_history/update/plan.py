@@ -35,6 +35,8 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from .. import query as q
+from ..counterparties.contacts import PERSON_SETS
 from ..create.prepare import Preparer
 from ..create.spec import RowError, Vocabulary, norm_word
 from ..documents import DocAddress, Documents
@@ -149,6 +151,7 @@ class Updater:
         self.shape = EventShape(self.profile, state_lookup=history.state_lookup())
         self.state_names = {ref: name for ref, (name, _) in history.state_lookup().items()}
         self._resolved = _Lookups()
+        self._persons: dict[str, list[tuple[str, str]]] = {}  # client → its contact persons (ref, folded name)
 
     @property
     def vocab(self) -> Vocabulary:
@@ -407,8 +410,36 @@ class Updater:
         body[a.prop] = text
         diffs.append(Diff(logical, old_text, text))
 
+    def _person(self, row: Mapping[str, Any], text: str) -> tuple[str, str] | None:
+        """(ref, set) of the event's client's contact person named ``text`` (case and spaces aside),
+        when exactly one has that name: the contact is then written as a reference, as 1C's form does."""
+        person_set = PERSON_SETS.get(self.profile.family)
+        md = self.client.metadata()
+        if not text or person_set is None or person_set not in md or "Owner_Key" not in md.get(person_set).properties:
+            return None
+        client, target, _ = self.shape.client(row, [who for _, who in self.shape.participants(row)])
+        if not client or target != self.profile.counterparty_set:
+            return None
+        if client not in self._persons:
+            query = q.Query(filter=q.eq("Owner_Key", uuid.UUID(client)),
+                            select=("Ref_Key", "Description", "DeletionMark"))
+            self._persons[client] = [(str(r["Ref_Key"]), _folded(str(r.get("Description") or "")))
+                                     for r in self.client.iterate(person_set, query) if not r.get("DeletionMark")]
+        named = [ref for ref, name in self._persons[client] if name == _folded(text)]
+        return (named[0], person_set) if len(named) == 1 else None
+
     def _contact(self, text: str, row: Mapping[str, Any], body: dict[str, Any], diffs: list[Diff]) -> None:
+        person = self._person(row, text.strip())
         if "contact" in self.attrs:
+            a = self.attrs["contact"]
+            if person is not None and a.kind is AttrKind.COMPOSITE and a.type_prop:
+                old_ref, old_set, old_text = self.shape.who(row, "contact")
+                if (old_ref, old_set) == person:
+                    return
+                body[a.prop], body[a.type_prop] = person[0], f"StandardODATA.{person[1]}"
+                shown = old_text or (self.history.names.name(old_set, old_ref) if old_ref else "") or old_ref or ""
+                diffs.append(Diff("contact", shown, text.strip()))
+                return
             self._text("contact", text, row, body, diffs)
             return
         # Family B: contact persons are participant rows beside the client; the client's rows stay.
@@ -421,15 +452,15 @@ class Updater:
             ref, target, ptext = slot.who(prow)
             (kept if ref and target == self.profile.counterparty_set else others).append((prow, ref, target, ptext))
         old = ", ".join(t or self.history.names.name(s, r) or r or "" for _, r, s, t in others)
-        if old == text:
+        if (old == text and person is None) or (person is not None and [(r, s) for _, r, s, _ in others] == [person]):
             return
         # The rows kept as 1C sent them, less what a row may not be written with: the owner's key
         # (Ref_Key is read-only in a row) and annotations.
         rows = [{k: v for k, v in prow.items() if k != "Ref_Key" and "@" not in k} for prow, *_ in kept]
         if text:
-            new_row: dict[str, Any] = {slot.prop: text}  # the other columns: 1C's defaults
+            new_row: dict[str, Any] = {slot.prop: person[0] if person else text}  # other columns: 1C's defaults
             if slot.type_prop:
-                new_row[slot.type_prop] = _TEXT_TYPE
+                new_row[slot.type_prop] = f"StandardODATA.{person[1]}" if person else _TEXT_TYPE
             rows.append(new_row)
         for number, r in enumerate(rows, start=1):
             r["LineNumber"] = str(number)
@@ -641,6 +672,10 @@ def _ref(value: Any) -> str | None:
 
 def _set_of(type_name: Any) -> str | None:
     return set_of_type(type_name) if isinstance(type_name, str) else None
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().replace("ё", "е").split())
 
 
 def _number(row: Mapping[str, Any]) -> str | None:

@@ -188,3 +188,30 @@ def test_a_bulk_change_under_faults_changes_each_event_exactly_once(family: str)
         srv.faults.error_rate, srv.faults.drop_rate = 0.1, 0.08
         again = updater.run(targets)
         assert {r.status for r in again} == {Status.UNCHANGED}
+
+
+@pytest.mark.parametrize("family", ["ut10", "unf"])
+def test_a_contact_named_as_one_of_the_clients_persons_is_written_as_its_reference(family: str) -> None:
+    with start_demo(family) as srv:
+        history = make_history(srv.url)
+        person_set = {"ut10": "Catalog_КонтактныеЛицаКонтрагентов", "unf": "Catalog_КонтактныеЛица"}[family]
+        persons = {str(r["Owner_Key"]): (str(r["Ref_Key"]), str(r["Description"])) for r in
+                   history.client.iterate(person_set, q.Query(select=("Ref_Key", "Owner_Key", "Description")))}
+        ev = next(e for e in history.events(EventFilter(state=EventState.PLANNED), newest_first=False)
+                  if e.counterparty in persons and not e.deleted)
+        assert ev.counterparty is not None
+        ref, name = persons[ev.counterparty]
+        typed = "  " + name.upper() + " "  # case and blanks aside, it is that person
+        result = Updater(history).run([Target(ev.ref, Change(contact=typed))])[0]
+        assert result.status in (Status.CHANGED, Status.UNCHANGED), result.message
+        row = raw(srv.url, ev.ref)
+        if family == "ut10":
+            assert (row["КонтактноеЛицо"], row["КонтактноеЛицо_Type"]) == (ref, f"StandardODATA.{person_set}")
+        else:
+            contacts = [(p["Контакт"], p["Контакт_Type"]) for p in row["Участники"]
+                        if p["Контакт_Type"] != "StandardODATA.Catalog_Контрагенты"]
+            assert contacts == [(ref, f"StandardODATA.{person_set}")]
+        again = Updater(history).run([Target(ev.ref, Change(contact=name))])[0]
+        assert again.status is Status.UNCHANGED
+        stranger = Updater(history).run([Target(ev.ref, Change(contact="Незнакомец"))])[0]
+        assert stranger.status is Status.CHANGED  # nobody of that name: kept as text
