@@ -83,11 +83,7 @@ def agenda_cmd(app: App, responsible: str | None, day_text: str | None, week: bo
     """
     tz_name = app.settings().server_timezone
     now = base_now(tz_name)
-    server_tz = None
-    if tz_name:
-        from zoneinfo import ZoneInfo
-
-        server_tz = ZoneInfo(tz_name)
+    server_tz = app.server_tz()
     start: datetime | None
     end: datetime | None
     if overdue and day_text is None and not week:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..client import Client
 from ..config import Settings, load_settings
 from ..errors import ConfigError
 from ..history import History
+from ..local.ledger import default_ledger_path
 from ..metadata_cache import MetadataCache
 from ..transport import Transport
 
@@ -41,6 +43,20 @@ class App:
         if self._settings is None:
             self._settings = load_settings(self.config_file, overrides=self.overrides)
         return self._settings
+
+    def server_tz(self) -> tzinfo | None:
+        """The 1C server's time zone (``server_timezone``), for reading zone-aware dates; ``None`` unset."""
+        name = self.settings().server_timezone
+        if not name:
+            return None
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+
+    def ledger_location(self, given: Path | None) -> str | Path:
+        """The ledger file: ``given``, else the default one; in memory for the built-in demo base,
+        which is new on every run (a ledger on disk would only remember ghosts)."""
+        return given or (":memory:" if self.using_demo() else default_ledger_path())
 
     def note(self, message: str) -> None:
         """A line for the person on stderr (never on stdout, which scripts read)."""

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from ..counterparties.callers import match_caller, match_phones
-from ..create import EventWriter, Ledger, RowResult, Summary, default_ledger_path, outcome_of, read_rows
+from ..create import EventWriter, Ledger, RowResult, Summary, outcome_of, read_rows
 from ..create.spec import single_event_values
 from ..errors import AmbiguousError, NoMatchError
 from ..local.inputs import COLUMNS, InputRow
@@ -43,15 +43,8 @@ def _ledger_options(fn: F) -> F:
 
 def _writer(app: App, ledger_path: Path | None, *, jobs: int, id_namespace: str,
             defaults: dict[str, Any] | None = None) -> EventWriter:
-    # The built-in demo base is new on every run: a ledger on disk would only remember ghosts.
-    path: str | Path = ledger_path or (":memory:" if app.using_demo() else default_ledger_path())
-    ledger = Ledger(path, app.history().base.key)
-    tz = None
-    if app.settings().server_timezone:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(app.settings().server_timezone or "")
-    return EventWriter(app.history(), ledger, jobs=jobs, id_namespace=id_namespace, server_tz=tz,
+    ledger = Ledger(app.ledger_location(ledger_path), app.history().base.key)
+    return EventWriter(app.history(), ledger, jobs=jobs, id_namespace=id_namespace, server_tz=app.server_tz(),
                        defaults=defaults)
 
 

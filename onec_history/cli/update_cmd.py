@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import ValidationError
-from ..local.inputs import InputRow, read_rows
-from ..local.ledger import default_ledger_path
+from ..local.inputs import InputRow, column_key, read_rows
 from ..models import EventState
 from ..update import (
     FIELDS,
@@ -90,14 +89,10 @@ def _filters_without_responsible(fn: F) -> F:
 
 def _run(ctx: click.Context, app: App, verb: Change, values: dict[str, Any]) -> None:
     history = app.history()
-    tz = None
-    if app.settings().server_timezone:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(app.settings().server_timezone or "")
+    tz = app.server_tz()
     # The ledger serves files, which are replayed: a change a file made once is not made again.
     # A command naming its events or a filter says what is wanted now, and is done as asked.
-    path: str | Path = values["ledger_path"] or (":memory:" if app.using_demo() else default_ledger_path())
+    path = app.ledger_location(values["ledger_path"])
     with ChangeLedger(path, history.base.key) if values["file"] else nullcontext() as ledger:
         updater = Updater(history, ledger, jobs=values["jobs"], server_tz=tz)
         try:
@@ -158,7 +153,7 @@ def _file_targets(file: str, encoding: str | None, updater: Updater, change: Cha
         out: list[str | None] = []
         unknown = []
         for raw in names:
-            key = raw.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
+            key = column_key(raw)
             out.append(key if key in known else None)
             if key not in known and key:
                 unknown.append(raw.strip())

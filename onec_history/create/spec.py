@@ -41,6 +41,8 @@ __all__ = [
     "parse_datetime_text",
     "parse_duration",
     "parse_row",
+    "put_enum",
+    "put_state",
     "ref_key_for",
     "single_event_values",
 ]
@@ -256,16 +258,9 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
     elif not t["counterparty"] and not t["caller"] and not any(e.field in ("counterparty", "caller")
                                                               for e in errors):
         errors.append(RowError("counterparty", "required (a name, code, ИНН or reference; or caller as text)"))
-    _enum(t["kind"], "kind", vocab.kinds, vocab, out, errors, required=True)
-    _enum(t["direction"], "direction", vocab.directions, vocab, out, errors)
-    if t["state"]:
-        key = norm_word(t["state"])
-        if key in vocab.states:
-            out["state"] = vocab.states[key]
-        elif key in vocab.custom_states:
-            out["state_name"] = vocab.custom_states[key]
-        else:
-            errors.append(RowError("state", f"{t['state']!r} is not a state; expected {vocab.known('state')}"))
+    put_enum(t["kind"], "kind", vocab.kinds, vocab, out, errors, required=True)
+    put_enum(t["direction"], "direction", vocab.directions, vocab, out, errors)
+    put_state(t["state"], vocab, out, errors)
     notes: list[str] = []
     for name in ("start", "end"):
         if t[name]:
@@ -301,8 +296,22 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
     return NewEvent(**out, notes=tuple(notes)), []
 
 
-def _enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocabulary, out: dict[str, Any],
-          errors: list[RowError], *, required: bool = False) -> None:
+def put_state(text: str | None, vocab: Vocabulary, out: dict[str, Any], errors: list[RowError]) -> None:
+    """``out["state"]`` (a logical state) or ``out["state_name"]`` (a state the base added) of ``text``."""
+    if not text:
+        return
+    key = norm_word(text)
+    if key in vocab.states:
+        out["state"] = vocab.states[key]
+    elif key in vocab.custom_states:
+        out["state_name"] = vocab.custom_states[key]
+    else:
+        errors.append(RowError("state", f"{text!r} is not a state; expected {vocab.known('state')}"))
+
+
+def put_enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocabulary, out: dict[str, Any],
+             errors: list[RowError], *, required: bool = False) -> None:
+    """``out[name]``: ``text`` looked up in ``table`` (a kind or a direction), or the error."""
     if not text:
         if required and not any(e.field == name for e in errors):
             errors.append(RowError(name, f"required ({vocab.known(name)})"))

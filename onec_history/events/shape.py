@@ -17,7 +17,7 @@ from typing import Any
 from ..models import EMPTY_REF, Direction, EventKind, EventState, set_of_type
 from ..profiles import Attr, AttrKind, Profile
 
-__all__ = ["EVENT_FIELDS", "EventShape", "Slot", "Who", "clients_of"]
+__all__ = ["EVENT_FIELDS", "EventShape", "Slot", "Who", "clients_of", "ref_of"]
 
 EVENT_FIELDS = ("number", "date", "posted", "deleted", "data_version", "kind", "direction", "state",
                 "counterparty", "contact", "responsible", "start", "end", "subject", "body", "comment", "basis")
@@ -28,8 +28,10 @@ Who = tuple["str | None", "str | None", "str | None"]
 _NOBODY: Who = (None, None, None)
 
 
-def _ref(value: Any) -> str | None:
+def ref_of(value: Any) -> str | None:
+    """A reference as 1C sent it, ``None`` for nothing or the empty reference."""
     return None if not value or value == EMPTY_REF else str(value)
+
 
 
 class Slot:
@@ -52,12 +54,12 @@ class Slot:
             type_name = row.get(self.type_prop)
             target = set_of_type(type_name)
             if target is not None:
-                return _ref(value), target, None
+                return ref_of(value), target, None
             if type_name == "Edm.String" and value not in (None, ""):
                 return None, None, str(value)
             return _NOBODY
         if self.ref:
-            return _ref(value), self.target, None
+            return ref_of(value), self.target, None
         return None, None, None if value is None else str(value).strip() or None
 
     def text(self, row: Mapping[str, Any]) -> str | None:
@@ -167,7 +169,7 @@ class EventShape:
             return None, None
         raw = row.get(slot.prop)
         if slot.ref:
-            ref = _ref(raw)
+            ref = ref_of(raw)
             if ref is None:
                 return None, None
             name, state = self.state_lookup.get(ref, (ref, EventState.OTHER))

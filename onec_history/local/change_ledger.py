@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import ConfigError
 from ..transport import base_key
+from .ledger import open_ledger_db
 
 __all__ = ["ChangeEntry", "ChangeLedger"]
 
@@ -55,17 +55,7 @@ class ChangeLedger:
         self.path = str(path)
         self.base = base_key(url)
         self._lock = threading.Lock()
-        try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"Cannot open the ledger {self.path}: {exc}",
-                              hint="Choose another file with --ledger.") from None
+        self._db = open_ledger_db(self.path, _SCHEMA)
 
     @contextmanager
     def _tx(self, *, sync: bool = False) -> Iterator[sqlite3.Connection]:

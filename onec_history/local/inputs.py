@@ -120,6 +120,11 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def column_key(name: str) -> str:
+    """A column's name as the documented names are spelt: case, blanks, ``-`` and a BOM aside."""
+    return name.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
+
+
 def normalise_header(names: list[str], *, allow_unknown: bool = False) -> list[str | None]:
     """Column names → documented names (case, spaces and ``-`` ignored; a few aliases).
 
@@ -130,7 +135,7 @@ def normalise_header(names: list[str], *, allow_unknown: bool = False) -> list[s
     unknown: list[str] = []
     seen: set[str] = set()
     for raw in names:
-        key = raw.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
+        key = column_key(raw)
         key = ALIASES.get(key, key)
         if key not in COLUMNS:
             if key:

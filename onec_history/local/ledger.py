@@ -92,6 +92,29 @@ def default_ledger_path() -> Path:
     return root / "onec-history" / "ledger.sqlite"
 
 
+def open_ledger_db(path: str, schema: str) -> sqlite3.Connection:
+    """A ledger's SQLite file (its folder made), in WAL mode, with ``schema`` applied; ConfigError
+    when it cannot be opened. Shared by the import ledger and the change ledger (one file, two tables).
+
+    Results need not survive a power cut (a lost result is only a look-up on the next run), so
+    commits are not synced by default; an intent syncs, and with it everything before it.
+    """
+    if path != ":memory:":
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"Cannot create the ledger's folder for {path}: {exc.strerror}") from None
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        if path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(schema)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"Cannot open the ledger {path}: {exc}", hint="Choose another file with --ledger.") from None
+    return db
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -106,19 +129,8 @@ class Ledger:
         self.base = base_key(url)
         self._lock = threading.Lock()
         self._lockfile: RunLock | None = None
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"Cannot create the ledger's folder for {self.path}: {exc.strerror}") from None
+        self._db = open_ledger_db(self.path, _SCHEMA)
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            # Results need not survive a power cut (a lost result is only a look-up on the next run),
-            # so commits are not synced by default; intend() syncs, and with it everything before it.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO bases (base, url, honours_keys, updated) VALUES (?, ?, NULL, ?)",
                 (self.base, self.url, _now()),

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..create.spec import RowError, Vocabulary, norm_word, parse_basis, parse_bool
+from ..create.spec import RowError, Vocabulary, parse_basis, parse_bool, put_enum, put_state
 from ..dates import parse_datetime_text
 from ..models import Direction, DocumentRef, EventKind, EventState
 
@@ -110,21 +110,8 @@ def parse_change(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzi
             continue
         out[name] = raw.rstrip()
     for name, table in (("kind", vocab.kinds), ("direction", vocab.directions)):
-        text = given.get(name)
-        if text:
-            value = table.get(norm_word(str(text)))
-            if value is None:
-                errors.append(RowError(name, f"{text!r} is not a {name}; expected {vocab.known(name)}"))
-            else:
-                out[name] = value
-    if given.get("state"):
-        key = norm_word(str(given["state"]))
-        if key in vocab.states:
-            out["state"] = vocab.states[key]
-        elif key in vocab.custom_states:
-            out["state_name"] = vocab.custom_states[key]
-        else:
-            errors.append(RowError("state", f"{given['state']!r} is not a state; expected {vocab.known('state')}"))
+        put_enum(str(given.get(name) or ""), name, table, vocab, out, errors)
+    put_state(str(given.get("state") or ""), vocab, out, errors)
     for name in ("start", "end"):
         if given.get(name):
             try:

@@ -41,8 +41,8 @@ from ..create.prepare import Preparer
 from ..create.spec import RowError, Vocabulary, norm_word
 from ..documents import DocAddress, Documents
 from ..errors import BusinessError, ConflictError, ODataError, OnecError, QueryError, ServerUnavailable
-from ..events.shape import EventShape
-from ..models import EMPTY_REF, set_of_type
+from ..events.shape import EventShape, ref_of
+from ..models import EMPTY_DATE, parse_datetime, set_of_type
 from ..profiles import AttrKind
 from .change import Change
 
@@ -54,7 +54,6 @@ __all__ = ["Diff", "Plan", "Status", "Target", "UpdateResult", "Updater"]
 
 _DATETIME = "%Y-%m-%dT%H:%M:%S"
 _TEXT_TYPE = "Edm.String"
-_EMPTY_DATE = "0001-01-01T00:00:00"
 _LOGICAL = ("kind", "direction", "state", "start", "end", "subject", "body", "comment", "importance",
             "contact", "responsible", "basis")
 
@@ -219,7 +218,7 @@ class Updater:
         out = _Lookups()
         docs = Documents(self.client)
         for address in dict.fromkeys(t.address for t in targets):
-            out.refs[address] = self._event_ref(docs, address)
+            out.refs[address] = self._eventref_of(docs, address)
         specs = [t.change.responsible for t in targets if t.change.responsible]
         if specs and "responsible" in self.attrs:
             for spec, found in self.preparer.resolver.users(specs).items():
@@ -230,7 +229,7 @@ class Updater:
                 out.bases[key] = None if found.ref else RowError("basis", found.error or "not found")
         return out
 
-    def _event_ref(self, docs: Documents, address: str) -> str | RowError:
+    def _eventref_of(self, docs: Documents, address: str) -> str | RowError:
         try:
             key = docs.resolve(DocAddress.parse(address), default_set=self.event_set)
         except QueryError as exc:
@@ -351,9 +350,9 @@ class Updater:
         if c.responsible:
             ref = lookups.users.get(c.responsible) if lookups is not None else c.responsible
             if isinstance(ref, str):
-                names = self.history.names
-                plain("responsible", ref, names.name(a["responsible"].target_set, _ref(row.get(a["responsible"].prop))),
-                      names.name(a["responsible"].target_set, ref))
+                names, people = self.history.names, a["responsible"].target_set
+                plain("responsible", ref, names.name(people, ref_of(row.get(a["responsible"].prop))),
+                      names.name(people, ref))
         if c.basis is not None:
             self._basis(c, row, body, diffs)
         posted = bool(row.get("Posted"))
@@ -382,7 +381,7 @@ class Updater:
             if ref is None:
                 errors.append(RowError("state", f"the base's state catalog has no {c.state_name or c.state!r} state"))
                 return
-            old = _ref(row.get(a.prop))
+            old = ref_of(row.get(a.prop))
             plain("state", ref, self.state_names.get(old or "", old or ""), self.state_names.get(ref, ref))
             return
         plain("state", self.profile.states[c.state] if c.state is not None else c.state_name)
@@ -401,7 +400,7 @@ class Updater:
             if a.type_prop:
                 body[a.type_prop] = _TEXT_TYPE
             shown = old_text if holds_text else self.history.names.name(
-                _set_of(old_type), _ref(old_value)) or str(old_value)
+                _set_of(old_type), ref_of(old_value)) or str(old_value)
             diffs.append(Diff(logical, shown, text))
             return
         old_text = str(old_value or "").rstrip()
@@ -650,7 +649,7 @@ def _same(old: Any, new: Any) -> bool:
 
 def _show(value: Any) -> str:
     if isinstance(value, str) and len(value) == 19 and value[10:11] == "T":
-        if value == _EMPTY_DATE:
+        if value == EMPTY_DATE:
             return ""
         d = _date(value)
         return d.strftime("%d.%m.%Y %H:%M") if d else value
@@ -658,16 +657,12 @@ def _show(value: Any) -> str:
 
 
 def _date(value: Any) -> datetime | None:
-    if not isinstance(value, str) or value == _EMPTY_DATE:
-        return None
+    """A date as 1C sent it; ``None`` for the empty date, or for anything that is not one."""
     try:
-        return datetime.strptime(value[:19], _DATETIME)
+        return parse_datetime(value) if isinstance(value, str) else None
     except ValueError:
         return None
 
-
-def _ref(value: Any) -> str | None:
-    return None if not value or value == EMPTY_REF else str(value)
 
 
 def _set_of(type_name: Any) -> str | None:
