@@ -13,6 +13,7 @@ from typing import Any
 
 from . import query as q
 from .client import Client
+from .counterparties.partners import Partners
 from .mapping import CounterpartyMapper, EventMapper
 from .metadata_cache import CapabilityMemory
 from .models import EventState
@@ -35,6 +36,7 @@ class Base:
         self.names = NameResolver(client)
         self.users = UserResolver(client, profile.users_set)
         self._state_lookup: dict[str, tuple[str, EventState]] | None = None
+        self._partners: Partners | None = None
         cache = client.metadata_cache
         self.memory = CapabilityMemory(self.key, cache.directory if cache is not None else None)
         # The profile knows string lengths that 1C's $metadata does not publish; settings win.
@@ -45,6 +47,13 @@ class Base:
              key: str | None = None) -> Base:
         """Read the base's ``$metadata`` (or its cache) and detect the configuration family."""
         return cls(client, detect_profile(client.metadata(), dict(profile_overrides or {})), key=key)
+
+    @property
+    def partners(self) -> Partners:
+        """Family C: counterparty → partner → contact persons, read in bulk and kept for the run."""
+        if self._partners is None:
+            self._partners = Partners(self.client, self.profile, self.names)
+        return self._partners
 
     # -- mappers and the state catalogue ---------------------------------------------------------
     def event_mapper(self) -> EventMapper:

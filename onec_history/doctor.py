@@ -249,15 +249,19 @@ def family_c_checks(md: Metadata) -> list[CheckResult]:
     """A «Взаимодействия» base (УТ 11 / КА 2 / ERP): what shows it, and every set family C needs,
     with what each is for and the 1C code that publishes the missing ones."""
     found = family_c.marks(md)
-    out = [CheckResult(
-        "configuration family", Outcome.FAIL,
-        f"{FAMILY_TITLES[Family.C]}: client history in interactions tied to partners (seen: "
-        + ", ".join(found[:4]) + (", …" if len(found) > 4 else "") + ").",
-        "Reading family C's interactions is not supported yet by this version of onec-history; publish the "
-        "sets below now, so that it can when it does.",
-        error=ProfileError("family C (УТ 11 / КА 2 / ERP) is not supported yet"),
-    )]
     required, optional = family_c.missing(md)
+    readable = [name for name in family_c.INTERACTIONS if name in md]
+    summary = (f"{FAMILY_TITLES[Family.C]}: client history in interactions tied to partners (seen: "
+               + ", ".join(found[:4]) + (", …" if len(found) > 4 else "") + ").")
+    if readable:
+        out = [CheckResult("configuration family", Outcome.OK, summary)]
+    else:
+        out = [CheckResult(
+            "configuration family", Outcome.FAIL, summary,
+            "None of the interaction documents is published, so there is no client history to read yet; "
+            "publish the sets below.",
+            error=NotPublishedError(family_c.INTERACTIONS[0]),
+        )]
     uses = tuple(SetUse(s.name, s.purpose, s.name in md, s.required) for s in family_c.SETS)
     if required:
         out.append(CheckResult(

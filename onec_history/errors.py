@@ -122,10 +122,11 @@ class ValidationError(QueryError):
 class NotPublishedError(OnecError):
     """An entity set is absent from the base's ``$metadata``."""
 
-    def __init__(self, entity_set: str, *, url: str | None = None) -> None:
+    def __init__(self, entity_set: str, *, url: str | None = None, message: str | None = None,
+                 hint: str | None = None) -> None:
         super().__init__(
-            f"The base does not publish {entity_set} over OData",
-            hint=(
+            message or f"The base does not publish {entity_set} over OData",
+            hint=hint or (
                 f"Ask the 1C administrator to add {entity_set} to the standard OData interface "
                 "(see README, 'For the 1C administrator'), then run 'onec-history metadata --refresh'."
             ),

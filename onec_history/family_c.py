@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .metadata import Metadata
 
-__all__ = ["INTERACTIONS", "SETS", "SetNeed", "is_family_c", "marks", "missing"]
+__all__ = ["EVENT_DOCS", "INTERACTIONS", "SETS", "EventDoc", "SetNeed", "is_family_c", "marks", "missing"]
 
 INTERACTIONS = (
     "Document_ТелефонныйЗвонок",
@@ -93,3 +93,85 @@ def missing(md: Metadata) -> tuple[list[SetNeed], list[SetNeed]]:
     """(required, optional) family-C sets that ``md`` does not publish."""
     absent = [s for s in SETS if s.name not in md]
     return [s for s in absent if s.required], [s for s in absent if not s.required]
+
+
+# --------------------------------------------------------------------------- family data
+# How each interaction document keeps what a family-A/B Событие keeps, by 1C's attribute names
+# (УТ 11.5 dump: Documents/<name>.xml). Every name is checked against the base's $metadata when
+# the profile is bound (absent ones drop out), so a customised base that lacks one still reads.
+
+PARTNERS = "Catalog_Партнеры"
+PERSONS = "Catalog_КонтактныеЛицаПартнеров"
+STRING_CONTACTS = "Catalog_СтроковыеКонтактыВзаимодействий"
+CONTACTS_REGISTER = "InformationRegister_КонтактыВзаимодействий"
+SUBJECTS_REGISTER = "InformationRegister_ПредметыПапкиВзаимодействий"
+STATES_REGISTER = "InformationRegister_СостоянияКонтактовВзаимодействий"
+PARTNER_ATTR = "Партнер"  # Контрагенты.Партнер, ЗаказКлиента.Партнер, СделкиСКлиентами.Партнер
+PARTNER_MANAGER = "ОсновнойМенеджер"
+PARTNER_IS_CLIENT = "Клиент"
+REGISTER_DOCUMENT = "Взаимодействие"  # the dimension naming the interaction in the registers
+REGISTER_CONTACT = "Контакт"
+REGISTER_SUBJECT = "Предмет"
+REGISTER_REVIEWED = "Рассмотрено"
+REGISTER_REVIEW_AFTER = "РассмотретьПосле"
+REGISTER_LAST = "ДатаПоследнегоВзаимодействия"
+
+COMMON_FIELDS: dict[str, str | None] = {
+    "responsible": "Ответственный", "author": "Автор", "subject": "Тема", "body": "Описание",
+    "comment": "Комментарий", "basis": "ВзаимодействиеОснование", "importance": "Важность",
+}
+"""What the six documents share (the journal's columns)."""
+
+
+@dataclass(frozen=True)
+class EventDoc:
+    """One interaction document as an event: its kind (the document type), where it names the
+    client (a header composite or a section of participants), its direction and its state."""
+
+    set_name: str
+    kind: str  # an EventKind value
+    fields: tuple[tuple[str, str | None], ...] = ()  # logical → attribute, over COMMON_FIELDS
+    section: str | None = None  # participants: Участники, ПолучателиПисьма, Адресаты
+    column: str | None = None
+    direction: str | None = None  # fixed by the type, else read from the field "direction" (Входящий)
+    state: str = "completed"  # an EventState value, unless the field "state" says otherwise
+    state_values: tuple[tuple[str, str], ...] = ()  # the state enum's values → EventState values
+    planned_when_future: bool = False  # a meeting whose start is ahead is planned (not verified in 1C)
+
+    def mapping(self) -> dict[str, str | None]:
+        return {**COMMON_FIELDS, **dict(self.fields)}
+
+
+EVENT_DOCS: tuple[EventDoc, ...] = (
+    EventDoc("Document_ТелефонныйЗвонок", "call",
+             (("counterparty", "АбонентКонтакт"), ("direction", "Входящий"), ("phone", "АбонентКакСвязаться"),
+              ("contact_text", "АбонентПредставление"))),
+    EventDoc("Document_Встреча", "meeting",
+             (("start", "ДатаНачала"), ("end", "ДатаОкончания"), ("place", "МестоПроведенияВстречи")),
+             section="Участники", column="Контакт", planned_when_future=True),
+    EventDoc("Document_ЗапланированноеВзаимодействие", "planned", (), section="Участники", column="Контакт",
+             state="planned"),
+    EventDoc("Document_ЭлектронноеПисьмоВходящее", "email",
+             (("counterparty", "ОтправительКонтакт"), ("contact_text", "ОтправительПредставление"),
+              ("start", "ДатаПолучения"), ("body", "Текст"), ("email", "ОтправительАдрес")),
+             direction="incoming"),  # its ПолучателиПисьма are our own addresses (the criterion skips them)
+    EventDoc("Document_ЭлектронноеПисьмоИсходящее", "email",
+             (("start", "ДатаОтправления"), ("body", "Текст"), ("state", "СтатусПисьма"),
+              ("contact_text", "СписокПолучателейПисьма")),
+             section="ПолучателиПисьма", column="Контакт", direction="outgoing",
+             state_values=(("Отправлено", "completed"), ("Черновик", "planned"), ("Исходящее", "planned"))),
+    EventDoc("Document_СообщениеSMS", "sms",
+             (("body", "ТекстСообщения"), ("state", "Состояние"), ("contact_text", "СписокУчастников")),
+             section="Адресаты", column="Контакт", direction="outgoing",
+             state_values=(("Черновик", "planned"), ("Исходящее", "planned"), ("Доставляется", "completed"),
+                           ("Доставлено", "completed"), ("ЧастичноДоставлено", "completed"),
+                           ("НеДоставлено", "cancelled"))),
+)
+
+COUNTERPARTY_FIELDS: dict[str, str | None] = {
+    "full_name": "НаименованиеПолное", "inn": "ИНН", "kpp": "КПП", "legal_form": "ЮридическоеФизическоеЛицо",
+    "comment": "ДополнительнаяИнформация", "partner": PARTNER_ATTR,
+}
+"""Контрагенты of УТ 11: no Code, no groups (CodeLength 0, not hierarchical); codes, groups,
+the manager and the «client» flag live on the partner."""
+# ------------------------------------------------------------------------- end family data

@@ -17,6 +17,7 @@ from .client import Client
 from .counterparties.contacts import ContactBook
 from .counterparties.search import CounterpartySearch
 from .errors import AmbiguousError
+from .events.interactions import InteractionReader
 from .events.read import EventFilter, EventReader
 from .mapping import CounterpartyMapper, EventMapper
 from .models import Counterparty, Event, EventState
@@ -40,7 +41,7 @@ class History:
         self._key = key
         self._base: Base | None = None
         self._search: CounterpartySearch | None = None
-        self._reader: EventReader | None = None
+        self._reader: EventReader | InteractionReader | None = None
         self._contacts: ContactBook | None = None
 
     @property
@@ -74,9 +75,10 @@ class History:
         return self._search
 
     @property
-    def event_reader(self) -> EventReader:
+    def event_reader(self) -> EventReader | InteractionReader:
+        """The events' reader: one event document (A, B), or family C's six interaction documents."""
         if self._reader is None:
-            self._reader = EventReader(self.base)
+            self._reader = InteractionReader(self.base) if self.profile.documents else EventReader(self.base)
         return self._reader
 
     # -- counterparties (counterparties/search.py) ------------------------------------------------
@@ -135,6 +137,10 @@ class History:
         """The event's contact person as a person reads it: the name of the contact it references
         (one cached lookup, in bulk with other names), or the text typed in its place; ``None``
         when the event names nobody (or the family keeps contacts among the participants)."""
+        if self.profile.documents:  # family C: the contact person, or the typed-in text
+            if event.contact and self.profile.person_set:
+                return self.names.name(self.profile.person_set, event.contact) or event.contact
+            return event.contact_text
         ref, entity_set, text = self.event_mapper().shape.who(event.raw, "contact")
         if ref and entity_set:
             return self.names.name(entity_set, ref) or ref

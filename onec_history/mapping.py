@@ -21,7 +21,7 @@ from .profiles import Profile
 __all__ = ["CounterpartyMapper", "EventMapper"]
 
 _CP_FIELDS = ("code", "name", "full_name", "inn", "kpp", "parent", "is_folder", "manager", "buyer", "supplier",
-              "deleted", "comment", "data_version")
+              "deleted", "comment", "data_version", "partner")
 
 
 class EventMapper:
@@ -55,7 +55,7 @@ class EventMapper:
             ref=str(row.get("Ref_Key")),
             number=strip(shape.get(row, "number")),
             date=parse_datetime(shape.get(row, "date")),
-            posted=shape.get(row, "posted"),
+            posted=shape.get(row, "posted") if shape.postable else None,
             deleted=bool(shape.get(row, "deleted")),
             kind=kind,
             kind_raw=kind_raw,
@@ -76,6 +76,8 @@ class EventMapper:
             comment=shape.text(row, "comment"),
             basis=DocumentRef(entity_set=b_set, ref=b_ref) if b_ref and b_set else None,
             data_version=shape.get(row, "data_version"),
+            document_set=shape.document_set,
+            contact_text=shape.text(row, "contact_text"),
             raw=dict(row),
         )
 
@@ -111,5 +113,6 @@ class CounterpartyMapper:
             deleted=bool(self._get(row, "deleted")),
             comment=strip(self._get(row, "comment")) or None,
             data_version=self._get(row, "data_version"),
+            partner=parse_ref(self._get(row, "partner")),
             raw=dict(row),
         )

@@ -44,6 +44,7 @@ class EventKind(str, Enum):
     LETTER = "letter"
     SMS = "sms"
     RECORD = "record"
+    PLANNED = "planned"  # family C: ЗапланированноеВзаимодействие, a document type of its own
     OTHER = "other"
 
 
@@ -198,6 +199,10 @@ class Counterparty(_Model):
     deleted: bool = False
     comment: str | None = None
     data_version: str | None = None
+    # family C: the partner the counterparty belongs to (interactions are tied to partners)
+    partner: str | None = None
+    partner_name: str | None = None
+    partner_code: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
 
 
@@ -238,6 +243,14 @@ class Event(_Model):
     comment: str | None = None
     basis: DocumentRef | None = None
     data_version: str | None = None
+    # the document type (family C keeps events in six of them; A and B in Document_Событие)
+    document_set: str | None = None
+    # family C: the contact's text (an unregistered caller, АбонентПредставление), the subject
+    # (Предмет: usually a deal) and the to-do flag from the register ПредметыПапкиВзаимодействий
+    contact_text: str | None = None
+    topic: DocumentRef | None = None
+    reviewed: bool | None = None
+    review_after: datetime | None = None
     raw: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property

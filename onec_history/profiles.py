@@ -22,7 +22,7 @@ from . import family_c
 from .errors import ConfigError, NotPublishedError
 from .metadata import EntitySet, Metadata, TabularSection
 from .models import Direction, EventKind, EventState
-from .query import Filter, points_to
+from .query import Filter, or_, points_to
 
 __all__ = ["Attr", "AttrKind", "Family", "Profile", "ProfileError", "builtin_profile", "detect_profile"]
 
@@ -108,6 +108,13 @@ class Profile:
     object_kind_value: str | None = None  # family A: ВидОбъекта = Контрагент when a client is set
     can_post_events: bool = False
     lengths: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Family C: events are several documents (:meth:`views`, one single-set profile each), the
+    # client is a partner or one of its contact persons, and the counterparty points at its partner.
+    documents: tuple[family_c.EventDoc, ...] = ()
+    doc: family_c.EventDoc | None = None  # in a view: the document it reads
+    partner_set: str | None = None
+    person_set: str | None = None
+    string_contact_set: str | None = None
     metadata: Metadata | None = field(default=None, compare=False, repr=False)
 
     # -- description ----------------------------------------------------------------------------
@@ -115,7 +122,42 @@ class Profile:
         return f"{FAMILY_TITLES[self.family]}: events in {self.event_set}, clients in {self.counterparty_set}"
 
     def required_sets(self) -> list[str]:
+        if self.documents:
+            return [s.name for s in family_c.SETS if s.required]
         return [self.event_set, self.counterparty_set]
+
+    # -- family C: one view per interaction document ---------------------------------------------
+    def views(self) -> list[Profile]:
+        """The single-set profiles events are read through: this one for families A and B; for
+        family C one per interaction document this base publishes (in the family's order)."""
+        if not self.documents:
+            return [self]
+        md = self._md()
+        return [self.view(d) for d in self.documents if d.set_name in md]
+
+    def view(self, doc: family_c.EventDoc) -> Profile:
+        """The profile of one interaction document: its attributes as the event's fields, the
+        partner catalog as the client's set (contact persons count as the partner's)."""
+        return replace(self, event_set=doc.set_name, event=doc.mapping(), participants_section=doc.section,
+                       participant_column=doc.column, documents=(), doc=doc,
+                       counterparty_set=self.partner_set or self.counterparty_set, counterparty_on_event=True)
+
+    def view_of(self, entity_set: str) -> Profile | None:
+        """The view reading ``entity_set`` when it is one of the base's event documents."""
+        if not self.documents:
+            return self if entity_set == self.event_set else None
+        return next((self.view(d) for d in self.documents if d.set_name == entity_set), None)
+
+    def event_sets(self) -> list[str]:
+        """Every entity set holding events in this base (published or not, for families A/B)."""
+        if not self.documents:
+            return [self.event_set]
+        return [d.set_name for d in self.documents]
+
+    def client_sets(self) -> tuple[str, ...]:
+        """Catalogs whose items stand for the client in an event: the counterparty (A, B); the
+        partner and its contact persons (C)."""
+        return tuple(s for s in (self.counterparty_set, self.person_set) if s)
 
     def optional_sets(self) -> list[str]:
         out = [self.users_set]
@@ -173,8 +215,17 @@ class Profile:
     def client_condition(self, ref: str) -> Filter | None:
         """Events whose header names the client ``ref``; ``None`` where the header does not (УНФ
         keeps its Контрагент for another purpose, the client is a participant row there)."""
+        return self.header_condition([(ref, self.counterparty_set)])
+
+    def header_condition(self, targets: Iterable[tuple[str, str]]) -> Filter | None:
+        """Events whose header names one of ``targets`` ((reference, catalog) pairs: family C's
+        partner and its contact persons); ``None`` where the header names no client."""
         attr = self.event_attr("counterparty") if self.counterparty_on_event else None
-        return attr.points_to(ref, self.counterparty_set) if attr is not None else None
+        if attr is None:
+            return None
+        terms = [attr.points_to(ref, entity_set) for ref, entity_set in targets
+                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        return or_(*terms) if terms else None
 
     def participants_set(self) -> str | None:
         """The entity set of the participants section when this base publishes it, else ``None``."""
@@ -186,8 +237,15 @@ class Profile:
     def participant_condition(self, ref: str) -> Filter | None:
         """Rows of the participants section naming the client ``ref`` (asked of
         :meth:`participants_set`, their ``Ref_Key`` are the events); ``None`` without a section."""
+        return self.participants_condition([(ref, self.counterparty_set)])
+
+    def participants_condition(self, targets: Iterable[tuple[str, str]]) -> Filter | None:
         attr = self.participant_attr()
-        return attr.points_to(ref, self.counterparty_set) if attr is not None else None
+        if attr is None:
+            return None
+        terms = [attr.points_to(ref, entity_set) for ref, entity_set in targets
+                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        return or_(*terms) if terms else None
 
     def event_fields(self) -> dict[str, str | None]:
         return {**_DOC_SYSTEM, **self.event}
@@ -297,25 +355,32 @@ _FAMILY_B = Profile(
 )
 
 
+_FAMILY_C = Profile(
+    family=Family.C,
+    event_set=family_c.EVENT_DOCS[0].set_name,  # the call; every command reads all views()
+    counterparty_set="Catalog_Контрагенты",
+    users_set="Catalog_Пользователи",
+    event=family_c.EVENT_DOCS[0].mapping(),
+    counterparty=family_c.COUNTERPARTY_FIELDS,
+    participants_section=None,
+    participant_column=None,
+    kinds={},
+    directions={},
+    states={},
+    counterparty_on_event=True,
+    can_post_events=False,  # every interaction has <Posting>Deny</Posting> in the УТ 11 dump
+    documents=family_c.EVENT_DOCS,
+    partner_set=family_c.PARTNERS,
+    person_set=family_c.PERSONS,
+    string_contact_set=family_c.STRING_CONTACTS,
+    lengths={"Catalog_Контрагенты": {"Description": 100, "НаименованиеПолное": 250, "ИНН": 12, "КПП": 9},
+             "Document_ТелефонныйЗвонок": {"Тема": 1024, "АбонентКакСвязаться": 100,
+                                            "АбонентПредставление": 1024}},
+)
+
+
 def builtin_profile(family: Family) -> Profile:
-    if family is Family.A:
-        return _FAMILY_A
-    if family is Family.B:
-        return _FAMILY_B
-    raise _family_c_error()
-
-
-def _family_c_error() -> ProfileError:
-    return ProfileError(
-        "This base is a 'Взаимодействия' configuration (УТ 11 / КА 2 / ERP 2 / БП 3.0): it has no "
-        "Document_Событие; calls and meetings are the documents ТелефонныйЗвонок, Встреча and others",
-        hint=(
-            "onec-history reads family A (УТ 10.3 / КА 1.1 / УПП) and family B (УНФ); reading family C's "
-            "interactions is not supported yet ('onec-history doctor' lists the sets it will need). If this "
-            "base does have an event document under another name, map it with [profile] family and event_set "
-            "in the config file (README, 'Customised bases')."
-        ),
-    )
+    return {Family.A: _FAMILY_A, Family.B: _FAMILY_B, Family.C: _FAMILY_C}[family]
 
 
 def detect_family(md: Metadata) -> Family:
@@ -356,7 +421,7 @@ def detect_profile(md: Metadata, overrides: Mapping[str, Any] | None = None) -> 
         try:
             family = Family(str(ov["family"]).upper())
         except ValueError:
-            raise ProfileError(f"[profile] family must be A or B, not {ov['family']!r}") from None
+            raise ProfileError(f"[profile] family must be A, B or C, not {ov['family']!r}") from None
     else:
         family = detect_family(md)
     profile = builtin_profile(family)
@@ -381,4 +446,15 @@ def detect_profile(md: Metadata, overrides: Mapping[str, Any] | None = None) -> 
         for set_name, props in ov["lengths"].items():
             merged.setdefault(set_name, {}).update(props)
         changes["lengths"] = merged
-    return replace(profile, metadata=md, **changes)
+    bound = replace(profile, metadata=md, **changes)
+    if bound.documents and not bound.views():
+        first = bound.documents[0].set_name
+        raise NotPublishedError(
+            first,
+            message="This base is a 'Взаимодействия' configuration (УТ 11 / КА 2 / ERP 2): its client history is "
+                    "in the interaction documents (ТелефонныйЗвонок, Встреча, …), and none of them is published "
+                    "over OData",
+            hint="Run 'onec-history doctor': it lists every set family C needs, what each is for, and the 1C "
+                 "code that publishes them; then run 'onec-history metadata --refresh'.",
+        )
+    return bound

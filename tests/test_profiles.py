@@ -53,10 +53,12 @@ def test_unknown_override_key_is_refused() -> None:
         detect_profile(md("ut10.xml"), {"evnt": {}})
 
 
-def test_family_c_gets_a_clear_message() -> None:
+def test_family_c_reads_every_published_interaction_document_as_a_view() -> None:
     xml = (DATA / "ut10.xml").read_text(encoding="utf-8").replace("Document_Событие", "Document_ТелефонныйЗвонок")
-    with pytest.raises(ProfileError, match="Взаимодействия"):
-        detect_profile(parse_metadata(xml.encode()))
+    profile = detect_profile(parse_metadata(xml.encode()))
+    assert profile.family is Family.C
+    assert [v.event_set for v in profile.views()] == ["Document_ТелефонныйЗвонок"]
+    assert profile.views()[0].doc is not None and profile.views()[0].counterparty_set == "Catalog_Партнеры"
 
 
 REF = "cd6880ea-576f-5240-84c4-8175c4989237"

@@ -22,7 +22,7 @@ from ..documents import DocAddress, Documents
 from ..errors import ConfigError, NoMatchError, QueryError, check_period
 from ..mapping import EventMapper
 from ..models import Direction, Event, EventKind, EventState
-from ..profiles import AttrKind
+from ..profiles import AttrKind, Profile
 
 __all__ = ["EventFilter", "EventReader"]
 
@@ -41,16 +41,43 @@ class EventFilter:
     direction: Direction | None = None
     responsible: str | None = None  # a reference
     include_deleted: bool = True
+    # (reference, catalog) pairs standing for the client; family C: its partner and the partner's
+    # contact persons (filled by the reader from ``counterparty``)
+    client_targets: tuple[tuple[str, str], ...] | None = None
+
+    def targets(self, counterparty_set: str) -> list[tuple[str, str]]:
+        if self.client_targets is not None:
+            return list(self.client_targets)
+        return [(self.counterparty, counterparty_set)] if self.counterparty else []
 
 
 class EventReader:
     """Events of one base, through its profile and :class:`~onec_history.events.shape.EventShape`."""
 
-    def __init__(self, base: Base) -> None:
+    def __init__(self, base: Base, view: Profile | None = None) -> None:
         self.base = base
         self.client = base.client
-        self.profile = base.profile
+        self.profile = view or base.profile  # family C: the view of one interaction document
         self.date = self.profile.event_fields()["date"] or "Date"
+
+    def mapper(self) -> EventMapper:
+        if self.profile is self.base.profile:
+            return self.base.event_mapper()
+        return EventMapper(self.profile)
+
+    def matches(self, f: EventFilter) -> bool:
+        """Can this document hold events of ``f``? (Family C: the type fixes the kind, the
+        direction of an e-mail, the state of a planned interaction.)"""
+        doc = self.profile.doc
+        if doc is None:
+            return True
+        if f.kind is not None and f.kind.value != doc.kind:
+            return False
+        if f.direction is not None and doc.direction is not None and f.direction.value != doc.direction:
+            return False
+        if f.state is not None and not doc.state_values and not doc.planned_when_future:
+            return f.state.value == doc.state
+        return True
 
     def condition(self, f: EventFilter) -> q.Filter | None:
         """The ``$filter`` of ``f`` except its client (which needs two queries, see :meth:`events`)."""
@@ -59,12 +86,15 @@ class EventReader:
         if not f.include_deleted:
             conds.append(q.eq("DeletionMark", False))
         kind_attr, dir_attr = p.event_attr("kind"), p.event_attr("direction")
-        if f.kind is not None and kind_attr is not None:
-            conds.append(q.eq(kind_attr.prop, p.kinds.get(f.kind, f.kind.value)))
-        if f.direction is not None and dir_attr is not None:
-            conds.append(q.eq(dir_attr.prop, p.directions.get(f.direction, f.direction.value)))
-        if f.state is not None:
-            conds.append(self._state_filter(f.state))
+        if p.doc is not None:
+            conds.extend(self._doc_conditions(f))
+        else:
+            if f.kind is not None and kind_attr is not None:
+                conds.append(q.eq(kind_attr.prop, p.kinds.get(f.kind, f.kind.value)))
+            if f.direction is not None and dir_attr is not None:
+                conds.append(q.eq(dir_attr.prop, p.directions.get(f.direction, f.direction.value)))
+            if f.state is not None:
+                conds.append(self._state_filter(f.state))
         if f.responsible:
             a = p.event_attr("responsible")
             if a is not None:
@@ -88,6 +118,33 @@ class EventReader:
             return within(self.date)
         return q.or_(within(start.prop), q.and_(q.eq(start.prop, EMPTY_START), within(self.date)))
 
+    def _doc_conditions(self, f: EventFilter) -> list[q.Filter]:
+        """Family C: the direction of a call is its Boolean Входящий; the state of an e-mail or
+        SMS is its status; a meeting is planned while its start is ahead (see :meth:`matches`)."""
+        doc, p = self.profile.doc, self.profile
+        assert doc is not None
+        out: list[q.Filter] = []
+        dir_attr = p.event_attr("direction")
+        if f.direction is not None and doc.direction is None and dir_attr is not None:
+            out.append(q.eq(dir_attr.prop, f.direction is Direction.INCOMING))
+        state_attr, start = p.event_attr("state"), p.event_attr("start")
+        if f.state is not None and doc.state_values and state_attr is not None:
+            values = [raw for raw, st in doc.state_values if st == f.state.value]
+            cond = q.or_(*(q.eq(state_attr.prop, v) for v in values)) if values else None
+            if f.state.value == doc.state:  # a value the table does not know counts as the type's state
+                known = q.or_(*(q.eq(state_attr.prop, raw) for raw, _ in doc.state_values))
+                cond = q.or_(cond, q.not_(known))
+            out.append(cond if cond is not None else q.eq("Ref_Key", uuid.UUID(int=0)))
+        elif f.state is not None and doc.planned_when_future and start is not None:
+            now = datetime.now().replace(microsecond=0)
+            if f.state is EventState.PLANNED:
+                out.append(q.gt(start.prop, now))
+            elif f.state.value == doc.state:
+                out.append(q.le(start.prop, now))
+            else:
+                out.append(q.eq("Ref_Key", uuid.UUID(int=0)))
+        return out
+
     def _state_filter(self, state: EventState) -> q.Filter:
         a = self.profile.event_attr("state")
         if a is None:
@@ -105,7 +162,7 @@ class EventReader:
                limit: int | None = None, resolve_names: bool = True) -> Iterator[Event]:
         """Events by counterparty (header or participant), period, kind, state, direction, responsible."""
         f = f or EventFilter()
-        mapper = self.base.event_mapper()
+        mapper = self.mapper()
         base = self.condition(f)
         order = (f"{self.date} desc",) if newest_first else (self.date,)
         if f.counterparty is None:
@@ -113,20 +170,21 @@ class EventReader:
             rows: Iterable[dict[str, Any]] = self.client.iterate(self.profile.event_set, query)
             yield from self._named(mapper, rows, resolve_names)
             return
-        header = self.profile.client_condition(f.counterparty)
+        targets = f.targets(self.profile.counterparty_set)
+        header = self.profile.header_condition(targets)
         streams = [] if header is None else [self.client.iterate(
             self.profile.event_set, q.Query(filter=q.and_(base, header), select=mapper.select(), orderby=order))]
-        streams.append(self._by_participant(mapper, f.counterparty, base, newest_first))
+        streams.append(self._by_participant(mapper, targets, base, newest_first))
         merged = heapq.merge(*streams, key=self._sort_key, reverse=newest_first)
         yield from self._named(mapper, _dedupe(merged, limit), resolve_names)
 
     def _sort_key(self, row: dict[str, Any]) -> tuple[str, str]:
         return str(row.get(self.date) or ""), str(row["Ref_Key"])
 
-    def _by_participant(self, mapper: EventMapper, cp: str, base: q.Filter | None,
+    def _by_participant(self, mapper: EventMapper, targets: list[tuple[str, str]], base: q.Filter | None,
                         newest_first: bool) -> Iterator[dict[str, Any]]:
         """Events where the client is a participant row: refs from the rows set, then events by key."""
-        ts_set, cond = self.profile.participants_set(), self.profile.participant_condition(cp)
+        ts_set, cond = self.profile.participants_set(), self.profile.participants_condition(targets)
         if ts_set is None or cond is None:
             if self.profile.participants_section and cond is not None:
                 log.warning("%s_%s is not published: events where the client is only a participant are "
@@ -180,7 +238,7 @@ class EventReader:
             raise QueryError(f"{ref.strip()} is not an event ({event_set})",
                              hint="Show other documents with 'onec-history chain'.")
         key = addressed.ref
-        mapper = self.base.event_mapper()
+        mapper = self.mapper()
         row = self.client.find(event_set, key, select=mapper.select())
         if row is None:
             raise NoMatchError(f"No event in {event_set} has the reference {key}",

@@ -12,15 +12,17 @@ report source.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from ..models import EMPTY_REF, Direction, EventKind, EventState, set_of_type
+from ..models import EMPTY_REF, Direction, EventKind, EventState, parse_datetime, set_of_type
 from ..profiles import Attr, AttrKind, Profile
 
 __all__ = ["EVENT_FIELDS", "EventShape", "Slot", "Who", "clients_of", "ref_of"]
 
 EVENT_FIELDS = ("number", "date", "posted", "deleted", "data_version", "kind", "direction", "state",
-                "counterparty", "contact", "responsible", "start", "end", "subject", "body", "comment", "basis")
+                "counterparty", "contact", "responsible", "start", "end", "subject", "body", "comment", "basis",
+                "contact_text")
 
 Who = tuple["str | None", "str | None", "str | None"]
 """(reference, entity set, text) of a reference attribute: a text when a composite holds a string."""
@@ -104,6 +106,13 @@ class EventShape:
         self.directions = {v: k for k, v in profile.directions.items()}
         self.states = {v: k for k, v in profile.states.items()}
         self.state_lookup = dict(state_lookup or {})
+        # family C: the document type is the kind; the client is a partner or a contact person
+        self.doc = profile.doc
+        self.client_sets = profile.client_sets()
+        self.document_set = profile.event_set
+        self.postable = profile.can_post_events or profile.doc is None
+        doc = profile.doc
+        self.doc_states = {raw: EventState(st) for raw, st in doc.state_values} if doc is not None else {}
 
     def select(self, logicals: Sequence[str] | None = None, *, with_participants: bool = True) -> tuple[str, ...]:
         """``Ref_Key`` and the properties of ``logicals`` (all fields by default), the participants
@@ -148,22 +157,36 @@ class EventShape:
         ref, target, text = self.who(row, "counterparty")
         if ref is not None or text is not None:
             return ref, target, text
-        for p_ref, p_set, _ in parts:
-            if p_set == self.counterparty_set:
-                return p_ref, p_set, None
+        for wanted in self.client_sets:
+            for p_ref, p_set, _ in parts:
+                if p_set == wanted:
+                    return p_ref, p_set, None
         texts = [t for _, _, t in parts if t]
+        if not texts and self.doc is not None:  # family C: an unregistered contact is a catalog item
+            return next(((r, s, None) for r, s, _ in parts if r), (None, None, None))
         return None, None, texts[0] if texts else None
 
     def kind(self, row: Mapping[str, Any]) -> tuple[EventKind | None, str | None]:
+        if self.doc is not None:  # family C: the document type is the kind
+            return EventKind(self.doc.kind), self.document_set.removeprefix("Document_")
         raw = _stripped(self.get(row, "kind"))
         return self.kinds.get(raw or "", EventKind.OTHER if raw else None), raw
 
     def direction(self, row: Mapping[str, Any]) -> tuple[Direction | None, str | None]:
+        if self.doc is not None:
+            if self.doc.direction is not None:
+                return Direction(self.doc.direction), None
+            value = self.get(row, "direction")  # Входящий, a Boolean
+            if value is None:
+                return None, None
+            return (Direction.INCOMING, "Входящий") if value else (Direction.OUTGOING, "Исходящий")
         raw = _stripped(self.get(row, "direction"))
         return self.directions.get(raw or ""), raw
 
     def state(self, row: Mapping[str, Any]) -> tuple[EventState | None, str | None]:
         """The state and its name as 1C shows it (a catalog item's name in УНФ, via ``state_lookup``)."""
+        if self.doc is not None:
+            return self._doc_state(row)
         slot = self.slots.get("state")
         if slot is None:
             return None, None
@@ -178,6 +201,21 @@ class EventShape:
         if text is None:
             return None, None
         return self.states.get(text, EventState.OTHER), text
+
+
+    def _doc_state(self, row: Mapping[str, Any]) -> tuple[EventState | None, str | None]:
+        """Family C has no state attribute: the type says it (ЗапланированноеВзаимодействие is
+        planned), an e-mail's or SMS's status refines it, a meeting ahead of now is planned."""
+        doc = self.doc
+        assert doc is not None
+        raw = _stripped(self.get(row, "state"))
+        if raw is not None and raw in self.doc_states:
+            return self.doc_states[raw], raw
+        if doc.planned_when_future:
+            start = parse_datetime(self.get(row, "start"))
+            if start is not None and start > datetime.now():
+                return EventState.PLANNED, None
+        return EventState(doc.state), raw
 
 
 def _stripped(value: Any) -> str | None:

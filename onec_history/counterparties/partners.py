@@ -1,0 +1,137 @@
+"""Family C's indirection: a counterparty belongs to a partner, interactions name the partner or
+one of its contact persons (family-c.md, "How the client is linked: by partner").
+
+Everything is read in bulk and kept for the run: a counterparty's partner (one request per
+counterparty asked about, or a page of them), a partner's contact persons (one request), the
+owner of contact persons met in interactions (a few requests per page of events).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from .. import query as q
+from ..client import Client
+from ..errors import NotPublishedError, ODataError
+from ..models import parse_ref
+from ..names import NameResolver
+from ..profiles import Profile
+
+__all__ = ["Partners"]
+
+log = logging.getLogger("onec_history.partners")
+
+
+class Partners:
+    """The partners of one family-C base and their contact persons, read in bulk and cached."""
+
+    def __init__(self, client: Client, profile: Profile, names: NameResolver) -> None:
+        self.client = client
+        self.profile = profile
+        self.names = names
+        self.partner_set = profile.partner_set or ""
+        self.person_set = profile.person_set or ""
+        self._partner_of: dict[str, str | None] = {}
+        self._persons: dict[str, list[str]] = {}
+        self._owner: dict[str, str | None] = {}
+        self.warnings: list[str] = []
+
+    @property
+    def partner_attr(self) -> str | None:
+        a = self.profile.counterparty_attr("partner")
+        return a.prop if a is not None else None
+
+    def _published(self, entity_set: str) -> bool:
+        return bool(entity_set) and entity_set in self.client.metadata()
+
+    # -- counterparty → partner ------------------------------------------------------------------
+    def partner_of(self, counterparty: str) -> str | None:
+        """The partner a counterparty belongs to (``None``: none set, or not published)."""
+        self.prefetch_partners([counterparty])
+        return self._partner_of.get(counterparty)
+
+    def prefetch_partners(self, counterparties: Iterable[str]) -> None:
+        prop = self.partner_attr
+        wanted = sorted({c for c in counterparties if c and c not in self._partner_of})
+        if not wanted:
+            return
+        if prop is None:
+            self._warn(f"{self.profile.counterparty_set} has no Партнер in this base's $metadata: a "
+                       "counterparty's interactions cannot be found (they are tied to partners)")
+            self._partner_of.update(dict.fromkeys(wanted))
+            return
+        for page in self.client.iter_by(self.profile.counterparty_set, "Ref_Key", map(uuid.UUID, wanted),
+                                        select=("Ref_Key", prop)):
+            for row in page:
+                self._partner_of[str(row["Ref_Key"])] = parse_ref(row.get(prop))
+        for c in wanted:
+            self._partner_of.setdefault(c, None)
+
+    def remember_partner(self, counterparty: str, partner: str | None) -> None:
+        self._partner_of[counterparty] = partner
+
+    # -- partner → contact persons --------------------------------------------------------------
+    def persons_of(self, partner: str) -> list[str]:
+        """The partner's contact persons (deletion-marked ones too: old interactions name them)."""
+        if partner in self._persons:
+            return self._persons[partner]
+        found: list[str] = []
+        if self._published(self.person_set):
+            es = self.client.entity_set(self.person_set)
+            select = tuple(p for p in ("Ref_Key", "Description", "Owner_Key") if p in es.properties)
+            if "Owner_Key" in es.properties:
+                try:
+                    rows = self.client.iterate(self.person_set, q.Query(
+                        filter=q.eq("Owner_Key", uuid.UUID(partner)), select=select))
+                    for row in rows:
+                        ref = str(row["Ref_Key"])
+                        found.append(ref)
+                        self._owner[ref] = partner
+                        if "Description" in row:
+                            self.names.remember(self.person_set, ref, str(row.get("Description") or "").strip())
+                except ODataError as exc:
+                    self._warn(f"{self.person_set}: {exc.message} — interactions with the partner's contact "
+                               "persons are not shown")
+        else:
+            self._warn(f"{self.person_set or 'the contact persons catalog'} is not published: interactions "
+                       "with the partner's contact persons are not shown")
+        self._persons[partner] = found
+        return found
+
+    def targets(self, counterparty: str) -> list[tuple[str, str]]:
+        """(reference, catalog) pairs an interaction of this counterparty names: its partner and
+        the partner's contact persons. Empty when the counterparty has no partner."""
+        partner = self.partner_of(counterparty)
+        if partner is None:
+            self._warn(f"the counterparty {counterparty} has no partner (Партнер is empty): it has no "
+                       "interactions in this base")
+            return []
+        return self.partner_targets(partner)
+
+    def partner_targets(self, partner: str) -> list[tuple[str, str]]:
+        return [(partner, self.partner_set), *((p, self.person_set) for p in self.persons_of(partner))]
+
+    # -- contact person → partner --------------------------------------------------------------
+    def owners(self, persons: Iterable[str]) -> dict[str, str | None]:
+        """The partner of each contact person (a few requests for all unknown ones)."""
+        wanted = sorted({p for p in persons if p and p not in self._owner})
+        if wanted and self._published(self.person_set):
+            try:
+                for page in self.client.iter_by(self.person_set, "Ref_Key", map(uuid.UUID, wanted),
+                                                select=("Ref_Key", "Owner_Key", "Description")):
+                    for row in page:
+                        ref = str(row["Ref_Key"])
+                        self._owner[ref] = parse_ref(row.get("Owner_Key"))
+                        self.names.remember(self.person_set, ref, str(row.get("Description") or "").strip())
+            except (NotPublishedError, ODataError) as exc:
+                self._warn(f"{self.person_set}: {exc.message} — contact persons are shown without their partner")
+        for p in wanted:
+            self._owner.setdefault(p, None)
+        return {p: self._owner.get(p) for p in persons}
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            log.warning("%s", message)
+            self.warnings.append(message)

@@ -1,0 +1,198 @@
+"""Family C: a client's events are the interactions of six documents, tied to its partner.
+
+:class:`InteractionReader` answers what :class:`~onec_history.events.read.EventReader` answers
+for families A and B — lists by client, period, kind, state, direction, one event's card — by
+running one :class:`EventReader` per interaction document (a *view* of the profile, see
+:meth:`Profile.views <onec_history.profiles.Profile.views>`) and merging their streams by date.
+
+A counterparty is asked about through its partner and the partner's contact persons (one
+request each, :class:`~onec_history.counterparties.partners.Partners`), so a client's history
+costs the same few requests per document type whatever its number of interactions. Each event
+comes back with the partner as its client (a contact person's owner), the contact person, an
+unregistered caller's text, and — where the register ПредметыПапкиВзаимодействий is
+published — its subject (usually a deal) and its to-do flag.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import family_c
+from .. import query as q
+from ..documents import DocAddress, Documents
+from ..errors import NoMatchError, ODataError, QueryError
+from ..models import DocumentRef, Event, parse_datetime, parse_ref, set_of_type
+from .read import EventFilter, EventReader
+
+if TYPE_CHECKING:
+    from ..base import Base
+
+__all__ = ["InteractionReader"]
+
+log = logging.getLogger("onec_history.events")
+
+_OLDEST = datetime(1, 1, 1)
+
+
+class InteractionReader:
+    """Events of a family-C base: every published interaction document, merged by date."""
+
+    def __init__(self, base: Base) -> None:
+        self.base = base
+        self.client = base.client
+        self.profile = base.profile
+        self.readers = [EventReader(base, view) for view in base.profile.views()]
+        self.partners = base.partners
+
+    @property
+    def event_sets(self) -> list[str]:
+        return [r.profile.event_set for r in self.readers]
+
+    def reader_of(self, entity_set: str) -> EventReader | None:
+        return next((r for r in self.readers if r.profile.event_set == entity_set), None)
+
+    def condition(self, f: EventFilter) -> q.Filter | None:
+        """The filter of the first document type (the call); each type has its own (see :meth:`events`)."""
+        return self.readers[0].condition(f) if self.readers else None
+
+    def with_targets(self, f: EventFilter) -> EventFilter:
+        """``f`` with the client's partner and contact persons filled in for its counterparty."""
+        if f.counterparty is None or f.client_targets is not None:
+            return f
+        return replace(f, client_targets=tuple(self.partners.targets(f.counterparty)))
+
+    # -- lists ----------------------------------------------------------------------------------
+    def events(self, f: EventFilter | None = None, *, newest_first: bool = True,
+               limit: int | None = None, resolve_names: bool = True) -> Iterator[Event]:
+        f = self.with_targets(f or EventFilter())
+        if f.counterparty is not None and not f.client_targets:
+            return
+        streams = [r.events(f, newest_first=newest_first, limit=limit, resolve_names=False)
+                   for r in self.readers if r.matches(f)]
+        merged: Iterable[Event] = heapq.merge(*streams, key=lambda e: (e.date or _OLDEST, e.ref),
+                                              reverse=newest_first)
+        if limit is not None:
+            merged = itertools.islice(merged, max(limit, 0))
+        batch: list[Event] = []
+        for event in merged:
+            batch.append(event)
+            if len(batch) >= self.client.page_size:
+                yield from self.with_names(batch, resolve_names)
+                batch = []
+        if batch:
+            yield from self.with_names(batch, resolve_names)
+
+    def with_names(self, events: list[Event], resolve: bool = True) -> list[Event]:
+        """The partner behind each contact person, an unregistered caller's text, names (when
+        ``resolve``), and the subject and to-do flag from the register."""
+        events = self.clients(events)
+        if not resolve:
+            return events
+        p, names = self.profile, self.base.names
+        names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
+                       + [(p.person_set, e.contact) for e in events]
+                       + [(p.users_set, e.responsible) for e in events])
+        topics = self.topics(events)
+        out = []
+        for e in events:
+            topic, reviewed, after = topics.get(e.ref, (None, None, None))
+            out.append(e.model_copy(update={
+                "counterparty_name": names.name(e.counterparty_set, e.counterparty),
+                "responsible_name": names.name(p.users_set, e.responsible),
+                "topic": topic, "reviewed": reviewed, "review_after": after,
+            }))
+        return out
+
+    def clients(self, events: list[Event]) -> list[Event]:
+        """Contact person → (partner as the client, the person as the contact); a string contact
+        (Catalog_СтроковыеКонтактыВзаимодействий) → the caller's text."""
+        p = self.profile
+        owners = self.partners.owners([e.counterparty for e in events
+                                       if e.counterparty and e.counterparty_set == p.person_set])
+        strings = [(p.string_contact_set, e.counterparty) for e in events
+                   if e.counterparty and e.counterparty_set == p.string_contact_set]
+        if strings:
+            self.base.names.prefetch(strings)
+        out = []
+        for e in events:
+            if e.counterparty and e.counterparty_set == p.person_set:
+                owner = owners.get(e.counterparty)
+                e = e.model_copy(update={"contact": e.counterparty, "counterparty": owner,
+                                         "counterparty_set": p.partner_set if owner else None})
+            elif e.counterparty and e.counterparty_set == p.string_contact_set:
+                text = self.base.names.name(p.string_contact_set, e.counterparty) or e.contact_text
+                e = e.model_copy(update={"counterparty": None, "counterparty_set": None,
+                                         "counterparty_text": text})
+            elif e.counterparty_set not in (None, p.partner_set):  # a user, a private person…
+                e = e.model_copy(update={"counterparty": None, "counterparty_set": None,
+                                         "counterparty_text": e.contact_text})
+            out.append(e)
+        return out
+
+    def topics(self, events: list[Event]) -> dict[str, tuple[DocumentRef | None, bool | None, datetime | None]]:
+        """Subject, Рассмотрено and РассмотретьПосле of each event from ПредметыПапкиВзаимодействий."""
+        register = family_c.SUBJECTS_REGISTER
+        if not events or register not in self.client.metadata():
+            return {}
+        es = self.client.entity_set(register)
+        dim = family_c.REGISTER_DOCUMENT
+        if dim not in es.composites:
+            return {}
+        columns = [c for c in (dim, f"{dim}_Type", family_c.REGISTER_SUBJECT, f"{family_c.REGISTER_SUBJECT}_Type",
+                               family_c.REGISTER_REVIEWED, family_c.REGISTER_REVIEW_AFTER) if c in es.properties]
+        terms = [q.cast_eq(dim, e.ref, e.document_set) for e in events if e.document_set]
+        out: dict[str, tuple[DocumentRef | None, bool | None, datetime | None]] = {}
+        try:
+            rows = [r for page in self.client.iter_any(register, terms, q.Query(select=tuple(columns))) for r in page]
+        except ODataError as exc:
+            log.warning("%s: %s — subjects and to-do flags are not shown", register, exc.message)
+            return {}
+        wanted: list[tuple[str | None, str | None]] = []
+        for row in rows:
+            target = set_of_type(row.get(f"{family_c.REGISTER_SUBJECT}_Type"))
+            ref = parse_ref(row.get(family_c.REGISTER_SUBJECT))
+            topic = DocumentRef(entity_set=target, ref=ref) if target and ref else None
+            if topic is not None:
+                wanted.append((target, ref))
+            reviewed = row.get(family_c.REGISTER_REVIEWED)
+            out[str(row.get(dim))] = (topic, bool(reviewed) if reviewed is not None else None,
+                                      parse_datetime(row.get(family_c.REGISTER_REVIEW_AFTER)))
+        names = self.base.names
+        names.prefetch(wanted)
+        return {ref: ((t.model_copy(update={"title": names.name(t.entity_set, t.ref)}) if t else None), r, a)
+                for ref, (t, r, a) in out.items()}
+
+    # -- one ------------------------------------------------------------------------------------
+    def get(self, ref: str) -> Event:
+        """One interaction by ``Document_X(guid'…')``, a GUID (looked for in each type) or a type
+        and a number (``ТелефонныйЗвонок 12``)."""
+        sets = self.event_sets
+        try:
+            key = Documents(self.client).resolve(DocAddress.parse(ref), search_sets=sets)
+        except QueryError:
+            raise QueryError(f"{ref!r} is not an interaction's reference or number",
+                             hint="Give the GUID from the list's Ссылка column, Document_ТелефонныйЗвонок(guid'…') "
+                                  "or a type and a number (ТелефонныйЗвонок 12).") from None
+        except NoMatchError:
+            raise NoMatchError(f"No interaction has the reference {ref.strip()}",
+                               hint="Find events with 'onec-history events list'.") from None
+        reader = self.reader_of(key.entity_set)
+        if reader is None:
+            raise QueryError(f"{ref.strip()} is not an interaction ({', '.join(sets)})",
+                             hint="Show other documents with 'onec-history chain'.")
+        event = reader.get(f"{key.entity_set}(guid'{key.ref}')")
+        event = self.with_names([event])[0]
+        participants = self.participant_names(event)
+        return event.model_copy(update={"participants": participants})
+
+    def participant_names(self, event: Event) -> tuple[Any, ...]:
+        names = self.base.names
+        names.prefetch([(pt.entity_set, pt.ref) for pt in event.participants])
+        return tuple(pt.model_copy(update={"name": names.name(pt.entity_set, pt.ref)}) if pt.ref else pt
+                     for pt in event.participants)
