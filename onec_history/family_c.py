@@ -168,6 +168,24 @@ EVENT_DOCS: tuple[EventDoc, ...] = (
                            ("НеДоставлено", "cancelled"))),
 )
 
+DEALS = "Catalog_СделкиСКлиентами"
+DEAL_ATTR = "Сделка"  # ЗаказКлиента.Сделка, РеализацияТоваровУслуг.Сделка, КоммерческоеПредложениеКлиенту.Сделка
+DEAL_START = "ДатаНачала"
+CLIENT_ATTRS = ("Партнер", "Клиент")  # a sales document's partner (КоммерческоеПредложениеКлиенту: Клиент)
+STATE_WORDS = {"planned": "Запланировано", "completed": "Завершено", "cancelled": "Отменено"}
+"""Family C has no state enum; the derived state is shown in the words families A and B use."""
+
+BUILTIN_LINKS: tuple[tuple[str, str, str | None, tuple[str, ...] | None], ...] = (
+    # (document, attribute, tabular section, the document types it may hold; None: any)
+    *((name, "ВзаимодействиеОснование", None, None) for name in INTERACTIONS),
+    ("Document_КоммерческоеПредложениеКлиенту", "ДокументОснование", None, None),
+    ("Document_ЗаказКлиента", "ДокументОснование", None, None),
+    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", None, ("Document_ЗаказКлиента",)),
+    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", "Товары", ("Document_ЗаказКлиента",)),
+)
+"""The sales chain КП → ЗаказКлиента → РеализацияТоваровУслуг and the interactions' basis
+(РеализацияТоваровУслуг.Основание is plain text, not a link)."""
+
 COUNTERPARTY_FIELDS: dict[str, str | None] = {
     "full_name": "НаименованиеПолное", "inn": "ИНН", "kpp": "КПП", "legal_form": "ЮридическоеФизическоеЛицо",
     "comment": "ДополнительнаяИнформация", "partner": PARTNER_ATTR,

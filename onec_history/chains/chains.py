@@ -14,6 +14,7 @@ from ..documents import DocAddress, Documents
 from ..errors import NotPublishedError
 from ..history import History
 from ..profiles import Profile, ProfileError
+from .deals import bridge_deals
 from .graph import LinkGraph, scan_links
 from .links import LinkTable, discover_links
 from .model import Chain, DocKey
@@ -61,7 +62,7 @@ class Chains:
                 year: int | None = None) -> DocKey:
         """A document from any address :mod:`onec_history.documents` reads; a bare reference without
         a type is looked for in the event set and the linked document sets."""
-        sets = ((self.profile.event_set,) if self.profile else ()) + self.links.document_sets()
+        sets = (tuple(self.profile.event_sets()) if self.profile else ()) + self.links.document_sets()
         return Documents(self.client).resolve(DocAddress.parse(doc, number, type_name=type_name), year=year,
                                               search_sets=sets)
 
@@ -70,6 +71,10 @@ class Chains:
              names: bool = True) -> Chain:
         walker = self.walker()
         chain = walker.walk(start, direction=direction, depth=depth)
+        profile = self.profile
+        if profile is not None and profile.documents:  # family C: deals join interactions and sales
+            bridge_deals(walker, chain, profile, depth=depth, follow=direction == "both")
+            chain.warnings = list(walker.reader.warnings)
         chain.warnings = [*self.links.warnings, *chain.warnings]
         if names:
             walker.reader.resolve_names(chain.nodes.values(), self.history.names)
@@ -78,8 +83,16 @@ class Chains:
     def timeline(self, counterparty: str, *, since: datetime | None = None, until: datetime | None = None,
                  strategy: str = "auto", depth: int = DEFAULT_DEPTH, names: bool = True) -> Timeline:
         walker = self.walker()
-        result = build_timeline(walker, self.history.profile, counterparty, since=since, until=until,
-                                strategy=strategy, depth=depth)
+        profile = self.history.profile
+        targets, partner = None, None
+        if profile.documents:  # family C: the interactions of the partner and its contact persons
+            partners = self.history.base.partners
+            partner = partners.partner_of(counterparty)
+            targets = partners.partner_targets(partner) if partner else []
+        result = build_timeline(walker, profile, counterparty, since=since, until=until,
+                                strategy=strategy, depth=depth, targets=targets, partner=partner)
+        if partner is None and profile.documents:
+            result.chain.warnings.extend(self.history.base.partners.warnings)
         result.chain.warnings = [*self.links.warnings, *result.chain.warnings]
         if names:
             walker.reader.resolve_names(result.chain.nodes.values(), self.history.names)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from .. import family_c
 from ..errors import ConfigError
 from ..metadata import EntitySet, Metadata, SetKind
 from ..profiles import Family
@@ -179,7 +180,8 @@ _BUILTIN: dict[Family, tuple[LinkSpec, ...]] = {
         LinkSpec("Document_СчетНаОплату", "Событие"),
         LinkSpec("Document_РасходнаяНакладная", "Заказ"),
     ),
-    Family.C: (),
+    Family.C: tuple(LinkSpec(source, attribute, section=section, targets=targets)
+                    for source, attribute, section, targets in family_c.BUILTIN_LINKS),
 }
 
 # Names a basis link carries across 1C configurations: a composite of this name on any published

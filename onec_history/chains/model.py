@@ -37,6 +37,7 @@ class Node:
     kind_code: str | None = None  # the logical kind (call, meeting, …), for events
     state: str | None = None
     missing: str | None = None
+    bridge: str | None = None  # family C: the deal (Сделка) a sales document belongs to
     # header link values as read (link label -> parent); filled by the reader, used by the walk
     parents: list[tuple[str, DocKey]] = field(default_factory=list, repr=False)
 

@@ -15,13 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .. import family_c
 from .. import query as q
 from ..client import Client
 from ..errors import BadQueryError, NotPublishedError, UnsupportedError
-from ..metadata import EntitySet
+from ..events.shape import EventShape
+from ..metadata import EntitySet, SetKind
 from ..models import is_guid, parse_datetime, parse_ref, set_of_type, strip
 from ..names import NameResolver
-from ..profiles import Attr, AttrKind, Profile, resolve_attr
+from ..profiles import Attr, AttrKind, Family, Profile, resolve_attr
 from .links import Link, LinkKind, LinkTable
 from .model import DocKey, Node
 
@@ -81,17 +83,29 @@ class SetShape:
     postable: bool = True
     start: str | None = None
     kind_codes: Mapping[str, str] = field(default_factory=dict)  # 1C's value → logical kind
+    event: EventShape | None = None  # family C: kind and state follow from the document type
+    bridge: str | None = None  # family C: the deal's property (Сделка_Key)
+    catalog: bool = False  # a catalog item in a chain (family C's deal): Code and Description
 
     def node(self, row: Mapping[str, Any]) -> Node:
         key = DocKey(self.entity_set, str(row["Ref_Key"]))
         node = Node(
             key=key,
-            number=strip(row.get("Number")) or None,
-            date=parse_datetime(row.get("Date")),
+            number=strip(row.get("Code" if self.catalog else "Number")) or None,
+            date=parse_datetime(row.get(family_c.DEAL_START if self.catalog else "Date")),
             start=parse_datetime(row.get(self.start)) if self.start else None,
             posted=row.get("Posted") if self.postable else None,
             deleted=bool(row.get("DeletionMark")),
         )
+        if self.catalog:
+            node.title = strip(row.get("Description")) or None
+        if self.bridge is not None:
+            node.bridge = parse_ref(row.get(self.bridge))
+        if self.event is not None:
+            kind = self.event.kind(row)[0]  # the document type is the kind: no second name for it
+            node.kind_code = kind.value if kind is not None else None
+            state = self.event.state(row)[0]
+            node.state = family_c.STATE_WORDS.get(state.value) if state is not None else None
         cp_ref, cp_set = _ref_of(row, self.counterparty)
         if cp_ref is None and self.participants is not None:
             section, column, wanted = self.participants
@@ -109,11 +123,11 @@ class SetShape:
             value = row.get(self.title.prop)
             if self.title.kind is not AttrKind.COMPOSITE or row.get(self.title.type_prop or "") == "Edm.String":
                 node.title = strip(value) or None
-        if self.kind is not None:
+        if self.kind is not None and self.event is None:
             node.kind = strip(row.get(self.kind)) or None
             if node.kind is not None:
                 node.kind_code = self.kind_codes.get(node.kind, "other")
-        if self.state is not None:
+        if self.state is not None and self.event is None:
             node.state = _ref_of(row, self.state)[0] if self.state.kind is AttrKind.REF \
                 else strip(row.get(self.state.prop)) or None
         for link in self.header_links:
@@ -156,8 +170,12 @@ class NodeReader:
         return found
 
     def _build_shape(self, es: EntitySet) -> SetShape:
-        p = self.profile
-        is_event = p is not None and es.name == p.event_set
+        if es.kind is SetKind.CATALOG:
+            return self._catalog_shape(es)
+        p = self.profile.view_of(es.name) if self.profile is not None else None
+        is_event = p is not None
+        if p is None:
+            p = self.profile
 
         def attr(logical: str, name: str | None) -> Attr | None:
             return resolve_attr(es, logical, name) if name else None
@@ -183,9 +201,16 @@ class NodeReader:
         postable = postable and "Posted" in es.properties
         header = self.links.header_links(es.name)
         select: list[str] = [c for c in _SYSTEM if c in es.properties]
+        event = EventShape(p) if is_event and p is not None and p.doc is not None else None
+        bridge = None
+        if p is not None and p.family is Family.C:
+            deal = es.references.get(family_c.DEAL_ATTR)
+            bridge = f"{family_c.DEAL_ATTR}_Key" if deal is not None and deal.target_set == family_c.DEALS else None
         for a in (counterparty, currency, title, kind_attr, state, start):
             if a is not None:
                 select.extend(a.select)
+        if bridge:
+            select.append(bridge)
         if amount:
             select.append(amount)
         for link in header:
@@ -207,7 +232,18 @@ class NodeReader:
             postable=postable,
             start=start.prop if start is not None and start.kind is AttrKind.PLAIN else None,
             kind_codes={v: k.value for k, v in p.kinds.items()} if is_event and p else {},
+            event=event,
+            bridge=bridge,
         )
+
+    def _catalog_shape(self, es: EntitySet) -> SetShape:
+        """A catalog item a chain holds (family C's deal, the bridge between a client's
+        interactions and its sales documents): its code, name and start."""
+        select = [c for c in ("Ref_Key", "Code", "Description", "DeletionMark", family_c.DEAL_START)
+                  if c in es.properties]
+        return SetShape(entity_set=es.name, select=tuple(select), header_links=(), counterparty=None,
+                        participants=None, amount=None, currency=None, title=None, kind=None, state=None,
+                        postable=False, catalog=True)
 
     def _actions_published(self) -> bool:
         md = self.client.metadata()

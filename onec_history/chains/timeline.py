@@ -8,14 +8,18 @@ link graph of the period (one pass per set, cheap when the client has many docum
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .. import family_c
 from .. import query as q
 from ..errors import NotPublishedError, check_period
+from ..metadata import EntitySet
 from ..profiles import Attr, AttrKind, Profile
+from .deals import bridge_deals
 from .graph import count_scan, scan_links
 from .model import Chain, DocKey, Node
 from .nodes import run_parallel
@@ -69,33 +73,50 @@ class Timeline:
         self.groups = sorted(groups, key=lambda g: self.chain.sort_key(g[0]))
 
 
-def own_documents(walker: ChainWalker, profile: Profile, counterparty: str) -> dict[DocKey, Node]:
-    """The client's events and the documents made out to it (all time), one paged query per set."""
+def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, *,
+                  targets: Sequence[tuple[str, str]] | None = None, partner: str | None = None) -> dict[DocKey, Node]:
+    """The client's events and the documents made out to it (all time), one paged query per set.
+
+    ``targets`` are the (reference, catalog) pairs an event of the client names (family C: its
+    partner and the partner's contact persons; by default the counterparty itself); ``partner``
+    makes family C's sales documents of the partner the client's own (1C's «Документы по партнеру»).
+    """
     reader = walker.reader
     md = walker.client.metadata()
     cp_set = profile.counterparty_set
-    sets = [s for s in dict.fromkeys((profile.event_set, *walker.links.document_sets())) if s in md]
+    who = list(targets) if targets is not None else [(counterparty, cp_set)]
+    views = [v for v in profile.views() if v.event_set in md]
+    event_sets = {v.event_set for v in views}
+    sets = [s for s in dict.fromkeys((*event_sets, *walker.links.document_sets())) if s in md]
     tasks: list[Callable[[], list[dict[str, Any]]]] = []
     shapes = []
     participant_rows: list[Callable[[], list[dict[str, Any]]]] = []
+    participant_sets: list[str] = []
     for entity_set in sets:
         shape = reader.shape(entity_set)
-        cp = shape.counterparty
-        is_event = entity_set == profile.event_set
-        own = profile.client_condition(counterparty) if is_event else _made_out_to(cp, counterparty, cp_set)
+        view = next((v for v in views if v.event_set == entity_set), None)
+        if view is not None:
+            own = view.header_condition(who) if who else None
+        else:
+            own = _of_partner(md.get(entity_set), partner) if partner else None
+            if own is None:
+                own = _made_out_to(shape.counterparty, counterparty, cp_set)
         if own is not None:
             query = q.Query(filter=own, select=shape.select)
             tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
             shapes.append(shape)
-        if is_event:
-            participant_rows.extend(_participant_tasks(walker, profile, counterparty))
+        if view is not None and who:
+            for task in _participant_tasks(walker, view, who):
+                participant_rows.append(task)
+                participant_sets.append(view.event_set)
     nodes: dict[DocKey, Node] = {}
     results = run_parallel([*tasks, *participant_rows], walker.jobs)
     for shape, rows in zip(shapes, results[: len(tasks)], strict=True):
         for row in rows:
             node = shape.node(row)
             nodes[node.key] = node
-    extra = {DocKey(profile.event_set, str(r["Ref_Key"])) for rows in results[len(tasks):] for r in rows}
+    extra = {DocKey(entity_set, str(r["Ref_Key"]))
+             for entity_set, rows in zip(participant_sets, results[len(tasks):], strict=True) for r in rows}
     extra -= set(nodes)
     nodes.update(reader.fetch(extra))
     return nodes
@@ -113,12 +134,21 @@ def _made_out_to(cp: Attr | None, counterparty: str, cp_set: str) -> q.Filter | 
     return cp.points_to(counterparty, cp_set)
 
 
+def _of_partner(es: EntitySet, partner: str) -> q.Filter | None:
+    """Family C: a sales document of the partner (Партнер, or the offer's Клиент)."""
+    for name in family_c.CLIENT_ATTRS:
+        ref = es.references.get(name)
+        if ref is not None and ref.target_set == family_c.PARTNERS:
+            return q.eq(f"{name}_Key", uuid.UUID(partner))
+    return None
+
+
 def _participant_tasks(walker: ChainWalker, profile: Profile,
-                       counterparty: str) -> list[Callable[[], list[dict[str, Any]]]]:
+                       who: Sequence[tuple[str, str]]) -> list[Callable[[], list[dict[str, Any]]]]:
     """Events where the client is a row of the participants section (УНФ Участники, УТ СторонниеЛица)."""
     if profile.event_set not in walker.client.metadata():
         return []
-    cond = profile.participant_condition(counterparty)
+    cond = profile.participants_condition(who)
     if cond is None:
         return []
     ts_set = profile.participants_set()
@@ -139,7 +169,8 @@ def in_period(node: Node, since: datetime | None, until: datetime | None) -> boo
 
 
 def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, since: datetime | None = None,
-                   until: datetime | None = None, strategy: str = "auto", depth: int = DEFAULT_DEPTH) -> Timeline:
+                   until: datetime | None = None, strategy: str = "auto", depth: int = DEFAULT_DEPTH,
+                   targets: Sequence[tuple[str, str]] | None = None, partner: str | None = None) -> Timeline:
     """The client's history: own documents, completed into chains by walking or by the bulk graph.
 
     The period rule: a chain is shown whole when one of its documents falls in the period (an
@@ -150,9 +181,10 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     check_period(since, until)
-    if profile.event_set not in walker.client.metadata():
+    md = walker.client.metadata()
+    if not any(v.event_set in md for v in profile.views()):
         raise NotPublishedError(profile.event_set)
-    own = own_documents(walker, profile, counterparty)
+    own = own_documents(walker, profile, counterparty, targets=targets, partner=partner)
     seeds = [k for k, n in own.items() if not n.missing]
     if strategy == "auto":
         strategy = choose_strategy(walker, seeds)
@@ -164,6 +196,8 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
         walker.expand_down(chain, seeds, depth)
     else:
         _complete_from_graph(walker, chain, seeds)
+    if profile.documents:  # family C: deals join the client's interactions and its sales documents
+        bridge_deals(walker, chain, profile, depth=depth)
     chain.warnings = list(walker.reader.warnings)
     timeline = Timeline(counterparty, since, until, chain, set(own), strategy)
     timeline.group()

@@ -12,7 +12,8 @@ import click
 
 from ..counterparties.contacts import ContactCard, phones_of
 from ..errors import QueryError
-from ..history import EventFilter
+from ..history import EventFilter, History
+from ..models import Counterparty
 from .app import App, pass_app
 from .output import emit, format_option, plain
 from .params import build_filter, event_filter_options, resolve_client
@@ -77,15 +78,22 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bo
         import json
 
         doc: dict[str, Any] = {"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]}
+        if history.profile.documents:
+            doc["partner_persons"] = partner_persons(history, cp)
         if card is not None:
             doc["contacts"] = card.as_dict()
         click.echo(json.dumps(plain(doc), ensure_ascii=False, indent=2))
         return
+    persons = partner_persons(history, cp)
     click.echo(f"{cp.name}" + (f"  ({cp.full_name})" if cp.full_name and cp.full_name != cp.name else ""))
-    for label, value in (("Код", cp.code), ("ИНН", cp.inn), ("КПП", cp.kpp), ("Группа", cp.parent_name),
-                         ("Менеджер", cp.manager_name), ("Комментарий", cp.comment), ("Ссылка", cp.ref)):
+    partner = " ".join(x for x in (cp.partner_name, f"(код {cp.partner_code})" if cp.partner_code else "") if x)
+    for label, value in (("Код", None if cp.partner_code else cp.code), ("ИНН", cp.inn), ("КПП", cp.kpp),
+                         ("Группа", cp.parent_name), ("Партнер", partner), ("Менеджер", cp.manager_name),
+                         ("Комментарий", cp.comment), ("Ссылка", cp.ref)):
         if value:
             click.echo(f"  {label}: {value}")
+    if persons and (card is None or not card.persons):
+        click.echo("  Контактные лица партнера: " + ", ".join(persons))
     if card is not None:
         _echo_contacts(card)
     click.echo("")
@@ -131,6 +139,13 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
     history = app.history()
     e = history.get_event(ref)
     row = event_row(e)
+    if history.profile.documents:  # family C: the contact person and the subject come with the card
+        row["contact_name"] = history.contact_person_of(e)
+        row["document_type"] = (e.document_set or "").removeprefix("Document_")
+        row["topic_name"] = e.topic.title or e.topic.ref if e.topic else None
+        if e.counterparty_name:
+            row["partner_name"] = e.counterparty_name
+            row["who"] = None
     if contacts:
         row["contact_name"] = history.contact_person_of(e)
         if e.counterparty and e.counterparty_set == history.profile.counterparty_set:
@@ -140,11 +155,14 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
 
         click.echo(json.dumps(plain(row), ensure_ascii=False, indent=2))
         return
-    labels = [("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"), ("deleted", "Помечен на удаление"),
-              ("kind_raw", "Вид"), ("direction_raw", "Тип"), ("state_raw", "Состояние"), ("who", "Контрагент"),
+    labels = [("document_type", "Документ"), ("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"),
+              ("deleted", "Помечен на удаление"), ("kind_raw", "Вид"), ("direction_raw", "Тип"),
+              ("state_raw", "Состояние"), ("who", "Контрагент"), ("partner_name", "Партнер"),
               ("client_phones", "Телефоны"), ("contact_name", "Контактное лицо"),
               ("responsible_name", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
-              ("subject", "Описание"), ("body", "Содержание"), ("comment", "Комментарий"), ("ref", "Ссылка")]
+              ("subject", "Описание"), ("body", "Содержание"), ("comment", "Комментарий"),
+              ("topic_name", "Предмет"), ("reviewed", "Рассмотрено"), ("review_after", "Рассмотреть после"),
+              ("ref", "Ссылка")]
     for key, label in labels:
         value = row.get(key)
         if value not in (None, "", []):
@@ -154,6 +172,15 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
     for p in e.participants:
         who = p.text or p.name or p.ref
         click.echo(f"Участник {p.line}: {who}" + (f" ({p.entity_set}, {p.ref})" if p.ref else " (текст)"))
+
+
+def partner_persons(history: History, cp: Counterparty) -> list[str]:
+    """Family C: the names of the partner's contact persons (read with the client's interactions)."""
+    profile = history.profile
+    if not profile.documents or not cp.partner or not profile.person_set:
+        return []
+    refs = history.base.partners.persons_of(cp.partner)
+    return [name for r in refs if (name := history.names.name(profile.person_set, r))]
 
 
 def _echo_contacts(card: ContactCard) -> None:

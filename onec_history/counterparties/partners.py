@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
+from .. import family_c
 from .. import query as q
 from ..client import Client
 from ..errors import NotPublishedError, ODataError
@@ -36,6 +38,7 @@ class Partners:
         self._partner_of: dict[str, str | None] = {}
         self._persons: dict[str, list[str]] = {}
         self._owner: dict[str, str | None] = {}
+        self._rows: dict[str, dict[str, Any]] = {}
         self.warnings: list[str] = []
 
     @property
@@ -68,6 +71,33 @@ class Partners:
                 self._partner_of[str(row["Ref_Key"])] = parse_ref(row.get(prop))
         for c in wanted:
             self._partner_of.setdefault(c, None)
+
+    def partner_rows(self, partners: Iterable[str | None]) -> dict[str, dict[str, Any]]:
+        """Code, name, main manager and the «client» flag of each partner, in a few requests."""
+        wanted = sorted({p for p in partners if p and p not in self._rows})
+        if wanted and self._published(self.partner_set):
+            es = self.client.entity_set(self.partner_set)
+            select = tuple(c for c in ("Ref_Key", "Code", "Description", f"{family_c.PARTNER_MANAGER}_Key",
+                                       family_c.PARTNER_IS_CLIENT, "DeletionMark") if c in es.properties)
+            try:
+                for page in self.client.iter_by(self.partner_set, "Ref_Key", map(uuid.UUID, wanted), select=select):
+                    for row in page:
+                        ref = str(row["Ref_Key"])
+                        self._rows[ref] = row
+                        self.names.remember(self.partner_set, ref, str(row.get("Description") or "").strip())
+            except ODataError as exc:
+                self._warn(f"{self.partner_set}: {exc.message} — partners are shown without their details")
+        for p in wanted:
+            self._rows.setdefault(p, {})
+        return {p: self._rows.get(p, {}) for p in partners if p}
+
+    def partners_with_code(self, forms: Iterable[str]) -> list[str]:
+        """Partners whose code is one of ``forms`` (УТ 11 keeps codes on partners, not counterparties)."""
+        if not self._published(self.partner_set) or "Code" not in self.client.entity_set(self.partner_set).properties:
+            return []
+        flt = q.or_(*(q.eq("Code", f) for f in forms))
+        rows = self.client.iterate(self.partner_set, q.Query(filter=flt, select=("Ref_Key",)))
+        return [str(r["Ref_Key"]) for r in rows]
 
     def remember_partner(self, counterparty: str, partner: str | None) -> None:
         self._partner_of[counterparty] = partner

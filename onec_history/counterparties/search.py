@@ -12,9 +12,11 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import family_c
 from .. import query as q
 from ..base import Base
 from ..documents import padded_forms
@@ -75,9 +77,22 @@ class CounterpartySearch:
 
         At most ``limit`` of them (``None``: all), however many folders ``group`` spans.
         """
+        if self.profile.documents and group:
+            raise ConfigError("Counterparties of this base have no groups (УТ 11 / КА 2 / ERP keep hierarchy on "
+                              "partners, Catalog_Партнеры)",
+                              hint="Search by the name, the ИНН or the partner's code (--code) instead of --group.")
         found = self._search(text, substring=substring, base=self._conditions(inn, code, buyers_only, folders),
                              group=group, limit=limit)
+        if self.profile.documents and buyers_only:
+            found = self._clients_only(found)
         return found if limit is None else itertools.islice(found, max(limit, 0))
+
+    def _clients_only(self, found: Iterator[Counterparty]) -> Iterator[Counterparty]:
+        """Family C: «buyer» is the partner's Клиент flag, read for a page of counterparties at a time."""
+        partners = self.base.partners
+        while batch := list(itertools.islice(found, self.client.page_size)):
+            rows = partners.partner_rows([c.partner for c in batch])
+            yield from (c for c in batch if c.partner and rows.get(c.partner, {}).get(family_c.PARTNER_IS_CLIENT))
 
     def _conditions(self, inn: str | None, code: str | None, buyers_only: bool, folders: bool) -> q.Filter | None:
         p = self.profile
@@ -86,7 +101,9 @@ class CounterpartySearch:
             conds.append(q.eq("IsFolder", False))
         if inn:
             conds.append(q.eq(self._prop("inn"), inn.strip()))
-        if code:
+        if code and p.documents and p.counterparty_attr("code") is None:
+            conds.append(self._partner_code(code.strip()))
+        elif code:
             prop = self._prop("code")
             conds.append(q.or_(*(q.eq(prop, form) for form in padded_forms(code.strip(), self._model_code(prop)))))
         if buyers_only and p.counterparty_attr("buyer") is not None:
@@ -109,6 +126,20 @@ class CounterpartySearch:
                     flt = q.and_(flt, q.substringof(text, name))
                 query = q.Query(filter=flt, select=self.mapper.select(), orderby=(name,), top=limit)
                 yield from (self.mapper.map(r) for r in self.client.iterate(self.profile.counterparty_set, query))
+
+    def _partner_code(self, code: str) -> q.Filter:
+        """Family C: a code is the partner's (НФ-00000012); its counterparties are the answer."""
+        partners = self.base.partners
+        forms = [code]
+        if partners.partner_set in self.client.metadata():
+            row = next(iter(self.client.iterate(partners.partner_set, q.Query(
+                filter=q.ne("Code", ""), select=("Ref_Key", "Code"), orderby=("Code desc",), top=1))), None)
+            forms = padded_forms(code, str(row.get("Code") or "") if row else "")
+        refs = partners.partners_with_code(forms)
+        prop = partners.partner_attr
+        if not refs or prop is None:
+            return q.eq("Ref_Key", uuid.UUID(int=0))  # no partner has that code: nothing matches
+        return q.or_(*(q.eq(prop, uuid.UUID(r)) for r in refs))
 
     def _model_code(self, prop: str) -> str:
         """A code of this catalogue as 1C made it (its width and prefix), read once."""
@@ -210,9 +241,26 @@ class CounterpartySearch:
         items = list(items)
         cps, users = self.profile.counterparty_set, self.profile.users_set
         names = self.base.names
+        if self.profile.documents:  # family C: the code, the manager live on the partner
+            items = self._partner_details(items)
         names.prefetch([(cps, c.parent) for c in items] + [(users, c.manager) for c in items])
         return [c.model_copy(update={"parent_name": names.name(cps, c.parent),
                                      "manager_name": names.name(users, c.manager)}) for c in items]
+
+    def _partner_details(self, items: list[Counterparty]) -> list[Counterparty]:
+        rows = self.base.partners.partner_rows([c.partner for c in items])
+        manager = f"{family_c.PARTNER_MANAGER}_Key"
+        out = []
+        for c in items:
+            row = rows.get(c.partner or "", {})
+            out.append(c.model_copy(update={
+                "partner_name": str(row.get("Description") or "").strip() or None,
+                "partner_code": str(row.get("Code") or "").strip() or None,
+                "code": c.code or str(row.get("Code") or "").strip() or None,
+                "manager": c.manager or parse_ref(row.get(manager)),
+                "buyer": c.buyer if c.buyer is not None else row.get(family_c.PARTNER_IS_CLIENT),
+            }))
+        return out
 
 
 def _prefix_filter(fn: str, name: str, text: str) -> q.Filter:

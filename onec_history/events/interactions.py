@@ -27,7 +27,7 @@ from .. import family_c
 from .. import query as q
 from ..documents import DocAddress, Documents
 from ..errors import NoMatchError, ODataError, QueryError
-from ..models import DocumentRef, Event, parse_datetime, parse_ref, set_of_type
+from ..models import DocumentRef, Event, EventState, parse_datetime, parse_ref, set_of_type
 from .read import EventFilter, EventReader
 
 if TYPE_CHECKING:
@@ -102,11 +102,14 @@ class InteractionReader:
         out = []
         for e in events:
             topic, reviewed, after = topics.get(e.ref, (None, None, None))
-            out.append(e.model_copy(update={
+            update: dict[str, Any] = {
                 "counterparty_name": names.name(e.counterparty_set, e.counterparty),
                 "responsible_name": names.name(p.users_set, e.responsible),
                 "topic": topic, "reviewed": reviewed, "review_after": after,
-            }))
+            }
+            if e.state is EventState.PLANNED and e.start is None and after is not None:
+                update["start"] = after  # a planned interaction is due at РассмотретьПосле (it has no date of its own)
+            out.append(e.model_copy(update=update))
         return out
 
     def clients(self, events: list[Event]) -> list[Event]:

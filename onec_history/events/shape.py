@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from .. import family_c
 from ..models import EMPTY_REF, Direction, EventKind, EventState, parse_datetime, set_of_type
 from ..profiles import Attr, AttrKind, Profile
 
@@ -175,11 +176,13 @@ class EventShape:
     def direction(self, row: Mapping[str, Any]) -> tuple[Direction | None, str | None]:
         if self.doc is not None:
             if self.doc.direction is not None:
-                return Direction(self.doc.direction), None
+                direction = Direction(self.doc.direction)
+                return direction, _DIRECTION_WORDS[direction]
             value = self.get(row, "direction")  # Входящий, a Boolean
             if value is None:
                 return None, None
-            return (Direction.INCOMING, "Входящий") if value else (Direction.OUTGOING, "Исходящий")
+            direction = Direction.INCOMING if value else Direction.OUTGOING
+            return direction, _DIRECTION_WORDS[direction]
         raw = _stripped(self.get(row, "direction"))
         return self.directions.get(raw or ""), raw
 
@@ -214,8 +217,12 @@ class EventShape:
         if doc.planned_when_future:
             start = parse_datetime(self.get(row, "start"))
             if start is not None and start > datetime.now():
-                return EventState.PLANNED, None
-        return EventState(doc.state), raw
+                return EventState.PLANNED, _STATE_WORDS[EventState.PLANNED.value]
+        return EventState(doc.state), raw or _STATE_WORDS.get(doc.state)
+
+
+_DIRECTION_WORDS = {Direction.INCOMING: "Входящее", Direction.OUTGOING: "Исходящее"}
+_STATE_WORDS = family_c.STATE_WORDS
 
 
 def _stripped(value: Any) -> str | None:
