@@ -1,0 +1,199 @@
+"""Family C (УТ 11 / КА 2 / ERP) read through the tool: a counterparty's interactions through its
+partner and the partner's contact persons, exactly; the card; history and chain with the deal.
+
+Expected answers are computed from the demo's raw rows (plain GETs of the sets), never with the
+code under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from demo_http import call
+
+from onec_history.chains import Chains
+from onec_history.client import Client
+from onec_history.demo.family_ut11 import INTERACTIONS
+from onec_history.demo.server import DemoServer, start_demo
+from onec_history.events.read import EventFilter
+from onec_history.history import History
+from onec_history.models import Direction, EventKind, EventState
+from onec_history.transport import Transport
+
+Row = dict[str, Any]
+PARTNERS = "Catalog_Партнеры"
+PERSONS = "Catalog_КонтактныеЛицаПартнеров"
+HEADER = {"Document_ТелефонныйЗвонок": "АбонентКонтакт", "Document_ЭлектронноеПисьмоВходящее": "ОтправительКонтакт"}
+SECTION = {"Document_Встреча": "Участники", "Document_ЗапланированноеВзаимодействие": "Участники",
+           "Document_ЭлектронноеПисьмоИсходящее": "ПолучателиПисьма", "Document_СообщениеSMS": "Адресаты"}
+
+
+@pytest.fixture(scope="module")
+def ut11() -> Iterator[DemoServer]:
+    with start_demo("ut11") as srv:
+        yield srv
+
+
+def raw(server: DemoServer, path: str) -> list[Row]:
+    sep = "&" if "?" in path else "?"
+    reply = call(server, "GET", f"{path}{sep}$format=json")
+    assert reply.status == 200, reply.text
+    value: list[Row] = reply.json["value"]
+    return value
+
+
+def history(server: DemoServer) -> History:
+    return History(Client(Transport(server.url)))
+
+
+def expected_interactions(server: DemoServer, counterparty: str) -> set[str]:
+    """The counterparty's interactions as 1C's criterion ВзаимодействияКонтакта defines them."""
+    cp = next(r for r in raw(server, "Catalog_Контрагенты") if r["Ref_Key"] == counterparty)
+    partner = cp["Партнер_Key"]
+    contacts = {(partner, f"StandardODATA.{PARTNERS}")}
+    contacts |= {(p["Ref_Key"], f"StandardODATA.{PERSONS}") for p in raw(server, PERSONS) if p["Owner_Key"] == partner}
+    found: set[str] = set()
+    for name in INTERACTIONS:
+        for row in raw(server, name):
+            if name in HEADER:
+                attr = HEADER[name]
+                if (row[attr], row[f"{attr}_Type"]) in contacts:
+                    found.add(row["Ref_Key"])
+            else:
+                if any((line["Контакт"], line["Контакт_Type"]) in contacts for line in row[SECTION[name]]):
+                    found.add(row["Ref_Key"])
+    return found
+
+
+def counterparties(server: DemoServer) -> list[Row]:
+    return raw(server, "Catalog_Контрагенты")
+
+
+def test_every_counterparty_gets_exactly_its_partners_interactions(ut11: DemoServer) -> None:
+    h = history(ut11)
+    rows = counterparties(ut11)
+    checked = 0
+    for cp in rows[:40]:  # the article's client, the look-alikes, the two-counterparty partner among them
+        got = [e.ref for e in h.events(EventFilter(counterparty=cp["Ref_Key"]))]
+        assert len(got) == len(set(got)), "an interaction listed twice"
+        assert set(got) == expected_interactions(ut11, cp["Ref_Key"]), cp["Description"]
+        checked += bool(got)
+    assert checked >= 20
+
+
+def test_look_alike_names_do_not_mix_their_histories(ut11: DemoServer) -> None:
+    h = history(ut11)
+    found = list(h.search_counterparties("Ром"))
+    assert len(found) == 3 and len({c.partner for c in found}) == 3
+    histories = [{e.ref for e in h.events(EventFilter(counterparty=c.ref))} for c in found]
+    assert sum(1 for x in histories if x) >= 2
+    assert not (histories[0] & histories[1]) and not (histories[0] & histories[2]) and not (histories[1] & histories[2])
+
+
+def test_the_events_carry_kind_direction_state_contact_and_subject(ut11: DemoServer) -> None:
+    h = history(ut11)
+    romashka = h.find_counterparty("7701000001")
+    events = list(h.events(EventFilter(counterparty=romashka.ref), newest_first=False))
+    first = events[0]
+    assert first.document_set == "Document_ТелефонныйЗвонок" and first.kind is EventKind.CALL
+    assert first.direction is Direction.INCOMING and first.state is EventState.COMPLETED
+    assert first.counterparty == romashka.partner and first.posted is None
+    assert h.contact_person_of(first) == "Сидоров Павел Петрович"
+    assert first.topic is not None and first.topic.title == "Мониторы для нового офиса" and first.reviewed is True
+    planned = [e for e in events if e.kind is EventKind.PLANNED]
+    assert planned and all(e.state is EventState.PLANNED for e in planned)
+    # a planned interaction has no date of its own: it is due at the register's РассмотретьПосле
+    assert all(e.start == e.review_after and e.start is not None for e in planned)
+    mail = next(e for e in events if e.document_set == "Document_ЭлектронноеПисьмоИсходящее")
+    assert mail.kind is EventKind.EMAIL and mail.direction is Direction.OUTGOING
+
+
+def test_filters_by_kind_direction_and_state_match_the_raw_rows(ut11: DemoServer) -> None:
+    h = history(ut11)
+    calls = raw(ut11, "Document_ТелефонныйЗвонок")
+    incoming = {r["Ref_Key"] for r in calls if r["Входящий"]}
+    got = {e.ref for e in h.events(EventFilter(kind=EventKind.CALL, direction=Direction.INCOMING))}
+    assert got == incoming
+    planned = {r["Ref_Key"] for r in raw(ut11, "Document_ЗапланированноеВзаимодействие")}
+    drafts = {r["Ref_Key"] for r in raw(ut11, "Document_ЭлектронноеПисьмоИсходящее")
+              if r["СтатусПисьма"] in ("Черновик", "Исходящее")}
+    got_planned = {e.ref for e in h.events(EventFilter(state=EventState.PLANNED, kind=None))}
+    assert planned | drafts <= got_planned
+    assert not got_planned & {r["Ref_Key"] for r in calls}
+
+
+def test_an_unregistered_caller_is_shown_by_its_text(ut11: DemoServer) -> None:
+    strings = {r["Ref_Key"]: r["Description"] for r in raw(ut11, "Catalog_СтроковыеКонтактыВзаимодействий")}
+    call_row = next(r for r in raw(ut11, "Document_ТелефонныйЗвонок")
+                    if r["АбонентКонтакт_Type"].endswith("СтроковыеКонтактыВзаимодействий"))
+    event = history(ut11).get_event(call_row["Ref_Key"])
+    assert event.counterparty is None and event.who == strings[call_row["АбонентКонтакт"]]
+
+
+def test_a_partners_history_costs_a_bounded_number_of_requests_whatever_its_size(ut11: DemoServer) -> None:
+    h = history(ut11)
+    assert h.profile.documents  # $metadata read before counting
+    sizes = []
+    for cp in counterparties(ut11)[:12]:
+        before = ut11.requests_served
+        n = sum(1 for _ in History(h.client).events(EventFilter(counterparty=cp["Ref_Key"]), resolve_names=False))
+        sizes.append((n, ut11.requests_served - before))
+    assert len({n for n, _ in sizes}) > 2, "the sample should hold clients of different sizes"
+    # the counterparty, its partner's persons, one query per document (two with a header contact,
+    # four by participant rows) and, where rows matched, one fetch by key per such document: a
+    # bound that does not grow with the number of interactions
+    bound = 1 + 1 + 6 + 4
+    assert max(cost for _, cost in sizes) <= bound, sizes
+    biggest = max(sizes)
+    assert biggest[0] > bound and biggest[1] <= bound  # more interactions than requests
+
+
+def test_the_article_history_and_chain_pass_through_the_deal(ut11: DemoServer) -> None:
+    h = history(ut11)
+    chains = Chains(h)
+    romashka = h.find_counterparty("7701000001")
+    timeline = chains.timeline(romashka.ref)
+    nodes = timeline.chain.nodes
+    types = sorted(k.entity_set for k in nodes)
+    for wanted in ("Catalog_СделкиСКлиентами", "Document_ТелефонныйЗвонок", "Document_ЭлектронноеПисьмоИсходящее",
+                   "Document_Встреча", "Document_КоммерческоеПредложениеКлиенту", "Document_ЗаказКлиента",
+                   "Document_РеализацияТоваровУслуг"):
+        assert wanted in types
+    deal = next(k for k in nodes if k.entity_set == "Catalog_СделкиСКлиентами")
+    order = next(k for k in nodes if k.entity_set == "Document_ЗаказКлиента")
+    sale = next(k for k in nodes if k.entity_set == "Document_РеализацияТоваровУслуг")
+    offer = next(k for k in nodes if k.entity_set == "Document_КоммерческоеПредложениеКлиенту")
+    edges = timeline.chain.edges
+    assert "Сделка" in edges[(deal, order)] and "ДокументОснование" in edges[(offer, order)]
+    assert "ЗаказКлиента" in edges[(order, sale)]
+    first_call = min((k for k in nodes if k.entity_set == "Document_ТелефонныйЗвонок"), key=lambda k: nodes[k].date or datetime.max)
+    assert "Предмет" in edges[(deal, first_call)]
+    # raw truth: the order's Сделка is the deal, the sale's ЗаказКлиента the order
+    order_row = next(r for r in raw(ut11, "Document_ЗаказКлиента") if r["Ref_Key"] == order.ref)
+    assert order_row["Сделка_Key"] == deal.ref
+    # the chain from the first call reaches the sale through the deal
+    chain = chains.walk(first_call)
+    assert sale in chain.nodes and deal in chain.nodes
+
+
+def test_the_card_shows_the_partner_its_code_manager_and_contact_persons(
+        ut11: DemoServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from onec_history.cli.main import main
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["--url", ut11.url, "-q", *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    code, out = run("counterparties", "show", "7701000001", "--limit", "3")
+    assert code == 0, out
+    partner_code = next(r["Code"] for r in raw(ut11, PARTNERS) if r["Description"] == "ООО Ромашка")
+    assert f"Партнер: ООО Ромашка (код {partner_code})" in out
+    assert "Контактные лица партнера: Сидоров Павел Петрович" in out
+    code, out = run("counterparties", "search", "--code", partner_code.split("-")[-1].lstrip("0"))
+    assert code == 0 and "7701000001" in out and "7702000002" not in out
+    code, out = run("counterparties", "search", "--group", "Покупатели")
+    assert code == 3 and "partners" in out
