@@ -169,7 +169,8 @@ def test_the_article_history_and_chain_pass_through_the_deal(ut11: DemoServer) -
     edges = timeline.chain.edges
     assert "Сделка" in edges[(deal, order)] and "ДокументОснование" in edges[(offer, order)]
     assert "ЗаказКлиента" in edges[(order, sale)]
-    first_call = min((k for k in nodes if k.entity_set == "Document_ТелефонныйЗвонок"), key=lambda k: nodes[k].date or datetime.max)
+    calls = [k for k in nodes if k.entity_set == "Document_ТелефонныйЗвонок"]
+    first_call = min(calls, key=lambda k: nodes[k].date or datetime.max)
     assert "Предмет" in edges[(deal, first_call)]
     # raw truth: the order's Сделка is the deal, the sale's ЗаказКлиента the order
     order_row = next(r for r in raw(ut11, "Document_ЗаказКлиента") if r["Ref_Key"] == order.ref)
