@@ -119,6 +119,8 @@ REGISTER_LAST = "ДатаПоследнегоВзаимодействия"
 COMMON_FIELDS: dict[str, str | None] = {
     "responsible": "Ответственный", "author": "Автор", "subject": "Тема", "body": "Описание",
     "comment": "Комментарий", "basis": "ВзаимодействиеОснование", "importance": "Важность",
+    # a customised base may keep these on the document itself instead of the register
+    "topic": "Предмет", "reviewed": "Рассмотрено", "review_after": "РассмотретьПосле",
 }
 """What the six documents share (the journal's columns)."""
 

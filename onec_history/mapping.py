@@ -78,8 +78,20 @@ class EventMapper:
             data_version=shape.get(row, "data_version"),
             document_set=shape.document_set,
             contact_text=shape.text(row, "contact_text"),
+            topic=_topic(shape.who(row, "topic")),
+            reviewed=_flag(shape.get(row, "reviewed")),
+            review_after=parse_datetime(shape.get(row, "review_after")),
             raw=dict(row),
         )
+
+
+def _topic(who: tuple[str | None, str | None, str | None]) -> DocumentRef | None:
+    ref, target, _ = who
+    return DocumentRef(entity_set=target, ref=ref) if ref and target else None
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 class CounterpartyMapper:

@@ -198,3 +198,31 @@ def test_the_card_shows_the_partner_its_code_manager_and_contact_persons(
     assert code == 0 and "7701000001" in out and "7702000002" not in out
     code, out = run("counterparties", "search", "--group", "Покупатели")
     assert code == 3 and "partners" in out
+
+
+def test_a_customised_call_keeps_a_single_reference_contact_and_its_subject_on_the_document() -> None:
+    """A real customised УТ 11 reads АбонентКонтакт_Key as a single reference and keeps Предмет and
+    Рассмотрено on the document (family-c.md): the shapes come from $metadata, not from a table."""
+    from test_family_c_detection import edmx
+
+    from onec_history.mapping import EventMapper
+    from onec_history.profiles import AttrKind, detect_profile
+
+    partner, person, deal = (f"{n}0000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
+    md = edmx({"Catalog_Контрагенты": ("ИНН", "Партнер_Key"), PARTNERS: (), PERSONS: ("Owner_Key",),
+               "Document_ТелефонныйЗвонок": ("АбонентКонтакт_Key", "Входящий", "Тема", "Предмет", "Предмет_Type",
+                                             "Рассмотрено")})
+    view = detect_profile(md).views()[0]
+    attr = view.event_attr("counterparty")
+    assert attr is not None and attr.kind is AttrKind.REF
+    cond = view.header_condition([(partner, PARTNERS), (person, PERSONS)])
+    assert cond is not None and "cast(" not in cond.text
+    assert f"guid'{partner}'" in cond.text and f"guid'{person}'" in cond.text
+    row = {"Ref_Key": "90000000-0000-0000-0000-000000000009", "Number": "НФ00-000001", "Date": "2026-03-02T10:15:04",
+           "DeletionMark": False, "АбонентКонтакт_Key": partner, "Входящий": True, "Тема": "Мониторы",
+           "Предмет": deal, "Предмет_Type": "StandardODATA.Catalog_СделкиСКлиентами", "Рассмотрено": True}
+    event = EventMapper(view).map(row)
+    assert event.counterparty == partner and event.counterparty_set == PARTNERS
+    assert event.direction is Direction.INCOMING and event.kind is EventKind.CALL
+    assert event.topic is not None and event.topic.ref == deal and event.reviewed is True
+    assert event.document_set == "Document_ТелефонныйЗвонок" and event.posted is None

@@ -97,11 +97,15 @@ class InteractionReader:
         p, names = self.profile, self.base.names
         names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
                        + [(p.person_set, e.contact) for e in events]
-                       + [(p.users_set, e.responsible) for e in events])
+                       + [(p.users_set, e.responsible) for e in events]
+                       + [(e.topic.entity_set, e.topic.ref) for e in events if e.topic is not None])
         topics = self.topics(events)
         out = []
         for e in events:
-            topic, reviewed, after = topics.get(e.ref, (None, None, None))
+            # the register where it is published, else what the document itself keeps
+            topic, reviewed, after = topics.get(e.ref, (e.topic, e.reviewed, e.review_after))
+            if topic is not None and topic.title is None:
+                topic = topic.model_copy(update={"title": names.name(topic.entity_set, topic.ref)})
             update: dict[str, Any] = {
                 "counterparty_name": names.name(e.counterparty_set, e.counterparty),
                 "responsible_name": names.name(p.users_set, e.responsible),

@@ -23,7 +23,7 @@ __all__ = ["EVENT_FIELDS", "EventShape", "Slot", "Who", "clients_of", "ref_of"]
 
 EVENT_FIELDS = ("number", "date", "posted", "deleted", "data_version", "kind", "direction", "state",
                 "counterparty", "contact", "responsible", "start", "end", "subject", "body", "comment", "basis",
-                "contact_text")
+                "contact_text", "topic", "reviewed", "review_after")
 
 Who = tuple["str | None", "str | None", "str | None"]
 """(reference, entity set, text) of a reference attribute: a text when a composite holds a string."""
@@ -102,6 +102,9 @@ class EventShape:
         self.participant_attr = profile.participant_attr() if self.section else None
         self.participant = Slot(self.participant_attr) if self.participant_attr is not None else None
         self.slots = {logical: Slot(a) for logical, a in self.attrs.items()}
+        client = self.slots.get("counterparty")
+        if profile.doc is not None and client is not None and client.ref and client.target is None:
+            client.target = profile.counterparty_set  # a customised АбонентКонтакт_Key without a navigation: a partner
         self.props: dict[str, str | None] = {k: a.prop if (a := self.attrs.get(k)) else None for k in EVENT_FIELDS}
         self.kinds = {v: k for k, v in profile.kinds.items()}
         self.directions = {v: k for k, v in profile.directions.items()}
