@@ -30,7 +30,7 @@ from .counterparties.contacts import phones_of
 from .errors import PeriodError
 from .events.read import EMPTY_START
 from .history import EventFilter, History
-from .models import EventKind, EventState
+from .models import Event, EventKind, EventState
 from .profiles import AttrKind
 
 __all__ = ["NOBODY", "AgendaItem", "agenda", "base_now", "by_responsible", "day_period", "kind_label",
@@ -40,7 +40,8 @@ NOBODY = "(без ответственного)"
 """The group of planned events that name no responsible."""
 
 _KIND_LABELS = {EventKind.CALL: "звонок", EventKind.MEETING: "встреча", EventKind.EMAIL: "e-mail",
-                EventKind.LETTER: "письмо", EventKind.SMS: "SMS", EventKind.RECORD: "запись"}
+                EventKind.LETTER: "письмо", EventKind.SMS: "SMS", EventKind.RECORD: "запись",
+                EventKind.PLANNED: "взаимодействие"}
 
 _FIELDS = ("number", "date", "start", "end", "kind", "state", "counterparty", "subject", "responsible")
 
@@ -114,6 +115,9 @@ def agenda(history: History, *, start: datetime | None = None, end: datetime | N
         raise PeriodError(f"The period starts ({start:%d.%m.%Y %H:%M:%S}) at or after it ends "
                           f"({end:%d.%m.%Y %H:%M:%S}), so nothing could match")
     p = history.profile
+    if p.documents:
+        events = _planned_interactions(history, start, end, responsible)
+        return _items(history, events, now)
     mapper = history.event_mapper()
     flt = q.and_(history.event_filter(EventFilter(state=EventState.PLANNED, include_deleted=False,
                                                   responsible=responsible)),
@@ -122,12 +126,34 @@ def agenda(history: History, *, start: datetime | None = None, end: datetime | N
     order_prop = start_attr.prop if start_attr is not None else (p.event_fields()["date"] or "Date")
     query = q.Query(filter=flt, select=mapper.shape.select(_FIELDS), orderby=(order_prop, "Ref_Key"))
     events = history.event_reader.with_names([mapper.map(row) for row in history.client.iterate(p.event_set, query)])
+    return _items(history, events, now)
+
+
+def _planned_interactions(history: History, start: datetime | None, end: datetime | None,
+                          responsible: str | None) -> list[Event]:
+    """Family C: planned interactions (ЗапланированноеВзаимодействие, a meeting ahead, an e-mail or
+    SMS not sent yet), due at their start — for a planned interaction the register's
+    РассмотретьПосле. The due moment is not a column of the document, so the period is applied
+    here, over the base's planned interactions (few: they are the open to-dos)."""
+    f = EventFilter(state=EventState.PLANNED, include_deleted=False, responsible=responsible)
+    out = []
+    for e in history.events(f, newest_first=False):
+        when = e.start or e.date
+        if when is None or (start is not None and when < start) or (end is not None and when >= end):
+            continue
+        out.append(e)
+    return out
+
+
+def _items(history: History, events: list[Event], now: datetime) -> list[AgendaItem]:
+    p = history.profile
+    client_set = p.partner_set if p.documents else p.counterparty_set
     clients = [e.counterparty for e in events if e.counterparty and e.counterparty_set == p.counterparty_set]
     phones = phones_of(history, clients) if clients else {}
     items = []
     for e in events:
         when = e.start or e.date
-        ours = e.counterparty if e.counterparty_set == p.counterparty_set else None
+        ours = e.counterparty if e.counterparty_set == client_set else None
         items.append(AgendaItem(
             ref=e.ref, number=e.number, start=when, end=e.end, responsible=e.responsible,
             responsible_name=e.responsible_name or "", client_ref=ours, client=e.who,

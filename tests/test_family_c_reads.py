@@ -226,3 +226,15 @@ def test_a_customised_call_keeps_a_single_reference_contact_and_its_subject_on_t
     assert event.direction is Direction.INCOMING and event.kind is EventKind.CALL
     assert event.topic is not None and event.topic.ref == deal and event.reviewed is True
     assert event.document_set == "Document_ТелефонныйЗвонок" and event.posted is None
+
+
+def test_the_agenda_lists_planned_interactions_due_that_day_by_the_register(ut11: DemoServer) -> None:
+    from onec_history.agenda import agenda
+
+    day, next_day = datetime(2026, 4, 15), datetime(2026, 4, 16)
+    planned = {r["Ref_Key"] for r in raw(ut11, "Document_ЗапланированноеВзаимодействие") if not r["DeletionMark"]}
+    due = {r["Взаимодействие"] for r in raw(ut11, "InformationRegister_ПредметыПапкиВзаимодействий")
+           if r["Взаимодействие"] in planned and day.isoformat() <= r["РассмотретьПосле"] < next_day.isoformat()}
+    items = agenda(history(ut11), start=day, end=next_day, now=datetime(2026, 4, 1))
+    assert due and {i.ref for i in items if i.kind == "planned"} == due
+    assert any(i.subject == "Узнать, как работают мониторы" and i.client == "ООО Ромашка" for i in items)
