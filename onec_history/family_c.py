@@ -50,9 +50,9 @@ SETS: tuple[SetNeed, ...] = (
     SetNeed("Document_ЭлектронноеПисьмоИсходящее", "outgoing e-mails (interaction; recipients in a section)",
             True),
     SetNeed("Document_СообщениеSMS", "SMS messages (interaction)", True),
-    SetNeed("InformationRegister_КонтактыВзаимодействий", "which contacts each interaction concerns: a "
-            "client's history in a few requests", True),
     SetNeed("Catalog_СтроковыеКонтактыВзаимодействий", "unregistered callers kept as text", False),
+    SetNeed("InformationRegister_КонтактыВзаимодействий", "which contacts each interaction concerns, as 1C "
+            "keeps it (onec-history reads the contacts from the documents themselves)", False),
     SetNeed("Catalog_Пользователи", "names of authors and responsibles", False),
     SetNeed("InformationRegister_ПредметыПапкиВзаимодействий", "each interaction's subject (a deal), "
             "the to-do flag Рассмотрено and РассмотретьПосле", False),
