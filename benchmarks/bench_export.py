@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_export.py --events 100000            # generates the base first
     .venv/bin/python benchmarks/bench_export.py --reuse /tmp/onec-bench-export/ut10-1000000.sqlite \
         --windows 10000,100000,1000000
+    .venv/bin/python benchmarks/bench_export.py --replicate ut11 --events 100000   # family C
+    .venv/bin/python benchmarks/bench_export.py --replicate ut10 --events 100000   # A, same recipe
 
 The demo server runs in its own process on the generated SQLite file; every client scenario
 runs in a fresh interpreter, so its CPU time (``time.process_time``) and peak RSS
@@ -20,6 +22,14 @@ first N events by date for the memory curve):
 - ``incremental`` — a run with ``--state-file`` after 1% of the events got a new
   ``DataVersion``: spread (every 100th row over the whole period, the worst case for fetching
   by key), then again with nothing changed, then the newest 1% (how edits cluster in practice).
+
+``--replicate NAME`` measures a built-in demo (``ut10``, ``unf`` or ``ut11``) copied until it
+holds ``--events`` events: every event document and its tabular sections again and again under
+new ``Ref_Key``s, the catalogues as they are (few clients, so names and a contact person's
+partner are read once). The generator makes families A and B only; this is how family C's six
+interaction documents are measured, and ``--replicate ut10`` gives family A the same recipe for
+a like-for-like CPU comparison. On family C the naive loops read one document only, so run the
+``onec-*``, ``models`` and ``incremental`` scenarios there.
 """
 
 from __future__ import annotations
@@ -96,8 +106,8 @@ def _export(fmt: str, state: bool = False) -> Any:
     def run(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, None, None]:
         from onec_history.export import AtomicOutput, ExportOptions, StateFile, export_events
 
-        state_run = StateFile(WORK / "state.db").begin({"base": "bench", "event_set": h.profile.event_set,
-                                                       "scope": "{}"}) if state else None
+        meta = {"base": "bench", "event_set": ",".join(h.profile.event_sets()), "scope": "{}"}
+        state_run = StateFile(WORK / "state.db").begin(meta) if state else None
         atomic = AtomicOutput(out)
         with atomic as stream:
             result = export_events(h, _flt(args), stream, options=ExportOptions(fmt=fmt), state=state_run)
@@ -206,8 +216,56 @@ def _run_child(url: str, scenario: str, since: str | None, until: str | None, pa
     return result
 
 
+def _event_tables(path: Path) -> list[str]:
+    """The event documents of a demo base: Document_Событие (A, B) or the interactions (C)."""
+    from onec_history.family_c import INTERACTIONS
+
+    with sqlite3.connect(path) as db:
+        present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [t for t in ("Document_Событие", *INTERACTIONS) if t in present]
+
+
+def replicate(name: str, events: int, path: Path) -> Path:
+    """The built-in demo ``name`` with its event documents copied until it holds ``events`` events."""
+    import uuid
+
+    from onec_history.demo.datasets import build_dataset
+
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".partial")
+    build_dataset(name, tmp).close()
+    tables = _event_tables(tmp)
+    with sqlite3.connect(tmp) as db:
+        db.execute("PRAGMA synchronous = OFF")
+        have = sum(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+        copies = -(-events // have)
+        schema = json.loads(db.execute("SELECT value FROM _demo_meta WHERE key = 'schema'").fetchone()[0])
+        for table in tables:
+            sections = list(schema["tables"][table]["tabular"].values())
+            for set_name in (table, *sections):
+                cols = [r[1] for r in db.execute(f'PRAGMA table_info("{set_name}")')]
+                key, version = cols.index("Ref_Key"), cols.index("DataVersion") if "DataVersion" in cols else -1
+                rows = db.execute(f'SELECT * FROM "{set_name}"').fetchall()
+                marks = ", ".join("?" * len(cols))
+                for k in range(1, copies):
+                    out = []
+                    for row in rows:
+                        values = list(row)
+                        values[key] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{row[key]}/{k}"))
+                        if version >= 0:
+                            values[version] = f"{row[version]}{k}"
+                        out.append(values)
+                    db.executemany(f'INSERT INTO "{set_name}" VALUES ({marks})', out)
+        db.commit()
+    tmp.replace(path)
+    return path
+
+
 def _window(path: Path, n: int) -> tuple[str | None, str | None]:
     """(since, until) covering the first ``n`` events by date; (None, None) for the whole base."""
+    if _event_tables(path) != ["Document_Событие"]:
+        return None, None  # family C: the whole base (its events are in six documents)
     with sqlite3.connect(path) as db:
         total = db.execute('SELECT count(*) FROM "Document_Событие"').fetchone()[0]
         if n >= total:
@@ -224,18 +282,23 @@ def _touch_one_percent(path: Path, *, recent: bool = False) -> int:
     Spread (every 100th row over the whole period: the worst case for fetching by key) or
     ``recent`` (the newest 1% by date: what edits look like in a working base).
     """
-    where = ('rowid IN (SELECT rowid FROM "Document_Событие" ORDER BY "Date" DESC LIMIT '
-             '(SELECT count(*) / 100 FROM "Document_Событие"))') if recent else "rowid % 100 = 7"
+    touched = 0
     with sqlite3.connect(path) as db:
-        cur = db.execute('UPDATE "Document_Событие" SET "DataVersion" = "DataVersion" || \'1\', '
-                         f'"Комментарий" = \'изменено\' WHERE {where}')
-        return cur.rowcount
+        for table in _event_tables(path):
+            where = (f'rowid IN (SELECT rowid FROM "{table}" ORDER BY "Date" DESC LIMIT '
+                     f'(SELECT count(*) / 100 FROM "{table}"))') if recent else "rowid % 100 = 7"
+            cur = db.execute(f'UPDATE "{table}" SET "DataVersion" = "DataVersion" || \'1\', '
+                             f'"Комментарий" = \'изменено\' WHERE {where}')
+            touched += cur.rowcount
+    return touched
 
 
 def driver(args: argparse.Namespace) -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     if args.reuse:
         path = Path(args.reuse)
+    elif args.replicate:
+        path = replicate(args.replicate, args.events, WORK / f"{args.replicate}-x{args.events}.sqlite")
     else:
         path = WORK / f"ut10-{args.events}.sqlite"
         if not path.exists():
@@ -249,13 +312,15 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
         windows = [int(w) for w in args.windows.split(",")] if args.windows else [args.events]
+        if args.replicate:  # the whole replicated base: a few events more than asked
+            windows = [10**12]
         for n in windows:
             since, until = _window(path, n)
             for scenario in args.scenarios.split(","):
                 if scenario in ("incremental", "onec-state"):
                     continue
                 r = _run_child(url, scenario, since, until, args.page_size)
-                r["window"] = n
+                r["window"] = min(n, r["rows"])
                 results["runs"].append(r)
                 print(json.dumps(r), file=sys.stderr, flush=True)
         if "incremental" in args.scenarios:
@@ -299,6 +364,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--reuse", help="An existing generated base (SQLite).")
+    parser.add_argument("--replicate", choices=("ut10", "unf", "ut11"),
+                        help="A built-in demo copied up to --events events instead of a generated base "
+                             "(family C: ut11).")
     parser.add_argument("--windows", help="Comma-separated event counts for the memory curve (first N by date).")
     parser.add_argument("--scenarios", default="onec-csv,onec-jsonl,models,naive,fetch,parse-json,parse-orjson,"
                                                "incremental")

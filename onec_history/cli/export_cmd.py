@@ -98,6 +98,9 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
                   state_path: Path | None, lock_path: Path | None, local_quiet: bool) -> None:
     """Export events of a period for a data warehouse or Excel, streamed page by page.
 
+    On УТ 11 / КА 2 / ERP the events are every published interaction document (calls, meetings,
+    e-mails, SMS…), merged by date; the column document_type names each one's document.
+
     Exit codes for cron: 0 done, 10 nothing new (with --state-file), 9 done but some names could not
     be read, 14 another run holds the lock; errors as for every command. One summary line goes
     to stderr (--quiet: none).

@@ -2,29 +2,37 @@
 
 Full export: one paged pass over the period (``$select`` from the profile, stable
 ``$orderby``), each page parsed, its display names fetched in bulk, mapped to tuples and
-written before the next page is requested. Memory holds one page.
+written before the next page is requested. Memory holds one page. A family-C base keeps its
+events in six interaction documents: each published one is read the same way (its row mapper
+built once) and the streams are merged by date, one page of each in memory.
 
 Incremental export (``state`` given, the last state exists):
 
-1. *scan* — a paged pass reading only ``Ref_Key, DataVersion`` of the period (about 80 bytes
-   an event, in pages of ``scan_page_size``) into the new state's work table;
+1. *scan* — a paged pass per document set reading only ``Ref_Key, DataVersion`` of the period
+   (about 80 bytes an event, in pages of ``scan_page_size``) into the new state's work table;
 2. *diff* — a join on disk against the last state: new and changed (a deletion mark is a write,
    so it changes DataVersion; the fetched row tells whether the event became marked);
 3. *fetch* — only those: grouped by page of the scan, a page with many changes is read again
    whole (``$skip``, unchanged rows skipped), a page with few is read by key, ~20 keys a request
    (``split_or`` keeps URLs short); rows that moved since the scan fall back to keys;
-4. *gone* — events of the last state missing from the scan are checked by key: ``vanished``
-   when 1C no longer has them, ``left`` when they exist but fell out of the period or filters.
+4. *gone* — events of the last state missing from the scan are checked by key in their own
+   set: ``vanished`` when 1C no longer has them, ``left`` when they exist but fell out of the
+   period or filters (or their document is no longer published).
+
+Steps 3 and 4 run per document set, so a change in any of family C's six documents is found.
 
 Every exported row then carries a ``change`` column: ``new``, ``changed``, ``deleted`` (newly
 marked for deletion; the row is still exported in full), ``vanished`` or ``left`` (these two
-carry only the reference). The first run (no state yet) is a full export that also records
+carry only the reference and the document type). The first run (no state yet) is a full export that also records
 the state, all rows ``new``.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import operator
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,8 +41,10 @@ from enum import Enum
 from typing import Any, BinaryIO
 
 from .. import query as q
+from ..events.interactions import InteractionReader
+from ..events.read import EventReader
 from ..history import EventFilter, History
-from .rows import EVENT_COLUMNS, EventRowMapper, columns, headings, vanished_row
+from .rows import EVENT_COLUMNS, EventRowMapper, NamePreloader, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
 
@@ -104,6 +114,23 @@ def _human_bytes(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+class _View:
+    """One event document of the export, its query and row mapper built once: ``Document_Событие``
+    for families A and B, each published interaction document for family C."""
+
+    def __init__(self, history: History, reader: EventReader, flt: EventFilter, preloader: NamePreloader) -> None:
+        self.profile = reader.profile
+        self.event_set = self.profile.event_set
+        mapper = reader.mapper()
+        partners = history.base.partners if self.profile.doc is not None else None
+        self.rows = EventRowMapper(mapper.shape, history.names, users_set=self.profile.users_set,
+                                   partners=partners, preloader=preloader)
+        self.base = reader.condition(flt)
+        self.order = (self.profile.event_fields()["date"] or "Date",)
+        # Too long a $select for one URL is widened by the client (Client.within_budget).
+        self.select = mapper.select()
+
+
 class _Exporter:
     def __init__(self, history: History, flt: EventFilter, sink: BinaryIO, options: ExportOptions,
                  state: StateRun | None, progress: Callable[[int], None] | None) -> None:
@@ -114,39 +141,60 @@ class _Exporter:
         self.options = options
         self.state = state
         self.progress = progress
-        mapper = history.event_mapper()
-        self.rows = EventRowMapper(mapper.shape, history.names, users_set=self.profile.users_set)
-        self.base = history.event_filter(flt)
-        self.date = self.profile.event_fields()["date"] or "Date"
-        self.order = (self.date,)
+        self.preloader = NamePreloader(history.names)  # one for every set: they name the same clients
+        reader = history.event_reader
+        readers = reader.readers if isinstance(reader, InteractionReader) else [reader]
+        self.views = [_View(history, r, flt, self.preloader) for r in readers if r.matches(flt)]
+        self.targets = self._client_targets()
         self.cols = columns(with_change=state is not None)
         self.writer: RowWriter = open_writer(options.fmt, sink, self.cols,
                                              headings=headings(self.cols, options.headings),
                                              csv_options=options.csv)
         self.result = ExportResult(incremental=state is not None)
-        # Too long a $select for one URL is widened by the client (Client.within_budget).
-        self.select = mapper.select()
+
+    def _client_targets(self) -> list[tuple[str, str]] | None:
+        """What stands for the filter's client in an event: the counterparty (A, B); its partner
+        and the partner's contact persons (C; none when it has no partner). ``None``: no client."""
+        flt = self.flt
+        if not flt.counterparty:
+            return None
+        if flt.client_targets is None and self.profile.documents:
+            return self.history.base.partners.targets(flt.counterparty)
+        return flt.targets(self.profile.counterparty_set)
 
     # -- writing ----------------------------------------------------------------------------------
-    def _emit(self, page: list[dict[str, Any]], labels: dict[str, str] | None) -> None:
+    def _emit(self, view: _View, page: list[dict[str, Any]], labels: dict[str, str] | None) -> None:
         """Map and write one page; ``labels`` (incremental) picks the rows and their change."""
         if labels is not None:
             page = [r for r in page if str(r.get("Ref_Key")) in labels]
             if not page:
                 return
-        mapped = self.rows.map_page(page)
+        mapped = view.rows.map_page(page)
         if labels is not None:
             mapped = [(*m, _final_change(labels[m[0]], m[_DELETED])) for m in mapped]
             for m in mapped:
                 self._count(m[-1])
-        elif self.state is not None:
-            mapped = [(*m, "new") for m in mapped]
-            self.result.new += len(mapped)
+        self._write(self._labelled(mapped) if labels is None else mapped, view.event_set)
+
+    def _labelled(self, mapped: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """A full run with a state labels every row ``new``; without one, rows have no change column."""
+        if self.state is None:
+            return mapped
+        self.result.new += len(mapped)
+        return [(*m, "new") for m in mapped]
+
+    def _write(self, mapped: list[tuple[Any, ...]], entity_set: str | None) -> None:
+        """Write final rows (of ``entity_set``; ``None``: of the sets their document type names)
+        and record them in the state."""
         self.writer.write_rows(mapped)
         self.result.exported += len(mapped)
-        if self.state is not None:
-            self.state.record((str(r["Ref_Key"]), str(r.get("DataVersion") or ""), bool(r.get("DeletionMark")))
-                              for r in page)
+        state = self.state
+        if state is not None:
+            if entity_set is not None:
+                state.record(((m[0], str(m[_VERSION] or ""), bool(m[_DELETED])) for m in mapped), entity_set)
+            else:
+                for name, group in itertools.groupby(mapped, key=operator.itemgetter(_DOCUMENT)):
+                    state.record(((m[0], str(m[_VERSION] or ""), bool(m[_DELETED])) for m in group), name)
         if self.progress is not None:
             self.progress(len(mapped))
 
@@ -159,146 +207,182 @@ class _Exporter:
             self.result.deleted += 1
 
     # -- passes -----------------------------------------------------------------------------------
-    def _pages(self, select: tuple[str, ...], page_size: int | None) -> Iterator[list[dict[str, Any]]]:
-        """Pages of the events in scope: the period and filters, and the client if one is given.
+    def _pages(self, view: _View, select: tuple[str, ...], page_size: int | None) -> Iterator[list[dict[str, Any]]]:
+        """Pages of one set's events in scope: the period and filters, and the client if one is given.
 
-        A client's events are those with the client in the header (family A) and those listing
-        it among the participants; the latter are found through the participants' set (a client
-        has few), then fetched by key — never merged in memory.
+        A client's events are those with the client in the header (family A, family C's call and
+        incoming e-mail) and those listing it among the participants; the latter are found
+        through the participants' set (a client has few), then fetched by key — never merged in
+        memory.
         """
-        es = self.profile.event_set
-        if not self.flt.counterparty:
-            yield from self.client.pages(es, q.Query(filter=self.base, select=select, orderby=self.order),
-                                   page_size=page_size)
+        es = view.event_set
+        if self.targets is None:
+            yield from self.client.pages(es, q.Query(filter=view.base, select=select, orderby=view.order),
+                                         page_size=page_size)
             return
-        extra = self._participant_refs(self.flt.counterparty)
-        header = self.profile.client_condition(self.flt.counterparty)
+        if not self.targets:
+            return  # family C: a counterparty without a partner has no interactions
+        extra = self._participant_refs(view)
+        header = view.profile.header_condition(self.targets)
         if header is not None:
-            query = q.Query(filter=q.and_(self.base, header), select=select, orderby=self.order)
+            query = q.Query(filter=q.and_(view.base, header), select=select, orderby=view.order)
             for page in self.client.pages(es, query, page_size=page_size):
                 extra.difference_update(str(r.get("Ref_Key")) for r in page)
                 yield page
         if not extra:
             return
         yield from self.client.iter_by(es, "Ref_Key", map(uuid.UUID, sorted(extra)), select=select,
-                                       where=self.base, orderby=self.order, page_size=page_size)
+                                       where=view.base, orderby=view.order, page_size=page_size)
 
-    def _participant_refs(self, cp: str) -> set[str]:
-        ts_set, cond = self.profile.participants_set(), self.profile.participant_condition(cp)
+    def _participant_refs(self, view: _View) -> set[str]:
+        ts_set = view.profile.participants_set()
+        cond = view.profile.participants_condition(self.targets or ())
         if ts_set is None or cond is None:
             return set()
         query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
         return {str(r["Ref_Key"]) for page in self.client.pages(ts_set, query) for r in page}
 
     def full(self) -> None:
-        if not self.flt.counterparty:
-            # One $count lets the name preloader decide on the first page (see NamePreloader).
-            self.rows.preloader.expected_rows = self.client.count(self.profile.event_set, self.base)
-        for page in self._pages(self.select, self.options.page_size):
-            self._emit(page, None)
+        if self.targets is None:
+            # One $count per set lets the name preloader decide on the first page (see NamePreloader).
+            self.preloader.expected_rows = sum(self.client.count(v.event_set, v.base) for v in self.views)
+        if len(self.views) == 1:
+            view = self.views[0]
+            for page in self._pages(view, view.select, self.options.page_size):
+                self._emit(view, page, None)
+            return
+        # Family C: the documents' streams merged by date (one page of each in memory), oldest first.
+        streams = [self._mapped(v) for v in self.views]
+        size = self.options.page_size or self.client.page_size
+        batch: list[tuple[Any, ...]] = []
+        for row in heapq.merge(*streams, key=_when):
+            batch.append(row)
+            if len(batch) >= size:
+                self._write(self._labelled(batch), None)
+                batch = []
+        if batch:
+            self._write(self._labelled(batch), None)
+
+    def _mapped(self, view: _View) -> Iterator[tuple[Any, ...]]:
+        for page in self._pages(view, view.select, self.options.page_size):
+            yield from view.rows.map_page(page)
 
     def incremental(self) -> None:
         state = self.state
         assert state is not None
-        for page in self._pages(_SCAN_SELECT, self.options.scan_page_size):
-            state.add_scan((str(r["Ref_Key"]), str(r.get("DataVersion") or "")) for r in page)
+        for view in self.views:
+            for page in self._pages(view, _SCAN_SELECT, self.options.scan_page_size):
+                state.add_scan(((str(r["Ref_Key"]), str(r.get("DataVersion") or "")) for r in page), view.event_set)
         diff = state.diff()
         log.info("incremental: %d scanned, %d new, %d changed, %d gone", diff.scanned, diff.new, diff.changed,
                  diff.gone)
         # The names the changed rows need, projected from the to-do count (see NamePreloader).
-        self.rows.preloader.expected_rows = diff.todo
-        if diff.todo:
-            if self._paging_is_cheaper(diff):
-                self._fetch_by_paging(state)
+        self.preloader.expected_rows = diff.todo
+        for view in self.views:
+            counts = state.diff_of(view.event_set)
+            if not counts.todo:
+                continue
+            if self._paging_is_cheaper(view, counts):
+                self._fetch_by_paging(view, state)
             else:
-                self._fetch_changed(state)
-        if diff.gone:
-            self._gone(state)
+                self._fetch_changed(view, state)
+        by_set = {v.event_set: v for v in self.views}
+        for entity_set in state.gone_sets():
+            self._gone(state, entity_set, by_set.get(entity_set))
 
-    def _keys_per_request(self) -> int:
+    def _keys_per_request(self, view: _View) -> int:
         """How many ``Ref_Key eq guid'…'`` terms share one request by key (Client.key_queries)."""
         sample = q.eq("Ref_Key", uuid.UUID(int=0))
-        return self.client.keys_per_request(self.profile.event_set, sample,
-                                            q.Query(select=self.select, orderby=self.order))
+        return self.client.keys_per_request(view.event_set, sample,
+                                            q.Query(select=view.select, orderby=view.order))
 
-    def _paging_is_cheaper(self, diff: DiffCounts) -> bool:
-        per_key = self._keys_per_request()
+    def _paging_is_cheaper(self, view: _View, diff: DiffCounts) -> bool:
+        per_key = self._keys_per_request(view)
         page = self.options.page_size or self.client.page_size
         return diff.todo / per_key > diff.scanned / page
 
-    def _fetch_by_paging(self, state: StateRun) -> None:
-        for page in self._pages(self.select, self.options.page_size):
-            labels = state.changes_of(str(r.get("Ref_Key")) for r in page)
-            self._emit(page, labels)
+    def _fetch_by_paging(self, view: _View, state: StateRun) -> None:
+        for page in self._pages(view, view.select, self.options.page_size):
+            labels = state.changes_of((str(r.get("Ref_Key")) for r in page), view.event_set)
+            self._emit(view, page, labels)
 
-    def _fetch_changed(self, state: StateRun) -> None:
-        """Fetch the to-do list page by page of the scan: a dense page whole, a sparse one by key.
+    def _fetch_changed(self, view: _View, state: StateRun) -> None:
+        """Fetch one set's to-do list page by page of the scan: a dense page whole, a sparse one by key.
 
         Changes cluster in practice (this week's events get edited), and ~20 keys fill a URL,
         so a scan page holding many changed events is cheaper to read again whole with
         ``$skip``; one holding a few is cheaper by key. Rows that moved since the scan (an
         insert shifts the pages) are simply not found in the page and go by key too.
         """
-        per_key = self._keys_per_request()
+        per_key = self._keys_per_request(view)
         page = self.options.page_size or self.client.page_size
-        positional = not self.flt.counterparty  # positions are those of one query only
+        positional = self.targets is None  # positions are those of one query only
         pending: dict[str, str] = {}
-        for bucket, items in state.todo_buckets(page):
+        for bucket, items in state.todo_buckets(page, view.event_set):
             if positional and _page_is_cheaper(len(items), per_key, page):
                 labels = dict(items)
-                seen = self._fetch_window(bucket * page, page, labels)
+                seen = self._fetch_window(view, bucket * page, page, labels)
                 pending.update((r, c) for r, c in items if r not in seen)
             else:
                 pending.update(items)
             if len(pending) >= 500:
-                self._fetch_keys(pending)
+                self._fetch_keys(view, pending)
                 pending = {}
         if pending:
-            self._fetch_keys(pending)
+            self._fetch_keys(view, pending)
 
-    def _fetch_window(self, skip: int, top: int, labels: dict[str, str]) -> set[str]:
-        query = q.Query(filter=self.base, select=self.select, orderby=self.order, top=top, skip=skip)
+    def _fetch_window(self, view: _View, skip: int, top: int, labels: dict[str, str]) -> set[str]:
+        query = q.Query(filter=view.base, select=view.select, orderby=view.order, top=top, skip=skip)
         seen: set[str] = set()
-        for page in self.client.pages(self.profile.event_set, query, page_size=top):
+        for page in self.client.pages(view.event_set, query, page_size=top):
             seen.update(r for r in (str(row.get("Ref_Key")) for row in page) if r in labels)
-            self._emit(page, labels)
+            self._emit(view, page, labels)
         return seen
 
-    def _fetch_keys(self, labels: dict[str, str]) -> None:
+    def _fetch_keys(self, view: _View, labels: dict[str, str]) -> None:
         seen: set[str] = set()
-        for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, labels),
-                                        select=self.select, orderby=self.order, page_size=self.options.page_size):
+        for page in self.client.iter_by(view.event_set, "Ref_Key", map(uuid.UUID, labels), select=view.select,
+                                        orderby=view.order, page_size=self.options.page_size):
             seen.update(str(r.get("Ref_Key")) for r in page)
-            self._emit(page, labels)
+            self._emit(view, page, labels)
         missing = [ref for ref in labels if ref not in seen]
         if missing:
             # Deleted between the scan and the fetch: report like any vanished event.
-            self._write_gone(missing, "vanished")
+            self._write_gone(view.event_set, missing, "vanished")
 
-    def _gone(self, state: StateRun) -> None:
-        """Old events the scan did not see: ask 1C by key which still exist (``left``) and which not."""
-        for refs in state.gone_chunks(500):
+    def _gone(self, state: StateRun, entity_set: str, view: _View | None) -> None:
+        """Old events of one set the scan did not see: ask 1C by key which still exist (``left``)
+        and which not. A set no longer exported (no longer published) has all of them ``left``."""
+        for refs in state.gone_chunks(500, entity_set):
+            if view is None:
+                self._write_gone(entity_set, refs, "left")
+                continue
             exists: set[str] = set()
-            for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),
-                                            select=("Ref_Key",)):
+            for page in self.client.iter_by(entity_set, "Ref_Key", map(uuid.UUID, refs), select=("Ref_Key",)):
                 exists.update(str(r["Ref_Key"]) for r in page)
-            self._write_gone([r for r in refs if r in exists], "left")
-            self._write_gone([r for r in refs if r not in exists], "vanished")
+            self._write_gone(entity_set, [r for r in refs if r in exists], "left")
+            self._write_gone(entity_set, [r for r in refs if r not in exists], "vanished")
 
-    def _write_gone(self, refs: list[str], change: str) -> None:
+    def _write_gone(self, entity_set: str, refs: list[str], change: str) -> None:
         if not refs:
             return
-        self.writer.write_rows(vanished_row(r, change) for r in refs)
+        self.writer.write_rows(vanished_row(r, change, entity_set) for r in refs)
         self.result.exported += len(refs)
         if change == "left":
             self.result.left += len(refs)
         else:
             self.result.deleted += len(refs)
         if self.state is not None:
-            self.state.forget(refs)
+            self.state.forget(refs, entity_set)
 
 
-_DELETED = [c.key for c in EVENT_COLUMNS].index("deleted")
+_KEYS = [c.key for c in EVENT_COLUMNS]
+_N = len(_KEYS)
+_DATE, _DELETED, _VERSION, _DOCUMENT = (_KEYS.index(k) for k in ("date", "deleted", "data_version", "document_type"))
+
+
+def _when(row: tuple[Any, ...]) -> str:
+    return row[_DATE] or ""
 
 
 def _final_change(label: str, marked: bool) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import query as q
 from ..errors import OnecError
@@ -22,6 +22,9 @@ from ..events.shape import EventShape, Who
 from ..models import EMPTY_DATE
 from ..names import NameResolver
 from .writers import Column
+
+if TYPE_CHECKING:
+    from ..counterparties.partners import Partners
 
 __all__ = ["EVENT_COLUMNS", "EventRowMapper", "NamePreloader", "columns", "headings"]
 
@@ -52,6 +55,8 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("posted", "Проведён", "bool"),
     Column("deleted", "Помечен на удаление", "bool"),
     Column("data_version", "Версия данных"),
+    # appended after the columns of the first releases, which consumers read by position
+    Column("document_type", "Тип документа"),
 )
 CHANGE_COLUMN = Column("change", "Изменение")
 _N = len(EVENT_COLUMNS)
@@ -79,9 +84,15 @@ def _strip(value: Any) -> str | None:
 
 
 class EventRowMapper:
-    """Maps raw ``Document_Событие`` rows of one base to tuples in :data:`EVENT_COLUMNS` order."""
+    """Maps raw event rows of one document set to tuples in :data:`EVENT_COLUMNS` order.
 
-    def __init__(self, shape: EventShape, names: NameResolver, *, users_set: str) -> None:
+    Everything that depends on the set is decided here, once: which properties hold what, and
+    for family C (one mapper per interaction document) the kind and code of the document type
+    and how a contact stands for its partner. The per-row code then only reads the row.
+    """
+
+    def __init__(self, shape: EventShape, names: NameResolver, *, users_set: str,
+                 partners: Partners | None = None, preloader: NamePreloader | None = None) -> None:
         self.shape = shape
         self.names = names
         self.users_set = users_set
@@ -93,38 +104,63 @@ class EventRowMapper:
         self._resp = shape.slots.get("responsible")
         self._basis = shape.slots.get("basis")
         self._texts = [shape.slots.get(k) for k in ("subject", "body", "comment")]
-        self.preloader = NamePreloader(names)
+        self._posted = self._p["posted"] if shape.postable else None  # family C: not postable
+        self.document_type = shape.document_set
+        self.preloader = preloader or NamePreloader(names)
+        # family C: the document type is the kind; a contact person stands for its partner
+        self._doc = shape.doc
+        self._doc_kind: tuple[str | None, str | None] = (None, None)
+        self._clients: _FamilyCClients | None = None
+        if shape.doc is not None:
+            kind, raw = shape.kind({})
+            self._doc_kind = (raw, kind.value if kind is not None else None)
+            self._clients = _FamilyCClients(shape, names, partners)
 
     # -- a page ---------------------------------------------------------------------------------
     def map_page(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Map a page: references first, then every display name in a few bulk requests, then tuples."""
         pre = []
-        wanted: list[tuple[str | None, str | None]] = []
         users = self.users_set
         shape = self.shape
         resp_slot = self._resp
+        contact_slot = self._contact
         for row in rows:
             parts = [who for _, who in shape.participants(row)]
             client = shape.client(row, parts)
             resp = resp_slot.who(row)[0] if resp_slot is not None else None
-            pre.append((row, parts, client, resp))
+            contact = contact_slot.who(row)[0] if contact_slot is not None else None
+            pre.append((row, parts, client, resp, contact))
+        if self._clients is not None:
+            pre = self._clients.resolve(pre)
+        wanted: list[tuple[str | None, str | None]] = []
+        for _, parts, client, resp, _ in pre:
             wanted.append((client[1], client[0]))
             wanted.append((users, resp))
             for p_ref, p_set, _ in parts:
                 wanted.append((p_set, p_ref))
         self.preloader.consider(wanted, rows=len(pre))
         self.names.prefetch(wanted)
+        if self._clients is not None:
+            pre = self._clients.texts(pre)
         return [self._row(*item) for item in pre]
 
     def map(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return self.map_page([row])[0]
 
-    def _row(self, row: Mapping[str, Any], parts: list[Who], client: Who, resp: str | None) -> tuple[Any, ...]:
+    def _row(self, row: Mapping[str, Any], parts: list[Who], client: Who, resp: str | None,
+             contact: str | None) -> tuple[Any, ...]:
         p = self._p
         get = row.get
         name = self.names.name
-        kind = _strip(get(p["kind"])) if p["kind"] else None
-        direction = _strip(get(p["direction"])) if p["direction"] else None
+        if self._doc is None:
+            kind = _strip(get(p["kind"])) if p["kind"] else None
+            kind_code = self._kind_codes.get(kind or "", "other" if kind else None)
+            direction = _strip(get(p["direction"])) if p["direction"] else None
+            direction_code = self._dir_codes.get(direction or "")
+        else:
+            kind, kind_code = self._doc_kind
+            d, direction = self.shape.direction(row)
+            direction_code = d.value if d is not None else None
         state_of, state = self.shape.state(row)
         state_code = state_of.value if state_of is not None else None
         cp_ref, cp_set, cp_text = client
@@ -137,14 +173,14 @@ class EventRowMapper:
             _strip(get(p["number"])) if p["number"] else None,
             _date(get(p["date"])) if p["date"] else None,
             kind,
-            self._kind_codes.get(kind or "", "other" if kind else None),
+            kind_code,
             direction,
-            self._dir_codes.get(direction or ""),
+            direction_code,
             state,
             state_code,
             (name(cp_set, cp_ref) if cp_ref else None) or cp_text,
             cp_ref,
-            self._contact.who(row)[0] if self._contact is not None else None,
+            contact,
             name(self.users_set, resp) if resp else None,
             resp,
             start,
@@ -156,10 +192,62 @@ class EventRowMapper:
             b_set if b_ref else None,
             b_ref if b_set else None,
             "; ".join((name(s, r) if r else None) or t or r or "" for r, s, t in parts) or None if parts else None,
-            get(p["posted"]) if p["posted"] else None,
+            get(self._posted) if self._posted else None,
             bool(get(p["deleted"])) if p["deleted"] else False,
             get(p["data_version"]) if p["data_version"] else None,
+            self.document_type,
         )
+
+
+_Pre = tuple[Mapping[str, Any], list[Who], Who, "str | None", "str | None"]
+"""(row, participants, client, responsible, contact) of one row, before the names are known."""
+
+
+class _FamilyCClients:
+    """Family C's client of a page of interactions, as :class:`~onec_history.events.interactions.
+    InteractionReader` reads it: the partner; a contact person's partner (the person is the
+    contact), its owners asked in bulk; an unregistered caller's name or text as the client text;
+    anyone else (a user, a private person) by the text the document shows."""
+
+    def __init__(self, shape: EventShape, names: NameResolver, partners: Partners | None) -> None:
+        profile = shape.profile
+        self.names = names
+        self.partners = partners
+        self.partner_set = profile.partner_set or profile.counterparty_set
+        self.person_set = profile.person_set
+        self.string_set = profile.string_contact_set
+        self.contact_text = shape.slots.get("contact_text")
+
+    def resolve(self, pre: list[_Pre]) -> list[_Pre]:
+        """Contact persons → their partners (a few requests for the page's unknown ones)."""
+        persons = [c[0] for _, _, c, _, _ in pre if c[0] and c[1] == self.person_set]
+        if not persons:
+            return pre
+        owners = self.partners.owners(persons) if self.partners is not None else {}
+        out: list[_Pre] = []
+        for row, parts, client, resp, contact in pre:
+            if client[0] and client[1] == self.person_set:
+                owner = owners.get(client[0])
+                out.append((row, parts, (owner, self.partner_set if owner else None, None), resp, client[0]))
+            else:
+                out.append((row, parts, client, resp, contact))
+        return out
+
+    def texts(self, pre: list[_Pre]) -> list[_Pre]:
+        """Clients that are no partner → a text (after the page's names were fetched)."""
+        out: list[_Pre] = []
+        partner_set, string_set = self.partner_set, self.string_set
+        for item in pre:
+            row, parts, client, resp, contact = item
+            ref, entity_set, _ = client
+            if ref is None or entity_set == partner_set:
+                out.append(item)
+                continue
+            text = self.names.name(entity_set, ref) if entity_set == string_set else None
+            if text is None and self.contact_text is not None:
+                text = self.contact_text.text(row)
+            out.append((row, parts, (None, None, text), resp, contact))
+        return out
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -171,9 +259,9 @@ def _minutes(start: str | None, end: str | None) -> float | None:
     return round((e - s).total_seconds() / 60, 2)
 
 
-def vanished_row(ref: str, change: str) -> tuple[Any, ...]:
-    """A row for an event that is no longer there: only its reference and the change."""
-    return (ref, *([None] * (_N - 1)), change)
+def vanished_row(ref: str, change: str, document_type: str | None = None) -> tuple[Any, ...]:
+    """A row for an event that is no longer there: only its reference, its document type and the change."""
+    return (ref, *([None] * (_N - 2)), document_type, change)
 
 
 class NamePreloader:

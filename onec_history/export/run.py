@@ -63,10 +63,14 @@ def default_lock_path(output: Path | None, state_path: Path | None) -> Path | No
 
 
 def state_meta(history: History, flt: EventFilter) -> dict[str, str]:
-    """What a state file belongs to: the base, the event set, the filters and the period."""
+    """What a state file belongs to: the base, the event set(s), the filters and the period.
+
+    Family C names its six interaction documents, published or not: publishing one more later
+    keeps the state (its events come as new), instead of refusing it as another base's.
+    """
     scope = scope_key({"counterparty": flt.counterparty, "kind": flt.kind, "state": flt.state,
                        "direction": flt.direction, "responsible": flt.responsible})
-    return {"base": history.base.key, "event_set": history.profile.event_set, "scope": scope,
+    return {"base": history.base.key, "event_set": ",".join(history.profile.event_sets()), "scope": scope,
             "since": flt.since.isoformat() if flt.since else "", "until": flt.until.isoformat() if flt.until else ""}
 
 

@@ -143,8 +143,9 @@ def test_rows_that_moved_since_the_scan_are_fetched_by_key(fresh_ut10: DemoServe
     edited = _edit_first(h, 45)
     real = export_mod._Exporter._fetch_window
 
-    def shifted(self: export_mod._Exporter, skip: int, top: int, labels: dict[str, str]) -> set[str]:
-        return real(self, skip + 20, top, labels)  # as if 20 older events had been inserted meanwhile
+    def shifted(self: export_mod._Exporter, view: export_mod._View, skip: int, top: int,
+                labels: dict[str, str]) -> set[str]:
+        return real(self, view, skip + 20, top, labels)  # as if 20 older events had been inserted meanwhile
 
     monkeypatch.setattr(export_mod._Exporter, "_fetch_window", shifted)
     result, rows = run(h, state)

@@ -36,6 +36,7 @@ def expected_row(e: object) -> dict[str, object]:
         "subject": e.subject, "body": e.body, "comment": e.comment,
         "basis_type": e.basis.entity_set if e.basis else None, "basis_ref": e.basis.ref if e.basis else None,
         "participants": parts, "posted": e.posted, "deleted": e.deleted, "data_version": e.data_version,
+        "document_type": e.document_set,
     }
 
 

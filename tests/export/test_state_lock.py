@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from onec_history.errors import ConfigError
-from onec_history.export import LockedError, RunLock, StateFile
+from onec_history.export import DiffCounts, LockedError, RunLock, StateFile
+from onec_history.export.state import FORMAT, FORMAT_1
 
 META = {"base": "http://x/odata/standard.odata/", "event_set": "Document_Событие", "scope": "{}"}
 
@@ -94,3 +95,52 @@ def test_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     time.sleep(0.05)
     with RunLock(lock):
         pass
+
+
+def test_each_document_set_is_diffed_on_its_own(tmp_path: Path) -> None:
+    """Family C: six sets in one state; positions, changes and gone events are per set."""
+    path = tmp_path / "state.db"
+    meta = {**META, "event_set": "Document_A,Document_B"}
+    with StateFile(path).begin(meta) as run:
+        run.record([("a", "v1", False), ("b", "v1", False)], "Document_A")
+        run.record([("a", "v1", False), ("c", "v1", False)], "Document_B")  # the same key in another set
+        run.commit()
+    assert StateFile(path).sets() == {"Document_A": 2, "Document_B": 2}
+    with StateFile(path).begin(meta) as run:
+        run.add_scan([("a", "v1"), ("b", "v2")], "Document_A")
+        run.add_scan([("a", "v2"), ("d", "v1")], "Document_B")
+        diff = run.diff()
+        assert (diff.scanned, diff.new, diff.changed, diff.gone) == (4, 1, 2, 1)
+        assert run.diff_of("Document_A") == DiffCounts(scanned=2, new=0, changed=1, gone=0)
+        assert run.diff_of("Document_B") == DiffCounts(scanned=2, new=1, changed=1, gone=1)
+        assert list(run.todo_buckets(1, "Document_A")) == [(1, [("b", "changed")])]  # position 2 of its own scan
+        assert list(run.todo_buckets(1, "Document_B")) == [(0, [("a", "changed")]), (1, [("d", "new")])]
+        assert run.changes_of(["a", "b"], "Document_A") == {"b": "changed"}
+        assert run.gone_sets() == ["Document_B"]
+        assert list(run.gone_chunks(10, "Document_B")) == [["c"]] and list(run.gone_chunks(10, "Document_A")) == []
+        run.record([("b", "v2", False)], "Document_A")
+        run.record([("a", "v2", True), ("d", "v1", False)], "Document_B")
+        run.commit()
+    assert StateFile(path).sets() == {"Document_A": 2, "Document_B": 2}
+
+
+def test_a_state_of_the_first_format_goes_on(tmp_path: Path) -> None:
+    """A state written before events were kept per set (format 1) is read as the set its meta names."""
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                         "CREATE TABLE events(ref TEXT PRIMARY KEY, version TEXT NOT NULL, deleted INTEGER NOT NULL);")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [*META.items(), ("format", FORMAT_1)])
+        db.executemany("INSERT INTO events VALUES (?, ?, ?)", [("a", "v1", 0), ("b", "v1", 1), ("c", "v1", 0)])
+    db.close()
+    assert StateFile(path).sets() == {"Document_Событие": 3}
+    with StateFile(path).begin(META) as run:
+        run.add_scan([("a", "v1"), ("b", "v2")])
+        diff = run.diff()
+        assert (diff.new, diff.changed, diff.gone) == (0, 1, 1)
+        assert run.changes_of(["a", "b"]) == {"b": "changed:marked"}
+        run.record([("b", "v2", False)])
+        run.forget(["c"])
+        run.commit()
+    assert StateFile(path).read_meta()["format"] == FORMAT
+    assert StateFile(path).versions() == {"a": "v1", "b": "v2"}
