@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ..history import History
+from ..profiles import Family
 from ..reports import compute as rep
 from ..reports.sources import NEEDS
 from .app import App, pass_app
@@ -110,6 +112,10 @@ def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: s
     manager_ref = find_user(manager) if manager else None
     rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
     _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event", partial)
+    if _family(source) is Family.C:
+        app.note("Family C: a counterparty's contacts are the interactions with its partner and the partner's "
+                 "contact persons; a partner with several counterparties gives each of them the same contacts. "
+                 "Buyers are counterparties whose partner is a client; the manager is the partner's.")
 
 
 @report.command("overdue")
@@ -124,6 +130,9 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | N
     ref = find_user(responsible) if responsible else None
     rows = rep.overdue(source, responsible=ref, now=as_of)
     _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events", partial)
+    if _family(source) is Family.C:
+        app.note("Family C: a planned interaction is due on its РассмотретьПосле (one already reviewed is not "
+                 "pending); the client shown is the partner the interaction names.")
 
 
 @report.command("activity")
@@ -159,6 +168,13 @@ def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: st
     source, _, partial = _report_source(app, mirror_url, "funnel", allow_partial)
     rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
     _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps", partial)
+    if _family(source) is Family.C:
+        app.note("Family C: interactions reach customer orders through their deal (the interaction's subject), "
+                 "sales through the order or the deal.")
+
+
+def _family(source: rep.Source) -> Family:
+    return source.profile.family if isinstance(source, History) else source.family
 
 
 def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str,

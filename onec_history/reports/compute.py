@@ -27,7 +27,7 @@ from ..errors import OnecError, check_period
 from ..history import History
 from ..models import EventState
 from ..profiles import Family
-from .sources import OneCSource, ReportEvent, ReportSource
+from .sources import OneCSource, RecentContacts, ReportEvent, ReportSource
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -57,8 +57,9 @@ Source = History | ReportSource
 """A report reads 1C through a :class:`History`, or any :class:`ReportSource` (a mirror)."""
 
 
-def _source(src: Source, jobs: int = 4) -> ReportSource:
-    return OneCSource(src, jobs=jobs) if isinstance(src, History) else src
+def _source(src: Source, jobs: int = 4, now: datetime | None = None) -> ReportSource:
+    """``now`` is the report's moment: family C's meeting is planned while its start is ahead of it."""
+    return OneCSource(src, jobs=jobs, now=now) if isinstance(src, History) else src
 
 
 # -- inactive -------------------------------------------------------------------------------------
@@ -69,20 +70,32 @@ def inactive(source: Source, *, days: int, manager: str | None = None, lookback_
     ``last_completed`` is looked for up to ``lookback_days`` before the cut-off; older history is
     not read (the row then says nothing about it). Buyers are counterparties whose profile
     attribute "buyer" is true (Покупатель); their manager is the profile's "manager" attribute.
+
+    Family C: buyers are counterparties whose partner is a client, their manager the partner's; a
+    counterparty's contacts are the interactions with its partner and the partner's contact persons
+    (each counterparty of a partner gets the same ones). The last completed contact is always
+    computed from the documents. A source that can prove who had no interaction at all since the
+    horizon (family C's register of contacts' last interactions, :class:`RecentContacts`) only
+    spares the newest-first pass from waiting for those buyers: their register rows count planned
+    and deletion-marked interactions too, so a recent row never makes a buyer active.
     """
-    src = _source(source)
     now = now or datetime.now()
+    src = _source(source, now=now)
     cutoff = now - timedelta(days=days)
     buyers = src.buyers(manager)
     last: dict[str, ReportEvent] = {}
     horizon = cutoff - timedelta(days=lookback_days)
-    for ev in src.events(EventState.COMPLETED, (("le", now), ("ge", horizon)), newest_first=True,
-                         fields=("counterparty", "kind", "subject")):
-        for c in ev.clients:
-            if c in buyers and c not in last:
-                last[c] = ev
-        if len(last) == len(buyers):
-            break  # every buyer placed: stop paging
+    touched = src.touched_since(horizon) if buyers and isinstance(src, RecentContacts) else None
+    waiting = set(buyers) if touched is None else {c for c in buyers if c in touched}
+    if waiting:
+        for ev in src.events(EventState.COMPLETED, (("le", now), ("ge", horizon)), newest_first=True,
+                             fields=("counterparty", "kind", "subject")):
+            for c in ev.clients:
+                if c in buyers and c not in last:
+                    last[c] = ev
+                    waiting.discard(c)
+            if not waiting:
+                break  # every buyer placed: stop paging
     silent = {c for c in buyers if c not in last or (last[c].when or horizon) < cutoff}
     upcoming: dict[str, ReportEvent] = {}
     if silent:
@@ -119,19 +132,24 @@ def _inactive_order(row: dict[str, Any]) -> tuple[str, int, str]:
 
 # -- overdue --------------------------------------------------------------------------------------
 def overdue(source: Source, *, responsible: str | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Planned events whose start is before ``now``, sorted by responsible, oldest first."""
-    src = _source(source)
+    """Planned events whose start is before ``now``, sorted by responsible, oldest first.
+
+    Family C: planned interactions by when they are due (РассмотретьПосле; one already reviewed is
+    not pending), unsent e-mails and SMS, meetings ahead of ``now`` never; the client is the partner.
+    """
     now = now or datetime.now()
+    src = _source(source, now=now)
     evs = list(src.events(EventState.PLANNED, (("lt", now),), newest_first=False,
                           fields=("number", "counterparty", "kind", "subject", "responsible"), responsible=responsible))
     users, cps = src.users_set, src.counterparty_set
-    src.prefetch([(users, e.responsible) for e in evs] + [(cps, e.clients[0]) for e in evs if e.clients])
+    shown = [e.shown or ((cps, e.clients[0]) if e.clients else None) for e in evs]
+    src.prefetch([(users, e.responsible) for e in evs] + [s for s in shown if s is not None])
     rows = [{
         "responsible": src.name(users, e.responsible) or "", "responsible_ref": e.responsible,
         "start": e.when, "days_overdue": (now - e.when).days if e.when else None,
-        "client": (src.name(cps, e.clients[0]) if e.clients else None) or e.text_client,
+        "client": (src.name(*who) if who is not None else None) or e.text_client,
         "kind": e.kind_code, "kind_raw": e.kind, "subject": e.subject, "number": e.number, "ref": e.ref,
-    } for e in evs]
+    } for e, who in zip(evs, shown, strict=True)]
     rows.sort(key=lambda r: (r["responsible"], r["start"] or datetime.max))
     return rows
 
@@ -139,18 +157,24 @@ def overdue(source: Source, *, responsible: str | None = None, now: datetime | N
 # -- activity -------------------------------------------------------------------------------------
 def activity(source: Source, *, by: str, since: datetime | None = None, until: datetime | None = None,
              now: datetime | None = None) -> list[dict[str, Any]]:
-    """Completed events of the period (default: the last 30 days) grouped ``by`` manager, kind or week."""
+    """Completed events of the period (default: the last 30 days) grouped ``by`` manager, kind or week.
+
+    The kind is 1C's value in families A and B; family C has no kind attribute (the document type
+    is the kind), so its events group by the logical kind: call, meeting, email (both e-mail
+    documents), sms.
+    """
     if by not in ("manager", "kind", "week"):
         raise ValueError(f"by must be manager, kind or week, not {by!r}")
     now = now or datetime.now()
     until = until or now
     since = since or until - timedelta(days=30)
     check_period(since, until)
-    src = _source(source)
+    src = _source(source, now=now)
     logicals = ("end", "kind", "responsible") if by != "kind" else ("end", "kind")
     groups: dict[str, list[float | None]] = {}
+    logical_kinds = src.family is Family.C
     for ev in src.events(EventState.COMPLETED, (("ge", since), ("le", until)), newest_first=False, fields=logicals):
-        groups.setdefault(_group_key(by, ev), []).append(_minutes(ev))
+        groups.setdefault(_group_key(by, ev, logical_kinds), []).append(_minutes(ev))
     users = src.users_set
     if by == "manager":
         src.prefetch([(users, k) for k in groups if k])
@@ -164,11 +188,11 @@ def activity(source: Source, *, by: str, since: datetime | None = None, until: d
     return rows
 
 
-def _group_key(by: str, ev: ReportEvent) -> str:
+def _group_key(by: str, ev: ReportEvent, logical_kinds: bool = False) -> str:
     if by == "manager":
         return ev.responsible or ""
     if by == "kind":
-        return ev.kind or ""
+        return (ev.kind_code if logical_kinds else ev.kind) or ""
     if ev.when is None:
         return ""
     year, week, _ = ev.when.isocalendar()
@@ -194,6 +218,7 @@ def _activity_row(label: str, durations: list[float | None]) -> dict[str, Any]:
 _FUNNEL_SETS: dict[Family, tuple[str, str]] = {
     Family.A: ("Document_ЗаказПокупателя", "Document_РеализацияТоваровУслуг"),  # order, delivery (УТ 10.3)
     Family.B: ("Document_ЗаказПокупателя", "Document_РасходнаяНакладная"),  # order, delivery (УНФ)
+    Family.C: ("Document_ЗаказКлиента", "Document_РеализацияТоваровУслуг"),  # order, sale (УТ 11), by deal
 }
 # -------------------------------------------------------------------------- end family data
 
@@ -208,6 +233,10 @@ def funnel(source: Source, *, since: datetime, until: datetime, horizon_days: in
     paged pass per linked set for the period plus ``horizon_days`` (an order often follows a
     call by weeks). Lead times run from the event's date to the first order (delivery) below it
     dated on or after the event.
+
+    Family C: the first incoming interactions are incoming calls (Входящий) and incoming e-mails not
+    entered on the basis of another interaction; they reach orders through the deal that is their
+    subject (or the subject of an interaction entered on their basis), and sales through the order.
     """
     check_period(since, until)
     src = _source(source, jobs)
@@ -224,7 +253,11 @@ def funnel(source: Source, *, since: datetime, until: datetime, horizon_days: in
         children.setdefault(parent, []).append(child)
         has_parent.add(child)
     event_set = src.event_set
-    roots = [DocKey(event_set, ref) for ref in incoming if DocKey(event_set, ref) not in has_parent]
+    # Family C's incoming events come from several documents: each is known by its own set.
+    by_ref = {k.ref: k for pair in edges for k in pair}
+    by_ref.update((k.ref, k) for k in dates)
+    keys = [by_ref.get(ref) or DocKey(event_set, ref) for ref in incoming]
+    roots = [k for k in keys if k not in has_parent]
     to_order: list[float] = []
     to_sale: list[float] = []
     for root in roots:

@@ -10,6 +10,9 @@ and the chain graph of a period — and computes the same rows from either imple
 - :class:`~onec_history.mirror.source.MirrorSource` reads a database made by ``onec-history mirror``
   and never contacts 1C — only when the tables the report needs (:data:`NEEDS`) were completely
   synced by their last run, or with ``allow_partial``.
+
+Family C (УТ 11 / КА 2 / ERP) keeps its events in six interaction documents tied to partners:
+:class:`OneCSource` hands its passes to :class:`~onec_history.reports.interactions.InteractionPasses`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .. import query as q
 from ..chains.model import DocKey
@@ -27,7 +30,10 @@ from ..history import EventFilter, History
 from ..models import Direction, EventState, parse_datetime, parse_ref, strip
 from ..profiles import Family
 
-__all__ = ["NEEDS", "Bound", "Buyer", "Graph", "OneCSource", "ReportEvent", "ReportSource"]
+if TYPE_CHECKING:
+    from .interactions import InteractionPasses
+
+__all__ = ["NEEDS", "Bound", "Buyer", "Graph", "OneCSource", "RecentContacts", "ReportEvent", "ReportSource"]
 
 #: The mirror tables each report reads, by the role of the sets that fill them (``mirror/reader.py``):
 #: a report from a mirror refuses when one of them was not completely synced by its last run.
@@ -62,6 +68,9 @@ class ReportEvent:
     responsible: str | None
     clients: tuple[str, ...]  # counterparties: the header's first, then participants'
     text_client: str | None  # a client typed as text, when there is no reference
+    # (catalog, ref) a report names as the client; None: the first of ``clients`` (family C: the
+    # partner the interaction names, or an unregistered caller's item)
+    shown: tuple[str, str] | None = None
 
 
 class ReportSource(Protocol):
@@ -93,19 +102,41 @@ class ReportSource(Protocol):
         """Linked documents dated in the period (with dates) and their (parent, child) links."""
 
 
-_OPS = {"ge": q.ge, "le": q.le, "lt": q.lt}
+@runtime_checkable
+class RecentContacts(Protocol):
+    """A source that can prove who had no interaction at all since a moment (family C's register)."""
+
+    def touched_since(self, moment: datetime) -> set[str] | None:
+        """Counterparties with any interaction dated on or after ``moment`` (a superset of those with a
+        completed one); ``None`` when the source cannot tell."""
+
+
+OPS = {"ge": q.ge, "le": q.le, "lt": q.lt}
+
+
+def holds_bound(op: str, value: datetime, bound: datetime) -> bool:
+    """``value`` within one :data:`Bound` (as 1C's ``$filter`` would have it)."""
+    return value >= bound if op == "ge" else value <= bound if op == "le" else value < bound
 
 
 class OneCSource:
     """The reports' passes over 1C's OData interface."""
 
-    def __init__(self, history: History, *, jobs: int = 4) -> None:
+    def __init__(self, history: History, *, jobs: int = 4, now: datetime | None = None) -> None:
         self.h = history
         p = history.profile
         self.p = p
         self.jobs = jobs
         self.family = p.family
         self.event_set, self.counterparty_set, self.users_set = p.event_set, p.counterparty_set, p.users_set
+        #: Family C: the interaction documents' passes (``None`` for families A and B).
+        self.c: InteractionPasses | None = None
+        if p.documents:
+            from .interactions import InteractionPasses
+
+            self.c = InteractionPasses(history, now=now or datetime.now(), jobs=jobs)
+            self.manager_set = self.c.manager_set
+            return
         a = p.counterparty_attr("manager")
         self.manager_set = (a.target_set if a is not None and a.target_set else None) or p.users_set
         self.shape = history.event_mapper().shape
@@ -123,14 +154,18 @@ class OneCSource:
 
     def events(self, state: EventState, bounds: Sequence[Bound], *, newest_first: bool,
                fields: tuple[str, ...], responsible: str | None = None) -> Iterator[ReportEvent]:
+        if self.c is not None:
+            return self.c.events(state, bounds, newest_first=newest_first, fields=fields, responsible=responsible)
         # Deleted events are left out: a deleted call is not a contact.
         flt = q.and_(self.h.event_filter(EventFilter(state=state, include_deleted=False)),
-                     *[_OPS[op](self.start_prop, value) for op, value in bounds],
+                     *[OPS[op](self.start_prop, value) for op, value in bounds],
                      self.h.event_filter(EventFilter(responsible=responsible)) if responsible else None)
         order = f"{self.start_prop} desc" if newest_first else self.start_prop
         return self._scan(flt, self._select(*fields), (order,))
 
     def incoming(self, since: datetime, until: datetime) -> dict[str, datetime | None]:
+        if self.c is not None:
+            return self.c.incoming(since, until)
         flt = self.h.event_filter(EventFilter(since=since, until=until, direction=Direction.INCOMING,
                                               include_deleted=False))
         return {ev.ref: ev.when for ev in self._scan(flt, self._select(), (self.date_prop,))}
@@ -156,7 +191,9 @@ class OneCSource:
         )
 
     def buyers(self, manager: str | None) -> dict[str, Buyer]:
-        """One narrow pass over the counterparties."""
+        """One narrow pass over the counterparties (family C: the partners, then their counterparties)."""
+        if self.c is not None:
+            return self.c.buyers(manager)
         p = self.p
         es = p.counterparty_es()
         buyer, mgr, inn = (p.counterparty_attr(x) for x in ("buyer", "manager", "inn"))
@@ -184,7 +221,14 @@ class OneCSource:
     def name(self, entity_set: str, ref: str | None) -> str | None:
         return self.h.names.name(entity_set, ref)
 
+    def touched_since(self, moment: datetime) -> set[str] | None:
+        """Family C: counterparties with any interaction since ``moment`` per 1C's register
+        (:meth:`InteractionPasses.touched_since`); families A and B keep no such register (``None``)."""
+        return self.c.touched_since(moment) if self.c is not None else None
+
     def graph(self, since: datetime, until: datetime) -> Graph:
+        if self.c is not None:
+            return self.c.graph(since, until)
         from ..chains.chains import Chains
 
         g = Chains(self.h, jobs=self.jobs).graph(since=since, until=until)
