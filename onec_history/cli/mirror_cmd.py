@@ -25,7 +25,8 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     The first run copies everything; later runs read Ref_Key and DataVersion only, fetch the rows
     that changed, and delete the ones 1C no longer has. Reports can then read the copy. The mirror
     records whether each table's last run completed: reports refuse a table a killed run left
-    unfinished until a run completes it.
+    unfinished until a run completes it. On УТ 11 / КА 2 / ERP the events are every published
+    interaction document (column document_set), the client the partner.
     """
     # Imported here: SQLAlchemy is needed by this command only.
     from ..mirror.sync import Mirror, SetReport

@@ -111,7 +111,7 @@ class MirrorState:
         return None if any(t is None for t in times) else min(t for t in times if t is not None)
 
 _CP_COLUMNS = ("ref", "data_version", "code", "name", "full_name", "inn", "kpp", "parent", "is_folder", "manager",
-               "buyer", "supplier", "deleted", "comment")
+               "buyer", "supplier", "deleted", "comment", "partner")
 
 
 class MirrorReader(EngineOwner):
@@ -140,15 +140,27 @@ class MirrorReader(EngineOwner):
                               f"this onec-history reads version {ms.SCHEMA_VERSION}",
                               hint="Re-create it with 'onec-history mirror --db URL --full'.")
         self._names: dict[tuple[str, str], str] | None = None
+        # A mirror of an older schema lacks the columns added since (ms.ADDED_COLUMNS): read as empty.
+        self._missing: set[tuple[str, str]] = set()
+        if self._meta.get("schema_version") != ms.SCHEMA_VERSION:
+            with self.engine.connect() as conn:
+                inspector = sa.inspect(conn)
+                for _, table, column in ms.ADDED_COLUMNS:
+                    if column not in {c["name"] for c in inspector.get_columns(table.name)}:
+                        self._missing.add((table.name, column))
+
+    def _columns(self, table: sa.Table) -> list[sa.Column[Any]]:
+        return [c for c in table.c if (table.name, c.name) not in self._missing]
 
     # -- facts ------------------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
-        """base_url, family, event_set, counterparty_set, users_set, state_catalog, schema_version."""
+        """base_url, family, event_set, counterparty_set, users_set, state_catalog, schema_version;
+        since version 3 also event_sets (every event document mirrored) and partner_set (family C)."""
         return dict(self._meta)
 
     def sync_state(self) -> MirrorState:
         """Whether the run as a whole and each set's last run completed."""
-        if self._meta.get("schema_version") != ms.SCHEMA_VERSION:  # version 1: no sync_state (or a stale one)
+        if self._meta.get("schema_version") not in ms.STATE_VERSIONS:  # version 1: no sync_state (or a stale one)
             return MirrorState(known=False, run=None)
         try:
             with self.engine.connect() as conn:
@@ -185,7 +197,7 @@ class MirrorReader(EngineOwner):
     def counterparties(self, *, buyers_only: bool = False, folders: bool = False,
                        include_deleted: bool = True) -> Iterator[Counterparty]:
         t = ms.counterparties
-        stmt = sa.select(t).order_by(t.c.name, t.c.ref)
+        stmt = sa.select(*self._columns(t)).order_by(t.c.name, t.c.ref)
         if not folders:
             stmt = stmt.where(t.c.is_folder.is_(False))
         if buyers_only:
@@ -195,16 +207,19 @@ class MirrorReader(EngineOwner):
         yield from self._counterparties(stmt)
 
     def counterparty(self, ref: str) -> Counterparty | None:
-        return next(self._counterparties(sa.select(ms.counterparties).where(ms.counterparties.c.ref == ref)), None)
+        t = ms.counterparties
+        return next(self._counterparties(sa.select(*self._columns(t)).where(t.c.ref == ref)), None)
 
     def _counterparties(self, stmt: Any) -> Iterator[Counterparty]:
         cps, users = self._meta.get("counterparty_set"), self._meta.get("users_set")
+        partners = self._meta.get("partner_set")
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         for r in rows:
-            values = {c: r[c] for c in _CP_COLUMNS}
+            values = {c: r.get(c) for c in _CP_COLUMNS}
             yield Counterparty(**values, parent_name=self.name(cps, r["parent"]),
-                               manager_name=self.name(users, r["manager"]))
+                               manager_name=self.name(users, r["manager"]),
+                               partner_name=self.name(partners, values["partner"]))
 
     # -- events -----------------------------------------------------------------------------------
     def events(self, f: EventFilter | None = None, *, newest_first: bool = True,
@@ -225,10 +240,11 @@ class MirrorReader(EngineOwner):
         if f.responsible:
             conds.append(t.c.responsible == f.responsible)
         if f.counterparty:
-            as_participant = sa.select(p.c.event_ref).where(p.c.ref == f.counterparty)
-            conds.append(sa.or_(t.c.counterparty == f.counterparty, t.c.ref.in_(as_participant)))
+            clients = self._clients_of(f.counterparty)
+            as_participant = sa.select(p.c.event_ref).where(p.c.ref.in_(clients))
+            conds.append(sa.or_(t.c.counterparty.in_(clients), t.c.ref.in_(as_participant)))
         order = (t.c.date.desc(), t.c.ref.desc()) if newest_first else (t.c.date, t.c.ref)
-        stmt = sa.select(t).where(*conds).order_by(*order)
+        stmt = sa.select(*self._columns(t)).where(*conds).order_by(*order)
         if limit:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
@@ -243,6 +259,18 @@ class MirrorReader(EngineOwner):
         for r in rows:
             yield self._event(r, tuple(parts.get(r["ref"], ())), users)
 
+    def _clients_of(self, counterparty: str) -> list[str]:
+        """What stands for the counterparty in the events: itself, and (family C) its partner —
+        the mirror holds a contact person's interactions under the person's partner."""
+        clients = [counterparty]
+        if ("counterparties", "partner") not in self._missing:
+            t = ms.counterparties
+            with self.engine.connect() as conn:
+                partner = conn.execute(sa.select(t.c.partner).where(t.c.ref == counterparty)).scalar()
+            if partner:
+                clients.append(partner)
+        return clients
+
     def _event(self, r: Any, participants: tuple[Participant, ...], users: str | None) -> Event:
         basis = DocumentRef(entity_set=r["basis_set"], ref=r["basis_ref"]) if r["basis_ref"] else None
         return Event(
@@ -253,7 +281,7 @@ class MirrorReader(EngineOwner):
             counterparty_name=self.name(r["counterparty_set"], r["counterparty"]), participants=participants,
             contact=r["contact"], responsible=r["responsible"], responsible_name=self.name(users, r["responsible"]),
             start=r["start_time"], end=r["end_time"], subject=r["subject"], body=r["body"], comment=r["comment"],
-            basis=basis, data_version=r["data_version"],
+            basis=basis, data_version=r["data_version"], document_set=r.get("document_set"),
         )
 
     # -- documents and links ----------------------------------------------------------------------

@@ -6,8 +6,11 @@ table                  what it holds (one row per …)
 mirror_meta            key/value facts: schema version, the base's URL, family, set names
 mirror_sets            synced entity set: rows, time of the last complete run and of the last full copy
 sync_state             entity set, plus ``*`` for the run as a whole: whether its last run completed
-counterparties         counterparty or folder of the catalog (``Counterparty`` model fields)
-events                 event (``Event`` model fields; ``start_time``/``end_time``; basis as set+ref)
+counterparties         counterparty or folder of the catalog (``Counterparty`` model fields; family C:
+                       the ``partner`` it belongs to)
+events                 event (``Event`` model fields; ``start_time``/``end_time``; basis as set+ref;
+                       ``document_set``: its document, one of family C's six interaction documents
+                       or ``Document_Событие``)
 event_participants     participant row of an event (family B's client lives here)
 documents              document of any linked set, events included: number, date, posted, deletion
                        mark, counterparty, amount, currency, title, kind, state (a chain node)
@@ -29,6 +32,13 @@ committed as ``running`` (``completed_at`` NULL) before anything of it is writte
 ``pending``, never ``complete``. ``last_complete_at`` keeps the end of a set's last complete run
 through a later run that was killed. A mirror of schema version 1 (made before ``sync_state``
 existed) has unknown completeness until the next run, which adds the table in place.
+
+Evolution: a new table is added in place by ``create_all``; a new column of an existing table is
+listed in :data:`ADDED_COLUMNS` with the version that brought it, and :func:`upgrade` adds it in
+place (``ALTER TABLE … ADD COLUMN``, both dialects) at the start of the next run. Version 3 added
+``counterparties.partner`` and ``events.document_set`` (filled for the rows already there from the
+event set the mirror's facts name: before version 3 a mirror held one event set). The reader
+reads every version it lists, leaving out the columns an older mirror lacks.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     DateTime,
     Float,
     Index,
@@ -44,9 +55,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    select,
+    update,
 )
 
 __all__ = [
+    "ADDED_COLUMNS",
     "READABLE_VERSIONS",
     "RUN",
     "SCHEMA_VERSION",
@@ -60,11 +75,15 @@ __all__ = [
     "mirror_sets",
     "names",
     "sync_state",
+    "upgrade",
 ]
 
-SCHEMA_VERSION = "2"
-#: Versions this code reads: 1 has the same tables but no ``sync_state`` (completeness unknown).
-READABLE_VERSIONS = ("1", "2")
+SCHEMA_VERSION = "3"
+#: Versions this code reads: 1 has the same tables but no ``sync_state`` (completeness unknown);
+#: 1 and 2 lack the columns of :data:`ADDED_COLUMNS` (read as empty).
+READABLE_VERSIONS = ("1", "2", "3")
+#: Versions that record completeness (``sync_state``).
+STATE_VERSIONS = ("2", "3")
 #: The ``sync_state`` row of the run as a whole.
 RUN = "*"
 
@@ -121,6 +140,7 @@ counterparties = Table(
     Column("supplier", Boolean),
     Column("deleted", Boolean, nullable=False),
     Column("comment", Text),
+    _ref("partner"),  # version 3; family C: the partner (Catalog_Партнеры) the counterparty belongs to
     Index("ix_counterparties_inn", "inn"),
     Index("ix_counterparties_parent", "parent"),
 )
@@ -151,6 +171,7 @@ events = Table(
     Column("comment", Text),
     _set("basis_set"),
     _ref("basis_ref"),
+    _set("document_set"),  # version 3; the event's document (family C: six of them)
     Index("ix_events_counterparty", "counterparty"),
     Index("ix_events_date", "date"),
     Index("ix_events_responsible", "responsible"),
@@ -203,3 +224,34 @@ names = Table(
     Column("data_version", String(64)),
     Column("name", Text, nullable=False),
 )
+
+
+#: Columns added to existing tables after version 2, in the order they came: (version, table, column).
+ADDED_COLUMNS: tuple[tuple[str, Table, str], ...] = (
+    ("3", counterparties, "partner"),
+    ("3", events, "document_set"),
+)
+_ADDED_INDEXES = (Index("ix_events_document_set", events.c.document_set),)
+
+
+def upgrade(conn: Connection) -> list[str]:
+    """Bring the tables of an older mirror up to :data:`SCHEMA_VERSION` in place: add the columns of
+    :data:`ADDED_COLUMNS` it lacks (and their indexes), fill ``events.document_set`` of the rows it
+    holds. Returns the ``table.column`` names added (empty for a current mirror)."""
+    inspector = inspect(conn)
+    added: list[str] = []
+    for _, table, name in ADDED_COLUMNS:
+        if name in {c["name"] for c in inspector.get_columns(table.name)}:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        quote = conn.dialect.identifier_preparer.quote
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {kind}")
+        added.append(f"{table.name}.{name}")
+    for index in _ADDED_INDEXES:
+        index.create(conn, checkfirst=True)
+    if "events.document_set" in added:
+        # Before version 3 a mirror held one event set: the one its facts name.
+        event_set = select(mirror_meta.c.value).where(mirror_meta.c.key == "event_set").scalar_subquery()
+        conn.execute(update(events).where(events.c.document_set.is_(None)).values(document_set=event_set))
+    return added

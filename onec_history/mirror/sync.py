@@ -30,6 +30,8 @@ from .. import query as q
 from ..chains.links import Link, LinkTable, discover_links
 from ..chains.nodes import NodeReader, link_value
 from ..errors import ConfigError, NotPublishedError
+from ..events.interactions import InteractionReader
+from ..events.read import EventReader
 from ..history import History
 from ..models import Event
 from . import schema as ms
@@ -115,14 +117,25 @@ class _Unit:
     entity_set: str
     role: str
     select: tuple[str, ...]
-    table: sa.Table  # holds (ref, data_version); scoped by entity_set when it has that column
+    table: sa.Table  # holds (ref, data_version); scoped by ``set_column`` when it has that column
     convert: Callable[[list[dict[str, Any]]], Rows]
     children: tuple[tuple[sa.Table, str, str | None], ...] = ()  # (table, ref column, set column)
+    set_column: str = "entity_set"  # events: document_set (family C keeps six sets in the one table)
 
     def scope(self, table: sa.Table, set_column: str | None = "entity_set") -> Any:
         if set_column and set_column in table.c:
             return table.c[set_column] == self.entity_set
         return sa.true()
+
+    def own(self) -> Any:
+        """The rows of this set in its own table."""
+        return self.scope(self.table, self.set_column)
+
+    def child_scope(self, table: sa.Table, ref_column: str, set_column: str | None) -> Any:
+        """The rows of this set in a child table: by its set column, else by the parent's refs."""
+        if set_column and set_column in table.c:
+            return table.c[set_column] == self.entity_set
+        return table.c[ref_column].in_(sa.select(self.table.c.ref).where(self.own()))
 
 
 _Owner = TypeVar("_Owner", bound="EngineOwner")
@@ -161,12 +174,19 @@ class Mirror(EngineOwner):
         table: LinkTable = discover_links(md, p.family, self.link_overrides)
         report.warnings.extend(table.warnings)
         reader = NodeReader(self.client, table, p)
-        units = [self._counterparty_unit(), self._event_unit(table, reader)]
+        events = self.history.event_reader
+        # One unit per event document: Document_Событие (A, B), each published interaction (C).
+        readers = events.readers if isinstance(events, InteractionReader) else [events]
+        units = [self._counterparty_unit(), *(self._event_unit(r, table, reader) for r in readers)]
+        event_sets = {r.profile.event_set for r in readers}
         for entity_set in table.document_sets():
-            if entity_set != p.event_set and entity_set in md:
+            if entity_set not in event_sets and entity_set in md:
                 units.append(self._document_unit(entity_set, table, reader))
-        for catalog in (p.users_set, p.state_catalog):
-            if catalog and catalog in md:
+        # Names of the users, УНФ's states, and family C's partners (the events' clients), their
+        # contact persons and unregistered callers (participants).
+        catalogs = (p.users_set, p.state_catalog, p.partner_set, p.person_set, p.string_contact_set)
+        for catalog in dict.fromkeys(c for c in catalogs if c):
+            if catalog in md:
                 units.append(self._names_unit(catalog))
         return units
 
@@ -184,27 +204,30 @@ class Mirror(EngineOwner):
         return _Unit(self.profile.counterparty_set, "counterparties", _with_version(mapper.select()),
                      ms.counterparties, convert)
 
-    def _event_unit(self, table: LinkTable, reader: NodeReader) -> _Unit:
-        mapper = self.history.event_mapper()
-        shape = reader.shape(self.profile.event_set)
-        own = table.of_set(self.profile.event_set)
+    def _event_unit(self, events: EventReader, table: LinkTable, reader: NodeReader) -> _Unit:
+        """One event document: family C's interaction documents each have theirs, the client made
+        the partner (a contact person's owner, read in bulk; an unregistered caller's text)."""
+        mapper = events.mapper()
+        event_set = events.profile.event_set
+        shape = reader.shape(event_set)
+        own = table.of_set(event_set)
         select = _with_version((*mapper.select(), *shape.select, *_link_columns(own)))
-        event_set = self.profile.event_set
+        interactions = self.history.event_reader if events.profile.doc is not None else None
 
         def convert(rows: list[dict[str, Any]]) -> Rows:
-            evs: list[dict[str, Any]] = []
             parts: list[dict[str, Any]] = []
-            for row in rows:
-                e = mapper.map(row)
-                evs.append(_event_row(e))
+            mapped = [mapper.map(row) for row in rows]
+            if isinstance(interactions, InteractionReader):
+                mapped = interactions.clients(mapped)
+            for e in mapped:
                 parts.extend({"event_ref": e.ref, "line": p.line or i, "ref": p.ref, "entity_set": p.entity_set,
                               "text": p.text} for i, p in enumerate(e.participants, start=1))
             docs = self._doc_rows(event_set, rows, reader, own)
-            return {ms.events: evs, ms.event_participants: parts, **docs}
+            return {ms.events: [_event_row(e) for e in mapped], ms.event_participants: parts, **docs}
 
         return _Unit(event_set, "events", select, ms.events, convert,
                      children=((ms.event_participants, "event_ref", None), (ms.documents, "ref", "entity_set"),
-                               (ms.links, "child_ref", "child_set")))
+                               (ms.links, "child_ref", "child_set")), set_column="document_set")
 
     def _document_unit(self, entity_set: str, table: LinkTable, reader: NodeReader) -> _Unit:
         own = table.of_set(entity_set)
@@ -258,8 +281,16 @@ class Mirror(EngineOwner):
 
     def _sync(self, *, full: bool, progress: Callable[[SetReport], None] | None) -> MirrorReport:
         ms.metadata.create_all(self.engine)  # also adds sync_state to a mirror of schema version 1
+        with self.engine.begin() as conn:
+            added = ms.upgrade(conn)  # the columns of later versions, in place
         report = MirrorReport()
         units = self._units(report)
+        if added and self.profile.documents:
+            # Family C was not mirrored before version 3 (one document, contact persons as clients):
+            # copy it again rather than keep rows of the old shape.
+            report.warnings.append(f"the mirror was made by an earlier onec-history ({', '.join(added)} "
+                                   "added): every set is copied again")
+            full = True
         self._begin_run(units, report)
         current: _Unit | None = None
         try:
@@ -288,7 +319,9 @@ class Mirror(EngineOwner):
         url = self.client.transport.safe_base_url
         facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": url,
                  "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
-                 "users_set": p.users_set, "state_catalog": p.state_catalog or ""}
+                 "users_set": p.users_set, "state_catalog": p.state_catalog or "",
+                 "event_sets": ",".join(u.entity_set for u in units if u.role == "events"),
+                 "partner_set": p.partner_set or ""}
         with self.engine.begin() as conn:
             before = conn.execute(sa.select(meta.c.value).where(meta.c.key == "base_url")).scalar()
             if before and before != url:
@@ -318,7 +351,7 @@ class Mirror(EngineOwner):
     def _complete(self, conn: sa.Connection, unit: _Unit, rep: SetReport, *, last: bool) -> None:
         """In the transaction of the set's last rows: the set, and after the last set the run, complete."""
         now = _now()
-        count = conn.execute(sa.select(sa.func.count()).select_from(unit.table).where(unit.scope(unit.table)))
+        count = conn.execute(sa.select(sa.func.count()).select_from(unit.table).where(unit.own()))
         rows = int(count.scalar_one())
         values: dict[str, Any] = {"role": unit.role, "rows": rows, "synced_at": now}
         if rep.mode == "full":
@@ -355,7 +388,7 @@ class Mirror(EngineOwner):
     def _local_versions(self, unit: _Unit) -> dict[str, str | None]:
         t = unit.table
         with self.engine.connect() as conn:
-            return {str(r[0]): r[1] for r in conn.execute(sa.select(t.c.ref, t.c.data_version).where(unit.scope(t)))}
+            return {str(r[0]): r[1] for r in conn.execute(sa.select(t.c.ref, t.c.data_version).where(unit.own()))}
 
     def _sync_unit(self, unit: _Unit, *, full: bool, last: bool) -> SetReport:
         stats = self.client.transport.stats
@@ -402,9 +435,9 @@ class Mirror(EngineOwner):
         ``finish``; the row count."""
         n = 0
         with self.engine.begin() as conn:
-            conn.execute(unit.table.delete().where(unit.scope(unit.table)))
-            for table, _, set_col in unit.children:
-                conn.execute(table.delete().where(unit.scope(table, set_col)))
+            for table, ref_col, set_col in unit.children:  # first: a child may be scoped by its parents
+                conn.execute(table.delete().where(unit.child_scope(table, ref_col, set_col)))
+            conn.execute(unit.table.delete().where(unit.own()))
             for page in self.client.pages(unit.entity_set, q.Query(select=unit.select)):
                 self._insert(conn, unit.convert(page))
                 n += len(page)
@@ -416,7 +449,7 @@ class Mirror(EngineOwner):
         with self.engine.begin() as conn:
             for i in range(0, len(refs), _BATCH):
                 chunk = refs[i:i + _BATCH]
-                conn.execute(unit.table.delete().where(unit.scope(unit.table), unit.table.c.ref.in_(chunk)))
+                conn.execute(unit.table.delete().where(unit.own(), unit.table.c.ref.in_(chunk)))
                 for table, ref_col, set_col in unit.children:
                     conn.execute(table.delete().where(unit.scope(table, set_col), table.c[ref_col].in_(chunk)))
             for rows in batches:
@@ -466,5 +499,5 @@ def _event_row(e: Event) -> dict[str, Any]:
             "counterparty_set": e.counterparty_set, "counterparty_text": e.counterparty_text, "contact": e.contact,
             "responsible": e.responsible, "start_time": e.start, "end_time": e.end, "subject": e.subject,
             "body": e.body, "comment": e.comment, "basis_set": e.basis.entity_set if e.basis else None,
-            "basis_ref": e.basis.ref if e.basis else None}
+            "basis_ref": e.basis.ref if e.basis else None, "document_set": e.document_set}
 

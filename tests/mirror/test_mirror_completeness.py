@@ -280,13 +280,22 @@ def test_a_killed_second_run_is_refused_and_names_the_last_complete_copy(
 
 # -- (d) a mirror made before completeness was recorded ---------------------------------------------
 
-def _as_made_by_version_1(url: str) -> None:
-    """What the previous onec-history left: the same tables without sync_state, schema version 1."""
+def _as_made_by_version(url: str, version: str) -> None:
+    """What an earlier onec-history left: version 2 without the columns of version 3 (partner,
+    document_set), version 1 also without sync_state."""
     engine = engine_for(url)
     with engine.begin() as conn:
-        ms.sync_state.drop(conn)
-        conn.execute(ms.mirror_meta.update().where(ms.mirror_meta.c.key == "schema_version").values(value="1"))
+        conn.exec_driver_sql("DROP INDEX ix_events_document_set")
+        for _, table, column in ms.ADDED_COLUMNS:
+            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" DROP COLUMN "{column}"')
+        if version == "1":
+            ms.sync_state.drop(conn)
+        conn.execute(ms.mirror_meta.update().where(ms.mirror_meta.c.key == "schema_version").values(value=version))
     engine.dispose()
+
+
+def _as_made_by_version_1(url: str) -> None:
+    _as_made_by_version(url, "1")
 
 
 def test_an_old_schema_mirror_is_of_unknown_completeness_until_the_next_run(
@@ -306,10 +315,33 @@ def test_an_old_schema_mirror_is_of_unknown_completeness_until_the_next_run(
         report = mirror.sync()
     assert all(s.mode == "incremental" and s.changed == 0 for s in report.sets)
     reader = MirrorReader(url)
-    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "2"
+    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "3"
     assert reader.sync_state().gaps() == []
     code, out, err = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url)
     assert code == 0 and isinstance(json.loads(out), list) and "WARNING" not in err
+
+
+def test_a_version_2_mirror_is_read_as_it_is_and_upgraded_in_place(
+        base: DemoServer, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Version 3 added counterparties.partner and events.document_set: a version-2 mirror still
+    serves reports, and the next run adds the columns without copying anything again."""
+    url = lite(tmp_path)
+    full_mirror(base, url)
+    before = [e.ref for e in MirrorReader(url).events()]
+    _as_made_by_version(url, "2")
+    old = MirrorReader(url)
+    assert old.sync_state().known is True and old.sync_state().gaps() == []
+    assert [e.ref for e in old.events()] == before and all(e.document_set is None for e in old.events())
+    code, out, _ = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url)
+    assert code == 0 and isinstance(json.loads(out), list)
+    with Mirror(History(Client(Transport(base.url))), url) as mirror:
+        report = mirror.sync()
+    assert all(s.mode == "incremental" and s.changed == 0 and s.deleted == 0 for s in report.sets)
+    reader = MirrorReader(url)
+    assert reader.meta()["schema_version"] == "3"
+    events = list(reader.events())
+    assert [e.ref for e in events] == before and {e.document_set for e in events} == {"Document_Событие"}
+    assert all(c.partner is None for c in reader.counterparties())  # families A and B have no partners
 
 
 def test_a_mirror_whose_first_run_stopped_before_writing_anything(tmp_path: Path, env: dict[str, str],
