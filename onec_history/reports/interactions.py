@@ -62,8 +62,8 @@ _SCAN_PAGE = 5000
 # Documents/ЗаказКлиента.xml, Documents/РеализацияТоваровУслуг.xml, Catalogs/СделкиСКлиентами.xml).
 ORDER_SET = "Document_ЗаказКлиента"
 SALE_SET = "Document_РеализацияТоваровУслуг"
-DEALS_SET = "Catalog_СделкиСКлиентами"
-DEAL_ATTR = "Сделка"  # ЗаказКлиента.Сделка, РеализацияТоваровУслуг.Сделка
+DEALS_SET = family_c.DEALS
+DEAL_ATTR = family_c.DEAL_ATTR  # ЗаказКлиента.Сделка, РеализацияТоваровУслуг.Сделка
 SALE_ORDER_ATTR = "ЗаказКлиента"  # РеализацияТоваровУслуг.ЗаказКлиента (composite)
 ORDER_BASIS_ATTR = "ДокументОснование"  # ЗаказКлиента.ДокументОснование (an offer, composite)
 # ------------------------------------------------------------------------- end family data
