@@ -132,12 +132,14 @@ def agenda(history: History, *, start: datetime | None = None, end: datetime | N
 def _planned_interactions(history: History, start: datetime | None, end: datetime | None,
                           responsible: str | None) -> list[Event]:
     """Family C: planned interactions (ЗапланированноеВзаимодействие, a meeting ahead, an e-mail or
-    SMS not sent yet), due at their start — for a planned interaction the register's
-    РассмотретьПосле. The due moment is not a column of the document, so the period is applied
+    SMS not sent yet) not yet reviewed (Рассмотрено), due at their start — for a planned
+    interaction the register's РассмотретьПосле. The due moment is not a column of the document, so the period is applied
     here, over the base's planned interactions (few: they are the open to-dos)."""
     f = EventFilter(state=EventState.PLANNED, include_deleted=False, responsible=responsible)
     out = []
     for e in history.events(f, newest_first=False):
+        if e.reviewed:  # Рассмотрено: done with, as 1C's list of interactions to do shows it
+            continue
         when = e.start or e.date
         if when is None or (start is not None and when < start) or (end is not None and when >= end):
             continue
