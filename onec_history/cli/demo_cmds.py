@@ -76,8 +76,9 @@ def _wait(srv: Any) -> None:
 
 
 @demo.command("generate")
-@click.option("--family", type=click.Choice(["ut10", "unf"]), default="ut10", show_default=True,
-              help="ut10 (УТ 10.3, family A) or unf (УНФ 3.0, family B).")
+@click.option("--family", type=click.Choice(["ut10", "unf", "ut11"]), default="ut10", show_default=True,
+              help="ut10 (УТ 10.3, family A), unf (УНФ 3.0, family B) or ut11 (УТ 11 / КА 2 / ERP, family C: "
+              "--events counts interactions, --counterparties partners, each with one or two counterparties).")
 @click.option("--events", "n_events", type=click.IntRange(min=0), default=100_000, show_default=True,
               help="Events to write (with chains of orders, invoices and deliveries around some).")
 @click.option("--counterparties", "n_counterparties", type=click.IntRange(min=1), default=10_000,
