@@ -133,8 +133,8 @@ def _planned_interactions(history: History, start: datetime | None, end: datetim
                           responsible: str | None) -> list[Event]:
     """Family C: planned interactions (ЗапланированноеВзаимодействие, a meeting ahead, an e-mail or
     SMS not sent yet) not yet reviewed (Рассмотрено), due at their start — for a planned
-    interaction the register's РассмотретьПосле. The due moment is not a column of the document, so the period is applied
-    here, over the base's planned interactions (few: they are the open to-dos)."""
+    interaction the register's РассмотретьПосле. The due moment is not a column of the document,
+    so the period is applied here, over the base's planned interactions (few: the open to-dos)."""
     f = EventFilter(state=EventState.PLANNED, include_deleted=False, responsible=responsible)
     out = []
     for e in history.events(f, newest_first=False):
