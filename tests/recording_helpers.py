@@ -24,11 +24,14 @@ from onec_history.transport import Transport
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    """``onec-history ARGS`` in this process: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
+    """``onec-history ARGS`` in this process: exit code, stdout, stderr. Stdout has a binary layer,
+    as a process's has (``events export`` to ``-`` writes to ``sys.stdout.buffer``)."""
+    raw, err = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
+    out.flush()
+    return code, raw.getvalue().decode("utf-8"), err.getvalue()
 
 
 @dataclass
@@ -99,12 +102,13 @@ def strings(value: Any) -> Iterator[str]:
 
 def mapper(anonymizer: Anonymizer, extra: Mapping[str, str]) -> Callable[[str], str]:
     """Live output → the output a replay of the recording prints: every replaced value by its fake,
-    as printed whole, with its white space collapsed (table cells) or escaped (JSON)."""
+    as printed whole, with its white space collapsed (table cells) or escaped (JSON, CSV)."""
     pairs = dict(extra)
     for original, fake in anonymizer.replaced.items():
         pairs.setdefault(original, fake)
         pairs.setdefault(" ".join(original.split()), " ".join(fake.split()))
         pairs.setdefault(json.dumps(original, ensure_ascii=False)[1:-1], json.dumps(fake, ensure_ascii=False)[1:-1])
+        pairs.setdefault(original.replace('"', '""'), fake.replace('"', '""'))  # a CSV cell
     keys = sorted((k for k in pairs if k.strip()), key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(k) for k in keys))
     return lambda text: pattern.sub(lambda m: pairs[m.group(0)], text)
@@ -112,13 +116,25 @@ def mapper(anonymizer: Anonymizer, extra: Mapping[str, str]) -> Callable[[str], 
 
 # -- the personal values of a base, read over OData with rules of their own (not the Anonymizer's) ----
 _PEOPLE = ("Пользовател", "Сотрудник", "КонтактныеЛица", "ФизическиеЛица")
-_PERSON_FORMS = ("ФизЛицо", "ФизическоеЛицо")
-_FREE_TEXT = ("Комментарий", "ОписаниеСобытия", "СодержаниеСобытия", "Содержание", "Представление", "КакСвязаться")
+_PERSON_FORMS = ("ФизЛицо", "ФизическоеЛицо", "ИндивидуальныйПредприниматель", "ЧастноеЛицо")
+_FREE_TEXT = ("Комментарий", "ОписаниеСобытия", "СодержаниеСобытия", "Содержание", "Представление", "КакСвязаться",
+              # family C: an interaction's contact as typed or shown, its text, the participants' rows
+              "Тема", "Описание", "Текст", "ТекстСообщения", "АбонентПредставление", "АбонентКакСвязаться",
+              "ОтправительАдрес", "ОтправительПредставление", "СписокУчастников", "СписокПолучателейПисьма",
+              "ПредставлениеКонтакта", "Адрес", "НомерДляОтправки", "ДолжностьПоВизитке", "АдресЭП", "НомерТелефона")
+_SUBJECTS = ("ОписаниеСобытия", "Тема")
+# Catalogues whose names are companies (or persons, by their legal form): the counterparties, and in
+# family C the partners; catalogues whose names are typed-in text: subjects, deals, unregistered callers.
+_CLIENT_SETS = ("Catalog_Контрагенты", "Catalog_Партнеры")
+_NAMED_TEXT_SETS = {"Catalog_ТемыСобытий": "subjects", "Catalog_СделкиСКлиентами": "subjects",
+                    "Catalog_СтроковыеКонтактыВзаимодействий": "free text"}
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def personal_values(url: str) -> dict[str, set[str]]:
     """What a recording of the base at ``url`` must not hold, by kind: people's names, persons among
-    the counterparties (ИП, natural persons), event subjects, bodies, comments and contact details."""
+    the counterparties (ИП, natural persons), event subjects, bodies, comments and contact details,
+    every e-mail address."""
     client = Client(Transport(url))
     md = client.metadata()
     out: dict[str, set[str]] = {k: set() for k in ("people", "persons", "subjects", "free text", "companies")}
@@ -139,17 +155,22 @@ def personal_values(url: str) -> dict[str, set[str]]:
             continue  # a tabular section: read inline with its owner
         for row in rows(set_name):
             for key, value in row.items():
-                if key in _FREE_TEXT or row.get(f"{key}_Type") == "Edm.String":
-                    add("subjects" if key in ("ОписаниеСобытия", "Тема") else "free text", value)
+                typed = row.get(f"{key}_Type", "Edm.String")  # a composite holds text only as Edm.String
+                if typed == "Edm.String" and (key in _FREE_TEXT or f"{key}_Type" in row):
+                    add("subjects" if key in _SUBJECTS else "free text", value)
+                if isinstance(value, str):
+                    for mail in _MAIL.findall(value):
+                        add("free text", mail)
             if any(p in set_name for p in _PEOPLE):
                 for key in ("Description", "Фамилия", "НаименованиеПолное"):
                     add("people", row.get(key))
-            if set_name == "Catalog_ТемыСобытий":
-                add("subjects", row.get("Description"))
-            if set_name == "Catalog_Контрагенты" and row.get("IsFolder") is not True:
+            if set_name in _NAMED_TEXT_SETS:
+                add(_NAMED_TEXT_SETS[set_name], row.get("Description"))
+            if set_name in _CLIENT_SETS and row.get("IsFolder") is not True:
                 inn = str(row.get("ИНН") or "")
                 person = (row.get("ЮрФизЛицо") in _PERSON_FORMS or row.get("ЮридическоеФизическоеЛицо") in _PERSON_FORMS
                           or len(inn) == 12 or str(row.get("Description") or "").startswith("ИП "))
                 for key in ("Description", "НаименованиеПолное", "ИНН"):
                     add("persons" if person else "companies", row.get(key))
+    out["free text"] -= out["companies"]  # a client shown as an interaction's contact is its name, not text
     return out

@@ -14,7 +14,7 @@ from recording_helpers import Recording, isolated_env, personal_values, record, 
 
 from onec_history.counterparties.inn import is_valid_inn
 from onec_history.demo.replay import ReplayServer
-from onec_history.demo.server import DemoServer
+from onec_history.demo.server import DemoServer, start_demo
 from onec_history.exitcodes import ExitCode
 from onec_history.query import encode
 from onec_history.recording import Anonymizer, Recorded, Recorder, load_recording, save_recording
@@ -24,9 +24,16 @@ ROMASHKA = "ООО Ромашка"
 KUZNETSOVA = "ИП Кузнецова Е.А."
 
 
-@pytest.fixture(scope="module", params=["ut10", "unf"])
+@pytest.fixture(scope="module", params=["ut10", "unf", "ut11"])
 def family(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def ut11() -> Iterator[DemoServer]:
+    """Family C (УТ 11): interactions tied to partners and their contact persons."""
+    with start_demo("ut11") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +158,61 @@ def test_filters_follow_the_fakes(tmp_path: Path) -> None:
     assert all(KUZNETSOVA not in unquote(i.target) and ROMASHKA not in unquote(i.target) for i in items)
 
 
+def test_family_c_partners_callers_and_participant_lists_are_replaced(tmp_path: Path) -> None:
+    """Family C: a partner is a client (a company, or a person by ЮрФизЛицо = ЧастноеЛицо); a list of
+    participants shows each name by its own fake; an unregistered caller, a deal's name, a phone and
+    an e-mail of an interaction are replaced; the enum of the partner's legal form is kept."""
+    partners, persons = "Catalog_Партнеры", "Catalog_КонтактныеЛицаПартнеров"
+    company = {"Ref_Key": "6b880d15-e0ed-52dc-b51b-e3645641bee8", "Description": ROMASHKA, "ЮрФизЛицо": "Компания",
+               "Code": "НФ-00000001"}
+    private = {"Ref_Key": "0663291f-21cb-515d-b49c-ab989b2e3a54", "Description": "Кузнецова Елена",
+               "ЮрФизЛицо": "ЧастноеЛицо"}
+    person = {"Ref_Key": "0e29d940-8c4c-5073-9ca0-12a1776e7c8e", "Description": "Сидоров Павел Петрович",
+              "ДолжностьПоВизитке": "Директор по закупкам"}
+    meeting = {"Ref_Key": "c9337ce2-040e-5ff3-a39c-a819535b6f7f", "Тема": "Поставка мониторов",
+               "СписокУчастников": f"{ROMASHKA}; Сидоров Павел Петрович", "МестоПроведенияВстречи": "Офис клиента",
+               "Участники": [{"LineNumber": "1", "Контакт": company["Ref_Key"],
+                              "Контакт_Type": f"StandardODATA.{partners}", "ПредставлениеКонтакта": ROMASHKA,
+                              "КакСвязаться": "+7 (495) 100-00-01"}]}
+    mail = {"Ref_Key": "b1746814-181c-5777-9ffa-286645d65918", "Текст": "Отправлено КП",
+            "СписокПолучателейПисьма": "Сидоров Павел Петрович <sidorov@romashka.ru>",
+            "ПолучателиПисьма": [{"Адрес": "sidorov@romashka.ru", "Представление": "Сидоров Павел Петрович"}]}
+    call = {"Ref_Key": "7e6d34b0-10aa-504a-9d7b-963022a51786", "АбонентКакСвязаться": "+7 (916) 555-12-34",
+            "АбонентПредставление": "+7 (916) 555-12-34", "НомерДляОтправки": "79165551234"}
+    recorder = _recorder((f"{partners}?$format=json", {"value": [company, private]}),
+                         (f"{persons}?$format=json", {"value": [person]}),
+                         ("Document_Встреча?$format=json", {"value": [meeting]}),
+                         ("Document_ЭлектронноеПисьмоИсходящее?$format=json", {"value": [mail]}),
+                         ("Document_ТелефонныйЗвонок?$format=json", {"value": [call]}),
+                         ("Catalog_СтроковыеКонтактыВзаимодействий?$format=json",
+                          {"value": [{"Ref_Key": "22cc6f9a-f4a6-5443-b249-84fcc0811b1f",
+                                      "Description": "+7 (916) 555-12-34"}]}),
+                         ("Catalog_СделкиСКлиентами?$format=json",
+                          {"value": [{"Ref_Key": "51e9e2f5-46f9-5492-94ef-c1e4cbc05285",
+                                      "Description": "Мониторы для нового офиса"}]}))
+    anon = Anonymizer(b"k" * 16)
+    save_recording(recorder, tmp_path / "rec", family="C", anonymizer=anon)
+    text = recording_text(tmp_path / "rec")
+    for original in (ROMASHKA, "Кузнецова", "Сидоров", "Директор", "Поставка", "Офис", "555-12-34", "5551234",
+                     "100-00-01", "romashka", "Отправлено КП", "Мониторы"):
+        assert original not in text, original
+    fake, fake_person = anon.replaced[ROMASHKA], anon.replaced["Сидоров Павел Петрович"]
+    assert fake.startswith("ООО ") and anon.replaced[f"{ROMASHKA}; Сидоров Павел Петрович"] == f"{fake}; {fake_person}"
+    assert anon.replaced["Сидоров Павел Петрович <sidorov@romashka.ru>"] == \
+        f"{fake_person} <{anon.replaced['sidorov@romashka.ru']}>"
+    assert private["Ref_Key"] in anon.persons and company["Ref_Key"] in anon.companies
+    assert '"ЮрФизЛицо": "ЧастноеЛицо"' in text and "НФ-00000001" in text
+    kept = Anonymizer(b"k" * 16, keep_company_names=True)
+    save_recording(recorder, tmp_path / "kept", family="C", anonymizer=kept)
+    text = recording_text(tmp_path / "kept")
+    assert ROMASHKA in text and "Кузнецова" not in text and "Сидоров" not in text
+
+
 # -- the committed fixtures --------------------------------------------------------------------------
 def test_the_committed_fixture_replays_every_command_it_lists(family: str, tmp_path: Path) -> None:
     directory = FIXTURES / family
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["family"] == {"ut10": "A", "unf": "B"}[family]
+    assert manifest["family"] == {"ut10": "A", "unf": "B", "ut11": "C"}[family]
     assert manifest["company_names"] == "replaced" and manifest["client"]["name"] != ROMASHKA
     assert len(manifest["commands"]) > 20
     with isolated_env(tmp_path), ReplayServer(directory).start() as replay:

@@ -16,14 +16,22 @@ import pytest
 from recording_helpers import Recording, isolated_env, mapper, record, run
 
 from onec_history.demo.replay import ReplayServer
-from onec_history.demo.server import DemoServer
+from onec_history.demo.server import DemoServer, start_demo
 from onec_history.exitcodes import ExitCode
+from onec_history.family_c import INTERACTIONS
 from onec_history.recording import ROOT_PLACEHOLDER
 
 ROMASHKA = "ООО Ромашка"
 
 
-@pytest.fixture(scope="module", params=["ut10", "unf"])
+@pytest.fixture(scope="module")
+def ut11() -> Iterator[DemoServer]:
+    """Family C (УТ 11): interactions tied to partners and their contact persons."""
+    with start_demo("ut11") as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["ut10", "unf", "ut11"])
 def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[tuple[DemoServer, Recording]]:
     live: DemoServer = request.getfixturevalue(request.param)
@@ -39,6 +47,8 @@ def everyday(live: DemoServer, rec: Recording) -> list[list[str]]:
     assert code == ExitCode.OK
     card = json.loads(out)
     first = card["events"][0]
+    document = first["document_set"]  # Document_Событие, or (family C) the interaction's own document
+    family_c = rec.manifest["family"] == "C"
     commands = [
         ["doctor"],
         ["doctor", "--format", "json"],
@@ -46,7 +56,7 @@ def everyday(live: DemoServer, rec: Recording) -> list[list[str]]:
         ["counterparties", "search", "--limit", "3"],
         ["counterparties", "search", ROMASHKA],
         ["counterparties", "search", ROMASHKA, "--format", "json"],
-        ["counterparties", "search", "--group", "Покупатели"],
+        *([] if family_c else [["counterparties", "search", "--group", "Покупатели"]]),  # C: partners' groups
         ["counterparties", "show", ROMASHKA],
         ["counterparties", "show", card["counterparty"]["code"], "--limit", "2"],
         ["events", "list"],
@@ -56,13 +66,17 @@ def everyday(live: DemoServer, rec: Recording) -> list[list[str]]:
         ["events", "list", "--counterparty", ROMASHKA, "--limit", "2", "--format", "jsonl"],
         ["events", "show", first["ref"]],
         ["events", "show", first["ref"], "--format", "json"],
-        ["chain", f"Document_Событие(guid'{first['ref']}')"],
-        ["chain", f"Document_Событие(guid'{first['ref']}')", "--format", "json"],
+        ["chain", f"{document}(guid'{first['ref']}')"],
+        ["chain", f"{document}(guid'{first['ref']}')", "--format", "json"],
         ["history", ROMASHKA],
         ["history", ROMASHKA, "--format", "json"],
         ["history", ROMASHKA, "--strategy", "walk"],
         ["history", ROMASHKA, "--strategy", "scan"],
+        ["events", "export", "--counterparty", ROMASHKA, "--format", "jsonl"],
     ]
+    if family_c:  # the code is the partner's; every interaction of the client shows
+        commands += [["counterparties", "search", "--code", card["counterparty"]["code"]]]
+        commands += [["events", "show", e["ref"]] for e in card["events"]]
     return commands + [[rec.original(a) for a in argv] for argv in rec.manifest["commands"]]
 
 
@@ -113,7 +127,8 @@ def test_a_request_not_recorded_gets_a_short_1c_error(recorded: tuple[DemoServer
         assert len(error["message"]["value"]) < 120
         code, _, err = run("--url", replay.url, "events", "list", "--limit", "1000")  # more than recorded
         assert code == ExitCode.NOT_PUBLISHED and "не записан" in err
-        assert replay.unanswered[-1].startswith("GET Document_Событие?")
+        asked = replay.unanswered[-1].partition("?")[0].removeprefix("GET ")
+        assert asked in (INTERACTIONS if rec.manifest["family"] == "C" else ("Document_Событие",)), asked
 
 
 def test_the_recording_names_no_host(recorded: tuple[DemoServer, Recording]) -> None:
@@ -203,3 +218,43 @@ def test_a_replay_answers_key_lookups_and_name_searches_from_recorded_rows(tmp_p
         searched = "Catalog_X?$format=json&$filter=" + quote("substringof('я',Description)") + rest
         assert _codes(_get(replay, searched + "&$top=2")) == ["001", "002"]
         assert _codes(_get(replay, searched + "&$top=2&$skip=3")) == ["004"]
+
+
+def test_a_replay_answers_lookups_by_reference_however_they_are_grouped(tmp_path: Path) -> None:
+    """A lookup by references (family C: a basis, a contact, a register's dimension) gets the rows
+    complete recorded answers held for each of its equalities: in another order, fewer, or spread
+    over several recorded requests; an equality never recorded, or rows that do not show the
+    property compared, leave it unanswered."""
+    refs = [f"00000000-0000-0000-0000-{i:012d}" for i in range(1, 5)]
+
+    def row(i: int, basis: int, typ: str = "Document_A") -> dict[str, str]:
+        return {"Ref_Key": refs[i], "Основание": refs[basis], "Основание_Type": f"StandardODATA.{typ}"}
+
+    def term(i: int, typ: str = "Document_A") -> str:
+        return f"Основание eq cast(guid'{refs[i]}','{typ}')"
+
+    rest = "&$select=" + quote("Ref_Key,Основание,Основание_Type", safe=",") + "&$orderby=Ref_Key&$top=1000"
+    lean = "&$select=Ref_Key&$orderby=Ref_Key&$top=1000"
+
+    def target(flt: str, tail: str = rest) -> str:
+        return "Document_B?$format=json&$filter=" + quote(flt) + tail
+
+    directory = _write(tmp_path / "rec", [
+        (target(f"{term(0)} or {term(1)}"), 200, {"value": [row(2, 0), row(3, 1)]}),
+        (target(term(2, "Document_C")), 200, {"value": []}),
+        (target(f"{term(0)} or {term(1)}", lean), 200, {"value": [{"Ref_Key": refs[2]}, {"Ref_Key": refs[3]}]}),
+    ])
+    with ReplayServer(directory).start() as replay:
+        def keys(flt: str, tail: str = rest) -> list[str]:
+            status, doc = _get(replay, target(flt, tail))
+            assert status == 200 and isinstance(doc, dict), (flt, doc)
+            return [r["Ref_Key"] for r in doc["value"]]
+
+        assert keys(f"{term(1)} or {term(0)}") == [refs[2], refs[3]]  # another order
+        assert keys(term(1)) == [refs[3]]  # fewer
+        assert keys(f"{term(2, 'Document_C')} or {term(0)}") == [refs[2]]  # spread over two answers
+        assert keys(f"{term(1)} or {term(0)}", lean) == [refs[2], refs[3]]  # the same, reordered
+        assert _get(replay, target(term(3)))[0] == 404  # never asked
+        assert _get(replay, target(term(1), lean))[0] == 404  # the rows do not tell which is whose
+        assert _get(replay, target(term(0, "Document_C")))[0] == 404  # another type
+        assert len(replay.unanswered) == 3

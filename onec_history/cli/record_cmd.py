@@ -2,8 +2,10 @@
 tests and replay.
 
 The recording is made by running the commands themselves (``doctor``, ``links``, ``counterparties
-search|show``, ``events list|show``, ``chain`` and ``history`` of the recorded client), in this
-process, with their output discarded: a replay then answers exactly what they ask.
+search|show``, ``events list|show|export``, ``chain`` and ``history`` of the recorded client), in this
+process, with their output discarded: a replay then answers exactly what they ask. In family C
+(УТ 11, КА 2, ERP) the events are the six interaction documents, each shown by ``events show``, and
+the client's code is its partner's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = ["KEY_ENV", "everyday_commands", "record", "run_command"]
 KEY_ENV = "ONEC_RECORD_KEY"
 #: At most this many documents of the client's history get their own ``chain`` (and events ``events show``).
 DOCUMENTS_LIMIT = 30
+_DOCUMENT = "Document_"  # OData's prefix of a document's set: chain takes documents only
 
 
 def run_command(ctx: click.Context, app: App, argv: Sequence[str]) -> tuple[int, str, str]:
@@ -45,7 +48,8 @@ def run_command(ctx: click.Context, app: App, argv: Sequence[str]) -> tuple[int,
     if cmd is None:
         raise click.UsageError(f"no command {name!r}")
     app._history = None
-    out, err = io.StringIO(), io.StringIO()
+    raw = io.BytesIO()  # a binary layer under stdout: an export to '-' writes to sys.stdout.buffer
+    out, err = io.TextIOWrapper(raw, encoding="utf-8", write_through=True), io.StringIO()
     code = int(ExitCode.OK)
     with redirect_stdout(out), redirect_stderr(err):
         try:
@@ -60,18 +64,22 @@ def run_command(ctx: click.Context, app: App, argv: Sequence[str]) -> tuple[int,
             code = int(exit_code_for(exc))
             err.write(exc.explain())
     app._history = None
-    return code, out.getvalue(), err.getvalue()
+    out.flush()
+    return code, raw.getvalue().decode("utf-8", errors="replace"), err.getvalue()
 
 
-def everyday_commands(client: Counterparty, *, event_set: str, limit: int, group: str | None = None,
-                      documents: Sequence[dict[str, Any]] = ()) -> list[list[str]]:
+def everyday_commands(client: Counterparty, *, event_sets: Collection[str], limit: int, group: str | None = None,
+                      code: str | None = None, documents: Sequence[dict[str, Any]] = ()) -> list[list[str]]:
     """The command lines a recording of ``client`` replays: what a person runs every day.
 
-    ``group`` is the name of the client's folder; ``documents`` are the nodes of the client's
-    history (its JSON): each gets a ``chain`` by its address and by type and number, each event an
-    ``events show``.
+    ``event_sets`` are the sets of events (family C: the interaction documents); ``group`` is the
+    name of the client's folder; ``code`` its code (family C: its partner's, default the
+    counterparty's); ``documents`` are the nodes of the client's history (its JSON): each document
+    gets a ``chain`` by its address and by type and number, each event an ``events show``; the
+    period they span is exported with ``events export``.
     """
     name, n = client.name, str(limit)
+    code = code or client.code
     commands = [
         ["doctor"],
         ["links"],
@@ -84,11 +92,17 @@ def everyday_commands(client: Counterparty, *, event_set: str, limit: int, group
         ["history", name],
         ["history", name, "--strategy", "walk"],
         ["history", name, "--strategy", "scan"],
+        ["events", "export", "--counterparty", name],
     ]
-    if client.code:
-        commands.append(["counterparties", "show", client.code])
+    if code:
+        commands.append(["counterparties", "show", code])
+        commands.append(["counterparties", "search", "--code", code])
     if group:
         commands.append(["counterparties", "search", "--group", group, "--limit", n])
+    documents = [d for d in documents if str(d.get("set")).startswith(_DOCUMENT)]  # a deal is no document
+    dates = sorted(str(d["date"])[:10] for d in documents if isinstance(d.get("date"), str) and d.get("date"))
+    if dates:
+        commands.append(["events", "export", "--since", dates[0], "--until", dates[-1], "--format", "jsonl"])
     for node in documents[:DOCUMENTS_LIMIT]:
         address, set_name, number = node.get("id"), node.get("set"), node.get("number")
         if not isinstance(address, str) or node.get("missing"):
@@ -100,9 +114,23 @@ def everyday_commands(client: Counterparty, *, event_set: str, limit: int, group
             short = number.strip().lstrip("0")
             if short and short != number.strip() and short.isdigit():
                 commands.append(["chain", f"{type_name} {short}"])
-        if set_name == event_set and isinstance(node.get("ref"), str):
+        if set_name in event_sets and isinstance(node.get("ref"), str):
             commands.append(["events", "show", node["ref"]])
     return commands
+
+
+def _client_code(ctx: click.Context, app: App, cp: Counterparty) -> str | None:
+    """The code the client is found by: its own, or (family C, whose counterparties have none) the
+    code its card shows, its partner's."""
+    if cp.code:
+        return cp.code
+    status, text, _ = run_command(ctx, app, ["counterparties", "show", cp.ref, "--format", "json"])
+    try:
+        card = json.loads(text) if status == ExitCode.OK else {}
+    except ValueError:
+        return None
+    found = card.get("counterparty", {}).get("code") if isinstance(card, dict) else None
+    return found if isinstance(found, str) and found.strip() else None
 
 
 def _history_nodes(text: str) -> list[dict[str, Any]]:
@@ -164,9 +192,10 @@ def record(ctx: click.Context, app: App, out: Path, client_spec: str | None, eve
         cp = _client(history, client_spec)
         code, text, _ = run_command(ctx, app, ["history", cp.name, "--format", "json"])
         nodes = _history_nodes(text) if code == ExitCode.OK else []
-        group = history.names.name(profile.counterparty_set, cp.parent)
-        commands = everyday_commands(cp, event_set=profile.event_set, limit=events_limit, group=group,
-                                     documents=nodes)
+        group = history.names.name(profile.counterparty_set, cp.parent) if cp.parent else None
+        cp_code = _client_code(ctx, app, cp)
+        commands = everyday_commands(cp, event_sets=profile.event_sets() or [profile.event_set],
+                                     limit=events_limit, group=group, code=cp_code, documents=nodes)
         results = [(argv, *run_command(ctx, app, argv)) for argv in commands]
     finally:
         client.transport.observers.remove(recorder)
@@ -175,7 +204,7 @@ def record(ctx: click.Context, app: App, out: Path, client_spec: str | None, eve
     anon.classify_counterparties(client, recorder.items)
     replayed = [argv for argv, code, _, _ in results if code == ExitCode.OK]
     n = save_recording(recorder, out, family=profile.family.value, anonymizer=anon, root=client.transport.base_url,
-                       manifest={"client": {"name": cp.name, "code": cp.code, "ref": cp.ref},
+                       manifest={"client": {"name": cp.name, "code": cp_code, "ref": cp.ref},
                                  "commands": replayed})
     for argv, code, _, err in results:
         if code != ExitCode.OK:
@@ -185,5 +214,5 @@ def record(ctx: click.Context, app: App, out: Path, client_spec: str | None, eve
     app.note(f"Recorded {n} exchanges of {len(replayed)} commands into {out}: ИНН, КПП, people's names (ИП and "
              f"natural persons included), {'' if keep_company_names else 'company names, '}phones, e-mails, "
              "event subjects, bodies and comments replaced")
-    app.note(f"In the recording the client '{cp.name}' is '{fake}'" + (f" (code {cp.code})" if cp.code else "")
+    app.note(f"In the recording the client '{cp.name}' is '{fake}'" + (f" (code {cp_code})" if cp_code else "")
              + f"; replay with: onec-history demo serve --dataset {out}")

@@ -3,12 +3,18 @@
 A request is answered, in this order:
 
 1. by the recorded answer to exactly that request (answers to a repeated request in the order they
-   were recorded; the last one repeats);
+   were recorded; the last one repeats), or to the same request with the equalities of its
+   ``or`` filter in another order;
 2. by a slice of a recorded page of the same query: any ``$top`` not larger than what was recorded
    and any ``$skip`` within the recorded rows (a page shorter than its ``$top`` held every row, so
    any ``$top`` past it is answered too; consecutive recorded pages join);
 3. for a lookup by keys (``Ref_Key eq guid'…' or …``, or ``Set(guid'…')``) by the rows the recording
    holds with every property asked for — a key the recording saw missing is answered as missing;
+   for a lookup by any reference (``Партнер_Key eq guid'…' or …``, ``Контакт eq cast(guid'…',
+   'Catalog_Партнеры') or …``, a register's ``Взаимодействие eq cast(…)``) by the rows complete
+   recorded answers of the same query held for each of its equalities, however the recorded
+   requests grouped them (family C's chain walk may group its lookups differently in another
+   process);
 4. for a name search (``… and startswith(Description,'…')``, ``substringof``, ``like``) by the
    recorded rows of the same query without it, when they are all the rows it has — so a search for
    the beginning of any recorded name works;

@@ -12,16 +12,45 @@ from urllib.parse import unquote
 
 from ..recording import ROOT_PLACEHOLDER, Recorded
 
-__all__ = ["Answers", "Request"]
+__all__ = ["Answers", "Request", "Term"]
 
 _JSON = "application/json;charset=utf-8"
 _KEY = re.compile(r"Ref_Key eq guid'([0-9a-fA-F-]{36})'")
 _ENTITY = re.compile(r"^([^()/]+)\(guid'([0-9a-fA-F-]{36})'\)$")
 _SEARCH_FUNCTIONS = ("startswith", "like", "substringof")
 _LIT = r"'(?P<{}>(?:[^']|'')*)'"
+# One equality a lookup by references is made of: ``F eq guid'…'`` or ``F eq cast(guid'…','Set')``.
+_TERM = re.compile(r"(?P<field>[^\s()/,']+) eq (?:cast\(guid'(?P<cast>[0-9a-fA-F-]{36})',\s*'(?P<type>[^']+)'\)|"
+                   r"guid'(?P<guid>[0-9a-fA-F-]{36})')")
 _SEARCH = re.compile(rf"^(?:(?P<head>.+) and )?(?:startswith\((?P<f1>[\w/]+),\s*{_LIT.format('l1')}\)|"
                      rf"substringof\({_LIT.format('l2')},\s*(?P<f2>[\w/]+)\)|"
                      rf"like\((?P<f3>[\w/]+),\s*{_LIT.format('l3')}\))$")
+
+
+@dataclass(frozen=True)
+class Term:
+    """``field eq guid'ref'`` (``type`` None) or ``field eq cast(guid'ref','type')``."""
+
+    field: str
+    ref: str
+    type: str | None = None
+
+    def matches(self, row: Mapping[str, Any]) -> bool | None:
+        """Whether ``row`` holds this value; None when the row does not show the property."""
+        if self.field not in row:
+            return None
+        if str(row[self.field]).lower() != self.ref:
+            return False
+        if self.type is None:
+            return True
+        typed = row.get(f"{self.field}_Type")
+        if not isinstance(typed, str):
+            return None
+        return typed.rpartition(".")[2] == self.type
+
+    def text(self) -> str:
+        return f"{self.field} eq cast(guid'{self.ref}','{self.type}')" if self.type else \
+            f"{self.field} eq guid'{self.ref}'"
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,39 @@ class Request:
             return None
         return [m.group(1).lower() for m in found if m]
 
+    def terms(self) -> tuple[Term, ...] | None:
+        """The equalities of a filter that is one or an ``or`` of several (``F eq guid'…'``,
+        ``F eq cast(guid'…','Set')``), else None."""
+        text = (self.get("$filter") or "").strip()
+        while text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+        out: list[Term] = []
+        for part in text.split(" or ") if text else ():
+            part = part.strip()
+            while part.startswith("(") and part.endswith(")"):
+                part = part[1:-1].strip()
+            m = _TERM.fullmatch(part)
+            if m is None:
+                return None
+            ref = (m.group("cast") or m.group("guid")).lower()
+            out.append(Term(m.group("field"), ref, m.group("type") if m.group("cast") else None))
+        return tuple(out) or None
+
+    def rest_key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        """What queries share whatever their filter and page: everything but ``$filter``, ``$top``, ``$skip``."""
+        return self.method, self.path, tuple(sorted(p for p in self.params if p[0] not in ("$filter", "$top", "$skip")))
+
+    def canonical(self) -> tuple[str, str, tuple[tuple[str, str], ...]] | None:
+        """The request with the equalities of its filter in a fixed order (None: not such a filter):
+        ``A or B`` asks what ``B or A`` asks."""
+        terms = self.terms()
+        if terms is None:
+            return None
+        method, path, rest = self.rest_key()
+        page = tuple(p for p in self.params if p[0] in ("$top", "$skip"))
+        flt = " or ".join(sorted({t.text() for t in terms}))
+        return method, path, tuple(sorted((*rest, *page, ("$filter", flt))))
+
     def select(self) -> tuple[str, ...]:
         value = self.get("$select")
         return tuple(s.strip() for s in value.split(",")) if value else ("*",)
@@ -93,6 +155,10 @@ class Answers:
 
     def __init__(self, items: Iterable[Recorded]) -> None:
         self.exact: dict[tuple[str, str], deque[Recorded]] = defaultdict(deque)
+        self.canonical: dict[tuple[str, str, tuple[tuple[str, str], ...]], deque[Recorded]] = defaultdict(deque)
+        # the rows of each equality a complete recorded answer held, by the rest of its query
+        self.by_term: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[Term, list[Any]]] = defaultdict(dict)
+        self.term_docs: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[dict[str, Any], str]] = {}
         self.pages: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[_Page]] = defaultdict(list)
         self.rows: dict[str, dict[str, _Row]] = defaultdict(dict)
         self.absent: dict[str, set[str]] = defaultdict(set)
@@ -105,6 +171,9 @@ class Answers:
     def _index(self, item: Recorded) -> None:
         req = Request.parse(item.method, item.target)
         self.sets.add(req.entity_set)
+        canonical = req.canonical()
+        if canonical is not None:
+            self.canonical[canonical].append(item)
         if item.method != "GET":
             return
         flt = req.get("$filter") or ""
@@ -142,6 +211,31 @@ class Answers:
         if keys is not None and complete and skip == 0:
             seen = {str(r.get("Ref_Key")).lower() for r in rows if isinstance(r, dict)}
             self.absent[req.entity_set].update(k for k in keys if k not in seen)
+        terms = req.terms()
+        if terms is not None and complete and skip == 0:
+            self._index_terms(req, terms, rows, doc, item.content_type)
+
+    def _index_terms(self, req: Request, terms: tuple[Term, ...], rows: list[Any], doc: dict[str, Any],
+                     content_type: str) -> None:
+        """Which rows of a complete answer each equality of its filter holds (every row must show
+        the properties compared, unless the filter is one equality)."""
+        owned: dict[Term, list[Any]] = {t: [] for t in terms}
+        for row in rows:
+            if len(owned) == 1:
+                owned[terms[0]].append(row)
+                continue
+            if not isinstance(row, dict):
+                return
+            hits = [t.matches(row) for t in owned]
+            if None in hits or not any(hits):
+                return
+            for term, hit in zip(owned, hits, strict=True):
+                if hit:
+                    owned[term].append(row)
+        key = req.rest_key()
+        for term, found in owned.items():
+            self.by_term[key].setdefault(term, found)
+        self.term_docs.setdefault(key, ({k: v for k, v in doc.items() if k != "value"}, content_type))
 
     def _remember(self, entity_set: str, row: Mapping[str, Any], select: tuple[str, ...]) -> None:
         ref = row.get("Ref_Key")
@@ -155,14 +249,16 @@ class Answers:
 
     # -- answers -----------------------------------------------------------------------------------
     def take(self, method: str, target: str) -> tuple[int, bytes, str] | None:
-        queue = self.exact.get((method, target))
-        if queue:
-            rec = queue.popleft() if len(queue) > 1 else queue[0]
-            return rec.status, rec.body.encode("utf-8"), rec.content_type or _JSON
+        req = Request.parse(method, target)
+        canonical = req.canonical()
+        for queue in (self.exact.get((method, target)), self.canonical.get(canonical) if canonical else None):
+            if queue:
+                rec = queue.popleft() if len(queue) > 1 else queue[0]
+                return rec.status, rec.body.encode("utf-8"), rec.content_type or _JSON
         if method != "GET":
             return None
-        req = Request.parse(method, target)
-        return self._slice(req) or self._lookup(req) or self._search(req) or self._rejection(req)
+        return (self._slice(req) or self._lookup(req) or self._by_terms(req) or self._search(req)
+                or self._rejection(req))
 
     def _slice(self, req: Request) -> tuple[int, bytes, str] | None:
         top, skip = req.number("$top"), req.number("$skip") or 0
@@ -187,6 +283,28 @@ class Answers:
                 part = rows[start:] if top is None else rows[start:start + top]
                 return first.doc, part, first.content_type or _JSON
         return None
+
+    def _by_terms(self, req: Request) -> tuple[int, bytes, str] | None:
+        """A lookup by references (``F eq cast(guid'…','Set') or …``) whose every equality a
+        complete recorded answer of the same query held: those rows, together."""
+        terms = req.terms()
+        if terms is None or req.get("$expand") is not None or req.get("$inlinecount") is not None:
+            return None
+        key = req.rest_key()
+        known = self.by_term.get(key, {})
+        if not all(t in known for t in terms):
+            return None
+        rows: dict[str, Any] = {}
+        for term in terms:
+            for row in known[term]:
+                rows.setdefault(json.dumps(row, ensure_ascii=False, sort_keys=True), row)
+        found = list(rows.values())
+        if req.get("$orderby"):
+            found = _ordered(found, req.get("$orderby"))
+        skip, top = req.number("$skip") or 0, req.number("$top")
+        found = found[skip:] if top is None else found[skip:skip + top]
+        doc, ctype = self.term_docs[key]
+        return 200, _dumps({**doc, "value": found}), ctype or _JSON
 
     def _search(self, req: Request) -> tuple[int, bytes, str] | None:
         m = _SEARCH.match(req.get("$filter") or "")

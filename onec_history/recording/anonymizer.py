@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..counterparties.legal_forms import LEGAL, PERSON, legal_form_values
+from ..family_c import SUBJECTS_REGISTER
 from .filters import FilterRewriter
 from .rules import (
+    _EMAIL,
     _FOLDERS_ONLY,
     _GUID,
     _LEGAL_FORM_FIELDS,
@@ -20,8 +22,10 @@ from .rules import (
     _PERSON_PREFIX,
     _PERSON_VALUE,
     _SAFE_KEYS,
+    CLIENT_SETS,
     DIGIT_FIELDS,
     NAME_FIELDS,
+    NAMED_TEXT_SETS,
     PEOPLE_SETS,
     TEXT_FIELDS,
     _json,
@@ -41,8 +45,13 @@ class Anonymizer(FilterRewriter):
     """Replaces personal data by stable fakes of the same shape (keyed by a secret that is not stored).
 
     ``profile`` (the base's detected profile) adds the family's own field names: the event's subject,
-    body and comment, the counterparty's legal form, the users' catalogue. ``keep_company_names``
-    leaves legal entities' names as they are (natural persons and ИП are replaced all the same).
+    body and comment, the counterparty's legal form, the users' catalogue — for family C those of
+    every interaction document (:meth:`Profile.views`). ``keep_company_names`` leaves legal
+    entities' names as they are (natural persons and ИП are replaced all the same).
+
+    Clients are the counterparties and the catalogues of :data:`CLIENT_SETS` (family C's partners):
+    a client's name is faked as a company's or a person's wherever it occurs whole, a text field
+    showing the contact of an interaction included, so that it gets the same fake everywhere.
     """
 
     def __init__(self, key: bytes | None = None, *, keep_company_names: bool = False,
@@ -54,9 +63,13 @@ class Anonymizer(FilterRewriter):
         self.folders: set[str] = set()
         self.protected: set[str] = set()  # values of enum-like fields: never replaced, even inside finish()
         self.counterparty_set = "Catalog_Контрагенты"
-        self.event_set = "Document_Событие"
+        self.client_sets = {self.counterparty_set, *CLIENT_SETS}  # catalogues of clients' names
+        self.client_names: dict[str, str] = {}  # a client's name → its reference (the first seen)
+        self.people_names: set[str] = set()  # names of the people's catalogues' items
+        self.event_sets = {"Document_Событие"}
         self.subject_fields = {"ОписаниеСобытия", "Тема"}
-        self.text_sets: set[str] = set()  # catalogues whose names are event subjects (УНФ's ТемыСобытий)
+        # catalogues whose names are event subjects (УНФ's ТемыСобытий, family C's deals) or typed in
+        self.text_sets: set[str] = set(NAMED_TEXT_SETS)
         self.people_sets = set(PEOPLE_SETS)
         self.text_fields = set(TEXT_FIELDS)
         self.digit_fields = set(DIGIT_FIELDS)
@@ -70,13 +83,21 @@ class Anonymizer(FilterRewriter):
 
     def _adopt(self, profile: Profile) -> None:
         self.counterparty_set = profile.counterparty_set
-        self.event_set = profile.event_set
+        self.client_sets.add(profile.counterparty_set)
+        views = profile.views() or [profile]
+        self.event_sets = {view.event_set for view in views if view.event_set}
         if profile.users_set:
             self.people_sets.add(profile.users_set)
-        event, cp = profile.event, profile.counterparty
-        if subject := event.get("subject"):
-            self.subject_fields.add(subject)
-        self.text_fields.update(v for k, v in event.items() if v and k in ("subject", "body", "comment", "contact"))
+        for view in views:
+            event = view.event
+            self.subject_fields.update(v for k, v in event.items() if v and k in ("subject", "topic"))
+            self.text_fields.update(v for k, v in event.items()
+                                    if v and k in ("subject", "body", "comment", "contact", "contact_text", "email",
+                                                   "place"))
+            self.digit_fields.update(v for k, v in event.items() if v and k == "phone")
+            self.safe_filter_fields.update(v for k, v in event.items() if v and k in (
+                "kind", "direction", "state", "object_kind", "importance"))
+        cp = profile.counterparty
         self.text_fields.update(v for k, v in cp.items() if v and k == "comment")
         self.digit_fields.update(v for k, v in cp.items() if v and k in ("inn", "kpp"))
         if inn := cp.get("inn"):
@@ -86,21 +107,22 @@ class Anonymizer(FilterRewriter):
         forms = legal_form_values(profile.family)
         self.legal_values.update(v for k, v in forms.items() if k == LEGAL)
         self.person_values.update(v for k, v in forms.items() if k == PERSON)
-        self.safe_filter_fields.update(v for k, v in event.items()
-                                       if v and k in ("kind", "direction", "state", "object_kind", "importance"))
         self.safe_filter_fields.update(v for k, v in cp.items() if v and k in ("buyer", "supplier", "legal_form"))
 
 
     # -- who is a person -----------------------------------------------------------------------------
     def learn(self, set_name: str, row: Mapping[str, Any]) -> None:
-        """Note what a counterparty row says about being a person, a legal entity or a folder, and
-        which catalogues an event's subject refers to (their names are subjects too)."""
-        if set_name == self.event_set:
+        """Note what a client's row (a counterparty, a partner) says about being a person, a legal
+        entity or a folder, and which catalogues an event's subject refers to (their names are
+        subjects too; family C keeps an interaction's subject in a register of its own)."""
+        if set_name in self.event_sets or set_name == SUBJECTS_REGISTER:
             for name in self.subject_fields:
                 type_ = row.get(f"{name}_Type")
                 if isinstance(type_, str) and type_.startswith("StandardODATA."):
                     self.text_sets.add(type_.partition(".")[2])
-        if set_name != self.counterparty_set:
+        if set_name in self.people_sets:
+            self.people_names.update(v for k, v in row.items() if k in _NAME_KEYS and isinstance(v, str) and v.strip())
+        if set_name not in self.client_sets:
             return
         ref = row.get("Ref_Key")
         if not isinstance(ref, str):
@@ -108,6 +130,10 @@ class Anonymizer(FilterRewriter):
         if row.get("IsFolder") is True:
             self.folders.add(ref)
             return
+        for name in _NAME_KEYS:
+            value = row.get(name)
+            if isinstance(value, str) and value.strip():
+                self.client_names.setdefault(value, ref)
         person = legal = False
         for name in self.legal_form_fields:
             value = row.get(name)
@@ -141,35 +167,38 @@ class Anonymizer(FilterRewriter):
                     self.learn(set_name, {**row, "IsFolder": True} if folders and "IsFolder" not in row else row)
 
     def unclassified(self, items: Iterable[Recorded]) -> set[str]:
-        """Counterparties whose names a recording holds but whose legal form it does not tell."""
+        """Clients (counterparties, partners) whose names a recording holds but whose legal form it
+        does not tell."""
+        return {ref for refs in self._unclassified(items).values() for ref in refs}
+
+    def _unclassified(self, items: Iterable[Recorded]) -> dict[str, set[str]]:
         known = self.persons | self.companies | self.folders
-        out: set[str] = set()
+        out: dict[str, set[str]] = {}
         for item in items:
             doc = _json(item.body)
             if isinstance(doc, dict):
                 for set_name, row in _rows(target_set(item.target), doc):
                     ref = row.get("Ref_Key")
-                    if (set_name == self.counterparty_set and isinstance(ref, str) and ref not in known
+                    if (set_name in self.client_sets and isinstance(ref, str) and ref not in known
                             and any(k in row for k in _NAME_KEYS)):
-                        out.add(ref)
+                        out.setdefault(set_name, set()).add(ref)
         return out
 
     def classify_counterparties(self, client: Client, items: Sequence[Recorded]) -> int:
-        """Ask the base (not recorded) the legal form of the counterparties a recording names without it.
+        """Ask the base (not recorded) the legal form of the clients (counterparties, partners) a
+        recording names without it.
 
         Returns how many were asked about. Without the answer a name is still replaced (as a company's).
         """
-        refs = self.unclassified(items)
-        if not refs:
-            return 0
-        es = client.entity_set(self.counterparty_set)
-        wanted = ["Ref_Key", "IsFolder", *sorted(self.legal_form_fields), "ИНН", "Description"]
-        select = tuple(p for p in wanted if p in es.properties)
-        for page in client.iter_by(self.counterparty_set, "Ref_Key", [uuid.UUID(r) for r in sorted(refs)],
-                                   select=select):
-            for row in page:
-                self.learn(self.counterparty_set, row)
-        return len(refs)
+        by_set = self._unclassified(items)
+        for set_name, refs in sorted(by_set.items()):
+            es = client.entity_set(set_name)
+            wanted = ["Ref_Key", "IsFolder", *sorted(self.legal_form_fields), *sorted(self.inn_fields), "Description"]
+            select = tuple(dict.fromkeys(p for p in wanted if p in es.properties))
+            for page in client.iter_by(set_name, "Ref_Key", [uuid.UUID(r) for r in sorted(refs)], select=select):
+                for row in page:
+                    self.learn(set_name, row)
+        return sum(len(refs) for refs in by_set.values())
 
     # -- rows and bodies -----------------------------------------------------------------------------
     def _kind(self, set_name: str, row: Mapping[str, Any], key: str) -> str | None:
@@ -182,7 +211,7 @@ class Anonymizer(FilterRewriter):
             return "person"
         if key in _NAME_KEYS and set_name in self.people_sets:
             return "person"
-        if key in _NAME_KEYS and set_name == self.counterparty_set:
+        if key in _NAME_KEYS and set_name in self.client_sets:
             return "counterparty"
         if key in _NAME_KEYS and set_name in self.text_sets:
             return "text"
@@ -199,6 +228,31 @@ class Anonymizer(FilterRewriter):
             return self._kept(value)
         return self.company(value)
 
+
+    def _name(self, value: str) -> str | None:
+        if value in self.client_names:
+            return self.counterparty(value, self.client_names[value])
+        if value in self.people_names:
+            return self.person(value)
+        return None
+
+    def names_in(self, value: str) -> str | None:
+        """The fake of a text that shows clients and people by name — «ООО Ромашка; Сидоров Павел
+        Петрович», «Сидоров Павел Петрович <sidorov@example.ru>», as an interaction's participants
+        or recipients are listed: each name by its own fake (so the text reads as the fakes do
+        wherever the names are shown); None when a part is no name the recording knows."""
+        if value in self.replaced:
+            return self.replaced[value]
+        parts: list[str] = []
+        for part in value.split("; "):
+            name, sep, rest = part.partition(" <")
+            if sep and not (rest.endswith(">") and _EMAIL.fullmatch(rest[:-1])):
+                return None
+            fake = self._name(name)
+            if fake is None:
+                return None
+            parts.append(fake + (f" <{self.text(rest[:-1])}>" if sep else ""))
+        return self._keep(value, "; ".join(parts)) if parts else None
 
     def value(self, set_name: str, row: Mapping[str, Any], key: str, value: Any) -> Any:
         if isinstance(value, list):
@@ -220,7 +274,8 @@ class Anonymizer(FilterRewriter):
         if kind == "person":
             return self.person(value)
         if kind == "text":
-            return self.text(value)
+            named = self.names_in(value)
+            return named if named is not None else self.text(value)
         if kind == "counterparty":
             ref = row.get("Ref_Key")
             return self.counterparty(value, ref if isinstance(ref, str) else None)
