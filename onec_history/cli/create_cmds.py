@@ -16,8 +16,9 @@ from click.core import ParameterSource
 
 from ..counterparties.callers import match_caller, match_phones
 from ..create import EventWriter, Ledger, RowResult, Summary, outcome_of, read_rows
+from ..create.interaction import PhoneBook
 from ..create.spec import single_event_values
-from ..errors import AmbiguousError, NoMatchError
+from ..errors import AmbiguousError, NoMatchError, ValidationError
 from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .exitcodes import exit_code_of
@@ -66,9 +67,12 @@ def _quiet_retries(app: App) -> Iterator[None]:
 @click.option("--counterparty", help="The client: a name (prefix), code, ИНН or reference.")
 @click.option("--caller", help="An unregistered client as free text (instead of --counterparty).")
 @click.option("--phone", help="The caller's number (instead of --counterparty): the counterparty with this phone; "
-              "nobody with it is, in family A, a caller kept as text.")
+              "nobody with it is, in families A and C, a caller kept as text.")
+@click.option("--contact", help="Family C: one of the client's contact persons, by name (the call's subscriber, "
+              "the meeting's participant).")
 @click.option("--kind", required=True,
-              help="call, meeting, email, letter, sms, record, other — or 1C's name (ТелефонныйЗвонок, …).")
+              help="call, meeting, email, letter, sms, record, other — or 1C's name (ТелефонныйЗвонок, …); "
+                   "family C writes call, meeting and planned.")
 @click.option("--direction", help="incoming or outgoing (Входящее / Исходящее).")
 @click.option("--state", help="planned, completed or cancelled (or 1C's name).")
 @click.option("--start", help="When it began (default: now; then the same command the same day is one event). "
@@ -81,7 +85,8 @@ def _quiet_retries(app: App) -> Iterator[None]:
 @click.option("--responsible", help="The responsible user/employee: a name (prefix) or reference.")
 @click.option("--basis", help="The basis document: Document_X(guid'…'), a reference, or a type and number "
               "(«Событие 276»).")
-@click.option("--post", is_flag=True, help="Post the event after creating it (family A).")
+@click.option("--post", is_flag=True, help="Post the event after creating it (family A; interactions of family C "
+              "cannot be posted).")
 @click.option("--external-id", help="Your id for this event: repeating the command never creates a second one.")
 @_ledger_options
 @click.option("--dry-run", is_flag=True, help="Send nothing; print the body that would be sent.")
@@ -89,15 +94,19 @@ def _quiet_retries(app: App) -> Iterator[None]:
 @pass_app
 @click.pass_context
 def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: str | None, phone: str | None,
-               kind: str,
+               contact: str | None, kind: str,
                direction: str | None, state: str | None, start: str | None, end: str | None,
                duration: str | None, subject: str | None, body: str | None, comment: str | None,
                responsible: str | None, basis: str | None, post: bool, external_id: str | None,
                ledger_path: Path | None, id_namespace: str, dry_run: bool, fmt: str) -> None:
     """Create one event; prints its reference. Repeating the same command creates nothing new."""
-    if phone:
+    kept_phone: str | None = None
+    if phone and app.history().profile.documents:  # family C: partners and contact persons keep the phones
+        counterparty, caller, contact, kept_phone = _interaction_caller_of(app, phone, counterparty, caller, contact)
+    elif phone:
         counterparty, caller = _caller_of(app, phone, counterparty, caller)
-    given = {"counterparty": counterparty, "caller": caller, "kind": kind, "direction": direction,
+    given = {"counterparty": counterparty, "caller": caller, "contact": contact, "phone": kept_phone,
+             "kind": kind, "direction": direction,
              "state": state, "start": start, "end": end, "duration": duration, "subject": subject, "body": body,
              "comment": comment, "responsible": responsible, "basis": basis, "external_id": external_id}
     # Without --start the event starts now, and its identity is the command and the day (README).
@@ -119,7 +128,7 @@ def create_cmd(ctx: click.Context, app: App, counterparty: str | None, caller: s
         click.echo(result.ref)
     if result.ok and not dry_run:
         what = "Created" if result.status.value == "created" else "Already present"
-        parts = (what + ":", writer.event_set, result.number, result.ref, result.message)
+        parts = (what + ":", result.entity_set or writer.event_set, result.number, result.ref, result.message)
         app.note(" ".join(p for p in parts if p))
     elif not result.ok:
         click.echo(f"Error: {result.message}", err=True)
@@ -142,6 +151,21 @@ def _caller_of(app: App, phone: str, counterparty: str | None, caller: str | Non
     raise NoMatchError(match.error or phone, hint="Search with 'onec-history counterparties search --phone NUMBER'.")
 
 
+def _interaction_caller_of(app: App, phone: str, counterparty: str | None, caller: str | None,
+                           contact: str | None) -> tuple[str | None, str | None, str | None, str]:
+    """Family C: (--counterparty, --caller, --contact, the number the call keeps) for ``--phone``: the
+    partner (and the contact person) with that number, or the number as an unregistered caller."""
+    if counterparty or caller:
+        raise click.UsageError("Give one of --counterparty, --caller and --phone.")
+    found = PhoneBook(app.history()).match(phone)
+    if found.ambiguous:
+        raise AmbiguousError(found.error or phone, hint="Give the counterparty with --counterparty (and --contact).")
+    if found.error:
+        raise ValidationError(found.error, field="phone", hint="Give the number with at least 5 digits.")
+    values = PhoneBook.values_of(found)
+    return values.get("counterparty"), values.get("caller"), contact or values.get("contact"), found.phone
+
+
 # -- events import -----------------------------------------------------------------------------------
 def _parse_defaults(items: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
@@ -162,7 +186,8 @@ def _report_format(ctx: click.Context, fmt: str, report: Path | None) -> str:
     return suffix if suffix in ("csv", "jsonl", "json") else "csv"
 
 
-def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -> None:
+def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool, documents: bool = False) -> None:
+    """``documents``: family C, where each row names the interaction document it was written to."""
     if dry_run and fmt == "table":
         for r in summary.results:
             out.write(f"line {r.line}: {r.status.value}" + (f" — {r.message}" if r.message else "") + "\n")
@@ -171,10 +196,11 @@ def _write_results(summary: Summary, fmt: str, out: IO[str], *, dry_run: bool) -
         return
     rows = (r.as_dict(with_body=dry_run and fmt in ("json", "jsonl")) for r in summary.results)
     columns: list[tuple[str, str]] | None = None
+    shown = [*RESULT_COLUMNS[:2], ("document", "document"), *RESULT_COLUMNS[2:]] if documents else RESULT_COLUMNS
     if fmt == "table":
-        columns = RESULT_COLUMNS
+        columns = shown
     elif fmt == "csv":
-        columns = [*RESULT_COLUMNS, ("error", "error"), ("field", "field")]
+        columns = [*shown, ("error", "error"), ("field", "field")]
     emit(rows, fmt, columns=columns, out=out)
 
 
@@ -216,7 +242,9 @@ def import_events_cmd(ctx: click.Context, app: App, file: str, input_format: str
     phone = defaults.pop("phone", None)
     if phone:  # --set phone=…: every row without one of its own calls from it
         rows = (InputRow(r.line, {"phone": phone, **r.values}, r.error) for r in rows)
-    rows = match_phones(app.history(), rows)  # the column 'phone': the counterparty with that number
+    # The column 'phone': the counterparty with that number (family C: the partner or contact person).
+    family_c = bool(app.history().profile.documents)
+    rows = PhoneBook(app.history()).rows(rows) if family_c else match_phones(app.history(), rows)
     show_bar = sys.stderr.isatty() and not app.quiet
     bar: Any = None
 
@@ -241,8 +269,8 @@ def import_events_cmd(ctx: click.Context, app: App, file: str, input_format: str
     out_fmt = _report_format(ctx, fmt, report)
     if report is not None:
         with report.open("w", encoding="utf-8", newline="") as fh:
-            _write_results(summary, out_fmt, fh, dry_run=dry_run)
+            _write_results(summary, out_fmt, fh, dry_run=dry_run, documents=family_c)
     else:
-        _write_results(summary, out_fmt, sys.stdout, dry_run=dry_run)
+        _write_results(summary, out_fmt, sys.stdout, dry_run=dry_run, documents=family_c)
     app.note(summary.describe() + (" (dry run: nothing was sent)" if dry_run else ""))
     ctx.exit(int(exit_code_of(summary.outcome)))

@@ -262,10 +262,17 @@ UPDATE_COMMANDS: tuple[click.Command, ...] = (
     in 1C meanwhile is a conflict and keeps 1C's value (exit 12). A change that already holds is
     unchanged, so a re-run changes nothing. Exit 0 when every event is done, 9 when some failed,
     13 when no target was valid.""", lambda: Change()),
-    _command("complete", "Mark planned events completed (state Завершено).",
-             lambda: Change(state=EventState.COMPLETED)),
-    _command("cancel", "Mark events cancelled (state Отменено).", lambda: Change(state=EventState.CANCELLED)),
-    _command("reschedule", "Move events to a new start; the end moves with it unless --end is given.",
+    _command("complete", """Mark planned events completed (state Завершено).
+
+    Family C (УТ 11 / КА 2 / ERP) keeps no state: an interaction that already reads as completed is
+    unchanged, a planned one is refused with what completes it (the call or meeting entered with it
+    as the basis).""", lambda: Change(state=EventState.COMPLETED)),
+    _command("cancel", """Mark events cancelled (state Отменено).
+
+    Family C keeps no state: refused there (mark-deleted an interaction that did not take place).""",
+             lambda: Change(state=EventState.CANCELLED)),
+    _command("reschedule", "Move events to a new start; the end moves with it unless --end is given (family C: a "
+             "call's moment, a meeting's dates, a planned interaction's due date in ПредметыПапкиВзаимодействий).",
              _reschedule, [click.option("--start", "new_start", type=DATE, required=True, help="The new start."),
                            click.option("--end", "new_end", type=DATE, help="The new end.")]),
     _command("reassign", "Hand events to another responsible (filter the current one with --of).",

@@ -145,6 +145,7 @@ class EventWriter:
 
     @property
     def event_set(self) -> str:
+        """The event set (families A, B; family C writes each row to the interaction of its kind)."""
         return self.history.profile.event_set
 
     # -- public entry points ----------------------------------------------------------------------
@@ -198,11 +199,12 @@ class EventWriter:
             for i, p in enumerate(items):
                 e = entries.get(p.identity)
                 there = found.get(p.identity)
-                if e is not None and e.state == "done" and (dry_run or not p.event.post or e.posted):
+                if e is not None and e.state == "done" and (dry_run or not self._follows(p) or e.posted):
                     results[i] = self._known(p, e)
                 elif dry_run and there is not None:
                     results[i] = RowResult(p.line, Status.PRESENT, ref=there.ref, number=there.number,
-                                           external_id=p.event.external_id, message=_FOUND)
+                                           external_id=p.event.external_id, message=_FOUND,
+                                           entity_set=self._set_of(p))
                 elif dry_run:
                     results[i] = self._dry(p, e)
                 else:
@@ -227,12 +229,19 @@ class EventWriter:
         if not rows:
             return {}, False
         mode = self._mode
+        by_set: dict[str, list[Prepared]] = {}
+        for p in rows:
+            by_set.setdefault(self._set_of(p), []).append(p)
+        found: dict[str, Found] = {}
         try:
-            found = in_1c.by_keys(self.client, self.event_set, rows) if mode is not False else {}
+            for event_set, group in by_set.items():
+                found.update(in_1c.by_keys(self.client, event_set, group) if mode is not False else {})
             if found:
                 self._learn(True)
             elif mode is not True:
-                found = in_1c.by_markers(self.client, self.event_set, self.preparer.shaper, rows)
+                for event_set, group in by_set.items():
+                    shaper = self.preparer.shaper_of(group[0])
+                    found.update(in_1c.by_markers(self.client, event_set, shaper, group))
                 if any(not f.key_kept for f in found.values()):
                     self._learn(False)
         except OnecError as exc:
@@ -285,18 +294,29 @@ class EventWriter:
         note = "" if e.content in (None, p.content) else (
             "; the ledger holds other content for this external_id (events are never updated by import)")
         return RowResult(p.line, Status.PRESENT, ref=e.created_ref, external_id=p.event.external_id,
-                         message=f"{e.how or 'written'} {e.updated[:10]}{note}")
+                         message=f"{e.how or 'written'} {e.updated[:10]}{note}", entity_set=self._set_of(p))
 
     def _dry(self, p: Prepared, e: Entry | None) -> RowResult:
         note = "an earlier attempt's outcome is unknown: it would be looked up first" if e is not None \
             and e.state == "pending" else ""
+        after = self.preparer.shaper_of(p).after_write_note(p.event)
+        note = "; ".join(n for n in (note, f"then {after}" if after else "") if n)
         return RowResult(p.line, Status.WOULD_CREATE, ref=str(p.ref_key) if self._mode is not False else None,
-                         external_id=p.event.external_id, message=note, body=self.body(p))
+                         external_id=p.event.external_id, message=note, body=self.body(p),
+                         entity_set=self._set_of(p))
+
+    def _set_of(self, p: Prepared) -> str:
+        """The document ``p`` is written to (family C: the interaction of its kind)."""
+        return p.event_set or self.event_set
+
+    def _follows(self, p: Prepared) -> bool:
+        """Whether something is written after the event: posting it, a planned interaction's due date."""
+        return p.event.post or self.preparer.shaper_of(p).needs_after_write(p.event)
 
     def body(self, p: Prepared) -> dict[str, Any]:
         """The exact body this row is sent with, under what is known about the base now."""
         mode = self._mode
-        return self.preparer.shaper.body(
+        return self.preparer.shaper_of(p).body(
             p.event, p.resolved, ref_key=None if mode is False else p.ref_key,
             marker=None if mode is True else p.marker, now=self.preparer.clock())
 
@@ -342,7 +362,7 @@ class EventWriter:
             marked = marked or mode is not True
             earlier, sent = sent, True
             try:
-                created = self.client.create(self.event_set, body)
+                created = self.client.create(self._set_of(p), body)
             except KeyExistsError:
                 # Our key is already taken: the event exists from an earlier attempt (code 15).
                 self._learn(True)
@@ -401,8 +421,8 @@ class EventWriter:
     def _lookup(self, p: Prepared, marked: bool) -> tuple[str, str | None] | None:
         """(ref, number) of this row's event if 1C already has it."""
         mode = self._mode
-        there = in_1c.one(self.client, self.event_set, self.preparer.shaper, p, by_key=mode is not False,
-                            by_marker=mode is not True or marked)
+        there = in_1c.one(self.client, self._set_of(p), self.preparer.shaper_of(p), p, by_key=mode is not False,
+                          by_marker=mode is not True or marked)
         if there is None:
             return None
         if there.key_kept:
@@ -412,14 +432,29 @@ class EventWriter:
         return there.ref, there.number
 
     def _posted(self, p: Prepared, ref: str, number: str | None, status: Status, *, note: str = "") -> RowResult:
-        """Post the event when asked; a failure leaves it created and says so with 1C's message."""
-        result = RowResult(p.line, status, ref=ref, number=number, external_id=p.event.external_id, message=note)
+        """Post the event when asked, and write what follows it (family C: a planned interaction's
+        due date); a failure leaves it created and says so with 1C's message."""
+        result = RowResult(p.line, status, ref=ref, number=number, external_id=p.event.external_id, message=note,
+                           entity_set=self._set_of(p))
+        shaper = self.preparer.shaper_of(p)
+        if shaper.needs_after_write(p.event):
+            try:
+                shaper.after_write(self.client, p, ref)
+            except OnecError as exc:
+                what = "created" if status is Status.CREATED else "already present"
+                result.status, result.error, result.exc = Status.POST_FAILED, "after_write", exc
+                result.message = (f"{what}, but {shaper.after_write_note(p.event) or 'what follows it'} failed: "
+                                  f"{exc.message}; a re-run writes it")
+                return result
+            if not p.event.post:
+                self.ledger.posted(p.identity)  # nothing else follows: the row is complete
+                return result
         if not p.event.post:
             return result
         why = ""
         for attempt in range(3):
             try:
-                self.client.post_document(self.event_set, ref)
+                self.client.post_document(self._set_of(p), ref)
             except BusinessError as exc:
                 why = f"1C refused to post it: {exc.message}"
                 break
@@ -448,7 +483,7 @@ def outcome_of(result: RowResult) -> Outcome:
         return Outcome.AMBIGUOUS
     if result.error == "not_found":
         return Outcome.NOT_FOUND
-    if result.error == "post":
+    if result.error in ("post", "after_write"):
         return Outcome.PARTIAL
     if result.exc is not None:
         return Outcome.FAILED

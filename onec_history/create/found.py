@@ -59,24 +59,15 @@ def by_keys(client: Client, event_set: str, items: Iterable[Prepared]) -> dict[s
 
 def by_markers(client: Client, event_set: str, shaper: Shaper, items: Iterable[Prepared]) -> dict[str, Found]:
     """identity → the event whose comment (or body) carries the row's marker; empty when the base's
-    events have nowhere to keep a marker or no start to look them up by."""
+    events have nowhere to keep a marker or nothing to look them up by."""
     marker_attr = shaper.marker_attr
-    start_attr = shaper.attrs.get("start")
     rows = list(items)
-    if marker_attr is None or start_attr is None or not rows:
+    if marker_attr is None or not rows:
         return {}
     wanted = {str(p.ref_key): p for p in rows}
     found: dict[str, Found] = {}
     select = ("Ref_Key", "Number", marker_attr.prop)
-    # An event typed without a start started "now": a repeat has another start, the same day.
-    days = sorted({p.event.start.date() for p in rows if (p.event.external_id or "").startswith(ONCE_PREFIX)})
-    starts = sorted({p.event.start for p in rows if p.event.start.date() not in days})
-    pages = list(client.iter_by(event_set, start_attr.prop, starts, select=select)) if starts else []
-    for day in days:
-        since = datetime.combine(day, time())
-        window = q.and_(q.ge(start_attr.prop, since), q.lt(start_attr.prop, since + timedelta(days=1)))
-        pages.extend(client.pages(event_set, q.Query(filter=window, select=select)))
-    for page in pages:
+    for page in _candidates(client, event_set, shaper, rows, select):
         for row in page:
             for key in _MARKER.findall(str(row.get(marker_attr.prop) or "")):
                 p = wanted.get(key.lower())
@@ -84,6 +75,27 @@ def by_markers(client: Client, event_set: str, shaper: Shaper, items: Iterable[P
                     ref = str(row["Ref_Key"])
                     found[p.identity] = Found(ref, number_of(row), ref.lower() == key.lower())
     return found
+
+
+def _candidates(client: Client, event_set: str, shaper: Shaper, rows: list[Prepared],
+                select: tuple[str, ...]) -> Iterable[list[dict[str, Any]]]:
+    """Pages of the events that may be ``rows``': those starting when they start (the start's
+    day for an event typed without a start: a repeat has another start, the same day), or what
+    the shaper looks them up by (family C's planned interaction: its participants)."""
+    custom = shaper.candidate_pages(client, rows, select)
+    if custom is not None:
+        return list(custom)
+    start_attr = shaper.lookup_attr
+    if start_attr is None:
+        return []
+    days = sorted({p.event.start.date() for p in rows if (p.event.external_id or "").startswith(ONCE_PREFIX)})
+    starts = sorted({p.event.start for p in rows if p.event.start.date() not in days})
+    pages = list(client.iter_by(event_set, start_attr.prop, starts, select=select)) if starts else []
+    for day in days:
+        since = datetime.combine(day, time())
+        window = q.and_(q.ge(start_attr.prop, since), q.lt(start_attr.prop, since + timedelta(days=1)))
+        pages.extend(client.pages(event_set, q.Query(filter=window, select=select)))
+    return pages
 
 
 def one(client: Client, event_set: str, shaper: Shaper, p: Prepared, *, by_key: bool,
@@ -96,11 +108,18 @@ def one(client: Client, event_set: str, shaper: Shaper, p: Prepared, *, by_key: 
     if not by_marker:
         return None
     marker_attr = shaper.marker_attr
-    start_attr = shaper.attrs.get("start")
-    if marker_attr is None or start_attr is None:
+    if marker_attr is None:
         return None
-    query = q.Query(filter=q.eq(start_attr.prop, p.event.start), select=("Ref_Key", "Number", marker_attr.prop))
-    for row in client.iterate(event_set, query):
+    select = ("Ref_Key", "Number", marker_attr.prop)
+    custom = shaper.candidate_pages(client, [p], select)
+    start_attr = shaper.lookup_attr
+    if custom is not None:
+        rows: Iterable[dict[str, Any]] = (row for page in custom for row in page)
+    elif start_attr is not None:
+        rows = client.iterate(event_set, q.Query(filter=q.eq(start_attr.prop, p.event.start), select=select))
+    else:
+        return None
+    for row in rows:
         if p.marker in str(row.get(marker_attr.prop) or ""):
             ref = str(row["Ref_Key"])
             return Found(ref, number_of(row), ref.lower() == str(p.ref_key))

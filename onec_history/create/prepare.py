@@ -21,6 +21,8 @@ from ..errors import AmbiguousError, OnecError, ValidationError
 from ..history import History
 from ..local.inputs import InputRow
 from ..models import DocumentRef, EventState
+from .interaction import InteractionShaper, PartnerResolver, document_for
+from .register import SubjectRegister
 from .resolve import Found, Resolver
 from .shape import Resolved, Shaper
 from .spec import NewEvent, RowError, Vocabulary, content_hash, identity_of, marker_for, parse_row, ref_key_for
@@ -48,12 +50,14 @@ class RowResult:
     ref: str | None = None
     number: str | None = None
     external_id: str | None = None
-    error: str | None = None  # invalid | ambiguous | refused | unknown_outcome | unreachable | post | skipped
+    # invalid | ambiguous | not_found | refused | unknown_outcome | unreachable | post | after_write | skipped
+    error: str | None = None
     field: str | None = None
     message: str = ""
     body: dict[str, Any] | None = None
     exc: OnecError | None = None
     twin_of: str | None = None  # identity of an earlier row of the same batch with the same event
+    entity_set: str | None = None  # the document written (family C: which interaction)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +67,8 @@ class RowResult:
         out: dict[str, Any] = {"line": self.line, "status": self.status.value, "ref": self.ref,
                                "number": self.number, "external_id": self.external_id, "error": self.error,
                                "field": self.field, "message": self.message}
+        if self.entity_set:  # which document the ref is of (family C: which interaction)
+            out["document"] = self.entity_set
         if with_body:
             out["body"] = self.body
         return out
@@ -77,6 +83,7 @@ class Prepared:
     ref_key: uuid.UUID
     resolved: Resolved
     source: str | None = None
+    event_set: str = ""  # the document it is written to (family C: one of the interactions)
 
     @property
     def marker(self) -> str:
@@ -126,11 +133,24 @@ class Preparer:
         state_names: dict[str, str] = {}
         if self.profile.state_catalog and self.profile.state_catalog in self.client.metadata():
             state_refs, state_names = self.resolver.state_refs()
-        self.shaper = Shaper(self.profile, state_refs, state_names)
-        for set_name, props in self.shaper.known_lengths().items():
-            current = self.client.lengths.setdefault(set_name, {})
-            for prop, length in props.items():
-                current.setdefault(prop, length)  # a config file's [lengths] wins
+        # One shaper per document events are written to: the event set (A, B), or each published
+        # interaction document (C: the kind picks the document).
+        self.shapers: dict[str, Shaper] = {}
+        self.partners: PartnerResolver | None = None
+        if self.profile.documents:
+            register = SubjectRegister(self.client)
+            sets = tuple(self.profile.event_sets())
+            for view in self.profile.views():
+                self.shapers[view.event_set] = InteractionShaper(view, interaction_sets=sets, register=register)
+            self.partners = PartnerResolver(history)
+        else:
+            self.shapers[self.profile.event_set] = Shaper(self.profile, state_refs, state_names)
+        self.shaper = self.shapers.get(self.profile.event_set) or next(iter(self.shapers.values()))
+        for shaper in self.shapers.values():
+            for set_name, props in shaper.known_lengths().items():
+                current = self.client.lengths.setdefault(set_name, {})
+                for prop, length in props.items():
+                    current.setdefault(prop, length)  # a config file's [lengths] wins
         self.vocab = Vocabulary.default().with_profile(self.profile.kinds, self.profile.directions,
                                                        self.profile.states, state_names)
 
@@ -152,28 +172,49 @@ class Preparer:
         _say_notes([(line, ev) for line, ev in ok if ev.notes])
         return ok, bad
 
+    def shaper_for(self, ev: NewEvent) -> tuple[Shaper | None, RowError | None]:
+        """The shaper of the document ``ev`` is written to: the event set (A, B); in family C the
+        interaction document of its kind (e-mails and SMS are refused)."""
+        if not self.profile.documents:
+            return self.shaper, None
+        name, error = document_for(self.profile, ev.kind)
+        if error is not None or name is None:
+            return None, error
+        return self.shapers[name], None
+
+    def shaper_of(self, p: Prepared) -> Shaper:
+        return self.shapers.get(p.event_set) or self.shaper
+
     # -- everything that needs the base -----------------------------------------------------------
     def prepare(self, items: list[tuple[int | None, NewEvent]], *,
                 source: str | None = None) -> tuple[list[Prepared], list[RowResult]]:
         bad: list[RowResult] = []
-        usable: list[tuple[int | None, NewEvent]] = []
-        for line, ev in items:
-            problems = self.shaper.problems(ev)
-            if problems:
-                bad.append(_fail(line, problems, external_id=ev.external_id, notes=ev.notes))
-            else:
-                usable.append((line, ev))
-        cps = self.resolver.counterparties(ev.counterparty for _, ev in usable if ev.counterparty)
-        users = self.resolver.users(ev.responsible for _, ev in usable if ev.responsible)
-        docs = self.resolver.documents(ev.basis for _, ev in usable if ev.basis is not None)
-        docs.update(self.basis_addresses(ev.basis_address for _, ev in usable if ev.basis_address))
+        usable: list[tuple[int | None, NewEvent, Shaper]] = []
         now = self.clock()
-        unnamed = any(not ev.responsible for _, ev in usable)
-        lookups = (cps, users, docs, self.default_responsible() if unnamed else None)
+        for line, ev in items:
+            shaper, error = self.shaper_for(ev)
+            problems = [error] if error is not None else shaper.problems(ev, now=now) if shaper else []
+            if problems or shaper is None:
+                kind = "not_found" if all(e.missing for e in problems) and problems else "invalid"
+                bad.append(_fail(line, problems, external_id=ev.external_id, notes=ev.notes, kind=kind))
+            else:
+                usable.append((line, ev, shaper))
+        cps = self.resolver.counterparties(ev.counterparty for _, ev, _ in usable if ev.counterparty)
+        persons: dict[tuple[str, str], Found] = {}
+        if self.partners is not None:  # family C: the client is the counterparty's partner
+            cps = self.partners.partners((ev.counterparty for _, ev, _ in usable if ev.counterparty), cps)
+            persons = self.partners.persons(
+                (ref, ev.contact) for _, ev, _ in usable
+                if ev.contact and ev.counterparty and (ref := cps[ev.counterparty].ref) is not None)
+        users = self.resolver.users(ev.responsible for _, ev, _ in usable if ev.responsible)
+        docs = self.resolver.documents(ev.basis for _, ev, _ in usable if ev.basis is not None)
+        docs.update(self.basis_addresses(ev.basis_address for _, ev, _ in usable if ev.basis_address))
+        unnamed = any(not ev.responsible for _, ev, _ in usable) or (self.partners is not None and bool(usable))
+        lookups = _Lookups(cps, users, docs, self.default_responsible() if unnamed else None, persons)
         prepared: list[Prepared] = []
         seen: dict[str, tuple[int | None, str]] = {}
-        for line, ev in usable:
-            item = self._prepare_one(line, ev, lookups, now, source)
+        for line, ev, shaper in usable:
+            item = self._prepare_one(line, ev, shaper, lookups, now, source)
             if isinstance(item, RowResult):
                 bad.append(item)
             elif item.identity in seen:
@@ -191,7 +232,7 @@ class Preparer:
             return {}
         documents = Documents(self.client)
         md = self.client.metadata()
-        sets = (self.profile.event_set, *discover_links(md, self.profile.family).document_sets())
+        sets = (*self.profile.event_sets(), *discover_links(md, self.profile.family).document_sets())
         out: dict[tuple[str, str], Found] = {}
         for spec in specs:
             try:
@@ -214,11 +255,14 @@ class Preparer:
             return ev
         return ev.model_copy(update={"state": EventState.COMPLETED if ev.start <= now else EventState.PLANNED})
 
-    def _prepare_one(self, line: int | None, given: NewEvent, lookups: _Lookups, now: datetime,
+    def _prepare_one(self, line: int | None, given: NewEvent, shaper: Shaper, lookups: _Lookups, now: datetime,
                      source: str | None) -> Prepared | RowResult:
-        cps, users, docs, default_resp = lookups
+        cps, users, docs, default_resp = lookups.counterparties, lookups.users, lookups.documents, lookups.default
         errors: list[RowError] = []
         cp = _take(cps, given.counterparty, "counterparty", errors)
+        person = None
+        if given.contact and cp is not None:
+            person = _take(lookups.persons, (cp, given.contact), "contact", errors)
         resp = _take(users, given.responsible, "responsible", errors) if given.responsible else default_resp
         if given.basis is not None:
             _take(docs, (given.basis.entity_set, given.basis.ref), "basis", errors)
@@ -230,29 +274,42 @@ class Preparer:
         ev = self.with_default_state(given, now)
         if found_basis is not None and found_basis.ref is not None and found_basis.name is not None:
             ev = ev.model_copy(update={"basis": DocumentRef(entity_set=found_basis.name, ref=found_basis.ref)})
-        state_ref, state_err = self.shaper.state_ref(ev)
+        state_ref, state_err = shaper.state_ref(ev)
         if state_err is not None:
             errors.append(state_err)
+        resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
+        if self.partners is not None:  # family C: the partner or its person, by name, and who writes it
+            names = self.history.names
+            shown = names.name(self.profile.person_set, person) if person else (
+                cps[given.counterparty].name if given.counterparty and cp else None)
+            resolved = Resolved(counterparty=cp, responsible=resp, client_set=self.profile.partner_set if cp else None,
+                                contact=person, presentation=shown, author=lookups.default)
+        errors.extend(shaper.resolved_problems(ev, resolved))
         if errors:
             ambiguous = any(e.ambiguous for e in errors)
             kind = "ambiguous" if ambiguous else "not_found" if all(e.missing for e in errors) else "invalid"
             return _fail(line, errors, external_id=given.external_id, kind=kind, notes=given.notes)
-        resolved = Resolved(counterparty=cp, responsible=resp, state_ref=state_ref)
-        content = content_hash(given, {"counterparty": cp,
+        content = content_hash(given, {"counterparty": cp, "contact": person,
                                        "responsible": resp if given.responsible else None})
         identity = identity_of(given, content, namespace=self.id_namespace)
         ref_key = ref_key_for(identity)
         try:
             # Validated in the worst case — with the key and the marker — so any later mode fits.
-            body = self.shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
-            self.client.validate(self.profile.event_set, body)
+            body = shaper.body(ev, resolved, ref_key=ref_key, marker=marker_for(ref_key), now=now)
+            self.client.validate(shaper.event_set, body)
         except ValidationError as exc:
-            return _fail(line, [RowError(self.shaper.column_of(exc), exc.message)], external_id=given.external_id,
+            return _fail(line, [RowError(shaper.column_of(exc), exc.message)], external_id=given.external_id,
                          notes=given.notes)
-        return Prepared(line, ev, identity, content, ref_key, resolved, source)
+        return Prepared(line, ev, identity, content, ref_key, resolved, source, event_set=shaper.event_set)
 
 
-_Lookups = tuple[Mapping[str, Found], Mapping[str, Found], Mapping[tuple[str, str], Found], str | None]
+@dataclass(frozen=True)
+class _Lookups:
+    counterparties: Mapping[str, Found]
+    users: Mapping[str, Found]
+    documents: Mapping[tuple[str, str], Found]
+    default: str | None  # the login's user: the responsible of an event naming none (family C: its author)
+    persons: Mapping[tuple[str, str], Found]  # family C: (partner, name) → the contact person
 
 
 def _twin(item: Prepared, first_line: int | None, first_content: str) -> RowResult:

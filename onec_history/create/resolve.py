@@ -46,6 +46,7 @@ class Resolver:
         select = mapper.select()
         cp_set = self.profile.counterparty_set
         inn_attr = self.profile.counterparty_attr("inn")
+        published = {"Ref_Key", *self.client.entity_set(cp_set).properties}
         out: dict[str, Found] = {}
         specs: dict[str, Spec] = {}
         plan: dict[str, list[str]] = {}  # spec → stages to try, in order
@@ -64,11 +65,11 @@ class Resolver:
             wanted = [s for s, stages in pending.items() if stages and stages[0] == stage]
             if not wanted:
                 continue
-            if stage == "inn" and inn_attr is None:
+            prop = {"ref": "Ref_Key", "inn": inn_attr.prop if inn_attr else "", "code": "Code",
+                    "name": self.profile.counterparty_fields()["name"] or "Description"}[stage]
+            if prop not in published:  # УТ 11's Контрагенты have no Code: codes are the partners'
                 rows: list[dict[str, Any]] = []
             else:
-                prop = {"ref": "Ref_Key", "inn": inn_attr.prop if inn_attr else "", "code": "Code",
-                        "name": self.profile.counterparty_fields()["name"] or "Description"}[stage]
                 values: list[Any] = sorted({text_of(s) for s in wanted})
                 if stage == "ref":
                     values = [uuid.UUID(v) for v in values]

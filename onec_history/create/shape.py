@@ -44,6 +44,12 @@ class Resolved:
     counterparty: str | None = None
     responsible: str | None = None
     state_ref: str | None = None  # family B: the state catalog item
+    # family C: the catalog of ``counterparty`` (the partner's), the contact person, the client's
+    # name as the document shows it, the user who writes it (Автор)
+    client_set: str | None = None
+    contact: str | None = None
+    presentation: str | None = None
+    author: str | None = None
 
 
 @dataclass
@@ -67,7 +73,7 @@ class Shaper:
         self.marker_attr = self.attrs.get("comment") or self.attrs.get("body")
 
     # -- what this base can hold ------------------------------------------------------------------
-    def problems(self, ev: NewEvent) -> list[RowError]:
+    def problems(self, ev: NewEvent, *, now: datetime | None = None) -> list[RowError]:
         """Fields of ``ev`` this base cannot store (checked before any reference is resolved)."""
         p = self.profile
         out: list[RowError] = []
@@ -93,7 +99,35 @@ class Shaper:
                 out.append(RowError("basis", f"the basis must be a {a.target_set} in this base"))
         if ev.post and not p.can_post_events:
             out.append(RowError("post", "events cannot be posted in this configuration"))
+        if ev.contact is not None:
+            out.append(RowError("contact", "a contact person is named when creating in family C only; here set it "
+                                           "afterwards with 'events update EVENT --set contact=NAME'"))
         return out
+
+    def resolved_problems(self, ev: NewEvent, res: Resolved) -> list[RowError]:
+        """What the base cannot hold of what ``ev``'s references resolved to (none in families A, B)."""
+        return []
+
+    # -- finding what earlier runs wrote, and what follows the write (family C overrides) ----------
+    @property
+    def lookup_attr(self) -> Attr | None:
+        """The attribute holding a row's start: earlier runs' events are looked up by it."""
+        return self.attrs.get("start")
+
+    def candidate_pages(self, client: Any, rows: Any, select: tuple[str, ...]) -> Any:
+        """Pages of the events that may carry ``rows``' markers when they are not found by
+        :attr:`lookup_attr`; ``None``: look them up by it."""
+        return None
+
+    def needs_after_write(self, ev: NewEvent) -> bool:
+        """Whether something is written after the event itself (family C: a planned interaction's due date)."""
+        return False
+
+    def after_write(self, client: Any, p: Any, ref: str) -> None:
+        """Write what follows the event (raises what 1C answered)."""
+
+    def after_write_note(self, ev: NewEvent) -> str:
+        return ""
 
     def _caller_possible(self) -> bool:
         if self.client_in_header:

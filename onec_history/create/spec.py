@@ -65,6 +65,7 @@ _KIND_WORDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.LETTER: ("letter", "post", "почтовоеписьмо"),
     EventKind.SMS: ("sms", "смс", "сообщениеsms", "сообщениесмс"),
     EventKind.RECORD: ("record", "запись"),
+    EventKind.PLANNED: ("planned", "plannedinteraction", "todo", "запланированное", "запланированноевзаимодействие"),
     EventKind.OTHER: ("other", "прочее", "другое"),
 }
 _DIRECTION_WORDS: dict[Direction, tuple[str, ...]] = {
@@ -106,6 +107,8 @@ class NewEvent(BaseModel):
     start: datetime
     counterparty: str | None = None  # name prefix, code, ИНН, ref, or "inn:…", "code:…", "name:…", "ref:…"
     caller: str | None = None  # an unregistered client as free text
+    contact: str | None = None  # family C: the name of one of the client's contact persons
+    phone: str | None = None  # family C: the number the call came from or went to (kept on the call)
     direction: Direction | None = None
     state: EventState | None = None
     state_name: str | None = None  # a state the base added itself (family B's catalog)
@@ -248,13 +251,16 @@ def parse_row(values: Mapping[str, Any], vocab: Vocabulary, *, server_tz: tzinfo
     errors: list[RowError] = []
     merged = {**(defaults or {}), **{k: v for k, v in values.items() if v not in (None, "")}}
     t = {name: _text(merged.get(name), name, errors) for name in
-         ("external_id", "counterparty", "caller", "kind", "direction", "state", "start", "end", "duration",
-          "subject", "body", "comment", "responsible", "basis", "basis_type")}
+         ("external_id", "counterparty", "caller", "contact", "phone", "kind", "direction", "state", "start", "end",
+          "duration", "subject", "body", "comment", "responsible", "basis", "basis_type")}
     out: dict[str, Any] = {}
-    for name in ("external_id", "counterparty", "caller", "subject", "body", "comment", "responsible"):
+    for name in ("external_id", "counterparty", "caller", "contact", "phone", "subject", "body", "comment",
+                 "responsible"):
         out[name] = t[name]
     if t["counterparty"] and t["caller"]:
         errors.append(RowError("caller", "give either counterparty or caller, not both"))
+    elif t["contact"] and not t["counterparty"]:
+        errors.append(RowError("contact", "a contact person is one of a counterparty's: give the counterparty too"))
     elif not t["counterparty"] and not t["caller"] and not any(e.field in ("counterparty", "caller")
                                                               for e in errors):
         errors.append(RowError("counterparty", "required (a name, code, ИНН or reference; or caller as text)"))
@@ -324,10 +330,16 @@ def put_enum(text: str | None, name: str, table: Mapping[str, Any], vocab: Vocab
 
 
 # -- identity ---------------------------------------------------------------------------------------
+_LATER_FIELDS = ("contact", "phone")
+"""Fields added after rows were first imported: a row without them keeps the identity it had."""
+
 def content_hash(event: NewEvent, resolved: Mapping[str, str | None] | None = None) -> str:
     """A hash of the event's normalised content; references count by what they resolved to."""
     resolved = resolved or {}
     data = event.model_dump(mode="json", exclude={"external_id", "post", "notes"})
+    for key in _LATER_FIELDS:  # absent, they leave the hash of a row as it was before they existed
+        if data.get(key) is None:
+            data.pop(key, None)
     for key, value in resolved.items():
         if value is not None:
             data[key] = value

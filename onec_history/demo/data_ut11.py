@@ -21,6 +21,7 @@ the number of interactions not yet reviewed of every contact.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -75,6 +76,7 @@ from onec_history.demo.rows import (
     type_of,
 )
 from onec_history.demo.schema import EMPTY_DATE, EMPTY_REF, UNDEFINED_TYPE
+from onec_history.demo.store import default_value
 
 OUR_ADDRESS = "sales@demo-ut11.ru"
 # (header composite, tabular section with a composite Контакт) of each interaction: whom it names
@@ -571,3 +573,152 @@ def build(b: Builder) -> None:
     data.edge_cases()
     data.traffic()
     data.registers()
+
+
+# --- what 1C does when an interaction is written -------------------------------------------------------
+
+# Where each interaction names its contacts for Взаимодействия.ПриЗаписиДокумента (the УТ 11 dump):
+# (header contact, its presentation) and (section, its presentation column); the incoming e-mail's
+# own recipients do not count.
+_WRITTEN_CONTACTS: dict[str, tuple[tuple[str, str] | None, tuple[str, str] | None]] = {
+    CALL: (("АбонентКонтакт", "АбонентПредставление"), None),
+    MEETING: (None, ("Участники", "ПредставлениеКонтакта")),
+    PLANNED: (None, ("Участники", "ПредставлениеКонтакта")),
+    MAIL_IN: (("ОтправительКонтакт", "ОтправительПредставление"), None),
+    MAIL_OUT: (None, ("ПолучателиПисьма", "Представление")),
+    SMS: (None, ("Адресаты", "ПредставлениеКонтакта")),
+}
+_PARTICIPANT_LISTS = {MEETING: "Участники", PLANNED: "Участники", SMS: "Адресаты"}
+_BY_INTERACTION = '"Взаимодействие" = ? AND "Взаимодействие_Type" = ?'
+_BY_CONTACT = '"Контакт" = ? AND "Контакт_Type" = ?'
+
+
+class InteractionWrites:
+    """The ut11 demo's stand-in for the handlers 1C runs when an interaction is written (POST or PATCH).
+
+    - ``ПередЗаписью`` (Встреча, ЗапланированноеВзаимодействие, СообщениеSMS):
+      ``СписокУчастников`` is rebuilt from the rows' ``ПредставлениеКонтакта``.
+    - ``ПриЗаписи`` → ``Взаимодействия.ПриЗаписиДокумента``: the interaction's rows of
+      КонтактыВзаимодействий are replaced, one per distinct contact; a contact left empty (an
+      unregistered caller typed as text) becomes the СтроковыеКонтактыВзаимодействий item of that
+      text, found among the items not marked for deletion or created.
+    - СостоянияКонтактовВзаимодействий of every contact the interaction names or named: the latest
+      journal date of its interactions (planned and deletion-marked ones too) and how many are not
+      reviewed — over the interactions that have a subject record, as the БСП's query joins them.
+    - ПредметыПапкиВзаимодействий: a new interaction gets its record (the basis interaction's subject,
+      the basis itself when it has none, else the interaction itself; Рассмотрено false). In the
+      dump this record is written by the interaction's *form* (ПриЗаписиВзаимодействияИзФормы), not
+      by the document: ``subjects = False`` makes the demo behave like a base written over OData
+      with no form, where the client has to write the record itself.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.subjects = True
+
+    def __call__(self, set_name: str, ref: str) -> None:
+        if set_name not in _WRITTEN_CONTACTS:
+            return
+        store = self.store
+        tables = store.schema.tables
+        table = tables[set_name]
+        doc = store.get(table, ref)
+        if doc is None:
+            return
+        section = _PARTICIPANT_LISTS.get(set_name)
+        if section and "СписокУчастников" in table.columns:
+            lines = store.tabular_rows(table.tabular[section], [ref])[ref]
+            store.update_row(table, ref, {"СписокУчастников": "; ".join(
+                str(r.get("ПредставлениеКонтакта") or "") for r in lines)[:1024]})
+        if self.subjects:
+            self._subject(set_name, doc)
+        contacts = self._contacts(set_name, doc)
+        register = tables[CONTACTS_REGISTER]
+        kind = type_of(set_name)
+        before = {(str(r["Контакт_Type"]), str(r["Контакт"]))
+                  for r in store.select(register, where=_BY_INTERACTION, params=[ref, kind])}
+        store.delete_where(register, _BY_INTERACTION, [ref, kind])
+        store.insert(CONTACTS_REGISTER, [{"Взаимодействие": ref, "Взаимодействие_Type": kind, "Контакт": c,
+                                          "Контакт_Type": t} for t, c in contacts])
+        for contact in sorted(before | set(contacts)):
+            self._state(*contact)
+
+    def _contacts(self, set_name: str, doc: dict[str, Any]) -> list[tuple[str, str]]:
+        header, section = _WRITTEN_CONTACTS[set_name]
+        named: list[tuple[str, str, str]] = []  # (type, ref, presentation)
+        table = self.store.schema.tables[set_name]
+        if header and header[0] in table.navigations:  # a customised base: a single reference
+            nav = table.navigations[header[0]]
+            named.append((type_of(nav.target_set), str(doc.get(nav.key_column) or ""), str(doc.get(header[1]) or "")))
+        elif header:
+            named.append((str(doc.get(f"{header[0]}_Type")), str(doc.get(header[0]) or ""),
+                          str(doc.get(header[1]) or "")))
+        if section:
+            for row in self.store.tabular_rows(table.tabular[section[0]], [str(doc["Ref_Key"])])[str(doc["Ref_Key"])]:
+                named.append((str(row.get("Контакт_Type")), str(row.get("Контакт") or ""), str(row.get(section[1]))))
+        out: list[tuple[str, str]] = []
+        for typ, value, text in named:
+            if typ.startswith("StandardODATA.") and typ != UNDEFINED_TYPE and value and value != EMPTY_REF:
+                contact = (typ, value)
+            elif text.strip():
+                contact = (type_of(STRING_CONTACTS), self._string_contact(text.strip()))
+            else:
+                continue
+            if contact not in out:
+                out.append(contact)
+        return out
+
+    def _string_contact(self, text: str) -> str:
+        """The СтроковыеКонтактыВзаимодействий item named ``text`` (not marked for deletion), created if none."""
+        table = self.store.schema.tables[STRING_CONTACTS]
+        found = self.store.select(table, where='"Description" = ? AND "DeletionMark" = 0', params=[text[:100]])
+        if found:
+            return str(found[0]["Ref_Key"])
+        ref = str(uuid.uuid4())
+        row = {name: default_value(column) for name, column in table.columns.items()}
+        row.update(Ref_Key=ref, Description=text[:100], DataVersion=self.store.next_data_version())
+        self.store.insert_row(table, row)
+        return ref
+
+    def _subject(self, set_name: str, doc: dict[str, Any]) -> None:
+        register = self.store.schema.tables[SUBJECTS_REGISTER]
+        ref, kind = str(doc["Ref_Key"]), type_of(set_name)
+        where = _BY_INTERACTION
+        if self.store.select(register, where=where, params=[ref, kind]):
+            return  # an interaction written again keeps its subject
+        subject: tuple[str, str] = (kind, ref)
+        basis, basis_kind = str(doc.get("ВзаимодействиеОснование") or ""), str(doc.get("ВзаимодействиеОснование_Type"))
+        if basis and basis_kind.startswith("StandardODATA.") and basis_kind != UNDEFINED_TYPE:
+            subject = (basis_kind, basis)
+            of_basis = self.store.select(register, where=where, params=[basis, basis_kind])
+            if of_basis and str(of_basis[0]["Предмет_Type"]) != UNDEFINED_TYPE:
+                subject = (str(of_basis[0]["Предмет_Type"]), str(of_basis[0]["Предмет"]))
+        self.store.insert(SUBJECTS_REGISTER, [{"Взаимодействие": ref, "Взаимодействие_Type": kind,
+                                               "Предмет": subject[1], "Предмет_Type": subject[0],
+                                               "Рассмотрено": 0, "РассмотретьПосле": EMPTY_DATE}])
+
+    def _state(self, kind: str, contact: str) -> None:
+        store = self.store
+        tables = store.schema.tables
+        last, not_reviewed = "", 0
+        for row in store.select(tables[CONTACTS_REGISTER], where=_BY_CONTACT, params=[contact, kind]):
+            doc_set = str(row["Взаимодействие_Type"]).removeprefix("StandardODATA.")
+            doc = store.get(tables[doc_set], str(row["Взаимодействие"])) if doc_set in tables else None
+            subject = store.select(tables[SUBJECTS_REGISTER], where=_BY_INTERACTION,
+                                   params=[row["Взаимодействие"], row["Взаимодействие_Type"]])
+            if doc is None or not subject:  # the БСП's query joins the journal and the subjects
+                continue
+            last = max(last, str(doc["Date"]))
+            not_reviewed += int(not subject[0]["Рассмотрено"])
+        store.delete_where(tables[STATES_REGISTER], _BY_CONTACT, [contact, kind])
+        if last:
+            store.insert(STATES_REGISTER, [{"Контакт": contact, "Контакт_Type": kind,
+                                            "ДатаПоследнегоВзаимодействия": last,
+                                            "КоличествоНеРассмотрено": float(not_reviewed)}])
+
+
+def write_handler(store: Any) -> InteractionWrites | None:
+    """The ut11 handlers for a store of the ut11 schema (``None`` for the other datasets)."""
+    tables = store.schema.tables
+    wanted = (CONTACTS_REGISTER, SUBJECTS_REGISTER, STATES_REGISTER, STRING_CONTACTS, *INTERACTIONS)
+    return InteractionWrites(store) if all(name in tables for name in wanted) else None

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from onec_history.demo import filter as odata_filter
+from onec_history.demo.data_ut11 import write_handler
 from onec_history.demo.fault import ODataFault
-from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE, Schema, Table, is_catalog, is_document
-from onec_history.demo.store import IGNORE, BadValue, Row, Store, default_value, from_json, is_guid, q
+from onec_history.demo.schema import EMPTY_REF, UNDEFINED_TYPE, Schema, Table, is_catalog, is_document, is_register
+from onec_history.demo.store import IGNORE, BadValue, Row, Store, default_value, from_json, is_guid, normalise_date, q
 
 # Properties a client cannot set: 1C keeps its own values.
 _READ_ONLY = {"DataVersion", "Posted", "Predefined", "PredefinedDataName", "Ref_Key", "LineNumber"}
@@ -55,6 +56,38 @@ def parse_key(text: str, table: Table) -> tuple[str, int | None]:
     return match.group(1).lower(), line
 
 
+_RECORD_PART = re.compile(r"\s*([^=,\s]+)\s*=\s*(guid'[^']*'|datetime'[^']*'|'(?:[^']|'')*'|[^,]*)\s*(?:,|$)")
+
+
+def parse_record_key(text: str, table: Table) -> dict[str, object]:
+    """A register record's key ``Dim_Key=guid'…',Dim='…',Dim_Type='StandardODATA.X'`` → {column: stored value}."""
+    parts: dict[str, object] = {}
+    pos = 0
+    while pos < len(text):
+        match = _RECORD_PART.match(text, pos)
+        if match is None or match.end() == pos:
+            raise ODataFault(400, "6", f"Неверный URL: ключ записи «{text}» не распознан")
+        name, raw = match.group(1), match.group(2).strip()
+        if raw.startswith("guid'"):
+            value: object = raw[5:-1].lower()
+        elif raw.startswith("datetime'"):
+            value = normalise_date(raw[9:-1])
+        elif raw.startswith("'"):
+            value = raw[1:-1].replace("''", "'")
+        else:
+            value = raw
+        parts[name] = value
+        pos = match.end()
+    missing = [k for k in table.key if k not in parts]
+    if missing or set(parts) - set(table.key):
+        raise ODataFault(400, "7", "Не хватает элемента ключа записи: " + ", ".join(missing or sorted(set(parts))))
+    return parts
+
+
+def _key_where(table: Table, key: dict[str, object]) -> tuple[str, list[object]]:
+    return " AND ".join(f"{q(k)} = ?" for k in table.key), [key[k] for k in table.key]
+
+
 def _empty(value: object) -> bool:
     return not str(value).strip()
 
@@ -69,6 +102,12 @@ def _synonym(set_name: str) -> str:
 class Service:
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The ut11 dataset runs what 1C's handlers do when an interaction is written (data_ut11.py).
+        self.interactions = write_handler(store)
+
+    def _written(self, table: Table, ref: str) -> None:
+        if self.interactions is not None:
+            self.interactions(table.set_name, ref)
 
     @property
     def schema(self) -> Schema:
@@ -114,6 +153,8 @@ class Service:
         return self.store.count(table, where=where, params=params)
 
     def entity(self, table: Table, key: str) -> Row:
+        if is_register(table):
+            return self._record(table, parse_record_key(key, table))
         ref, line = parse_key(key, table)
         row = self.store.get(table, ref, line)
         if row is None:
@@ -181,9 +222,43 @@ class Service:
             self.store.delete_rows(ts, ref)
             self.store.insert(ts.set_name, [{**r, "Ref_Key": ref} for r in rows])
 
+    def _record(self, table: Table, key: dict[str, object]) -> Row:
+        where, params = _key_where(table, key)
+        rows = self.store.select(table, where=where, params=params)
+        if not rows:
+            raise ODataFault(404, "9", f'Экземпляр сущности "{table.set_name}" не найден по переданному ключу.')
+        return rows[0]
+
+    def _create_record(self, table: Table, body: dict[str, Any]) -> Row:
+        """A record of an independent register; a second one with the same dimensions is refused."""
+        with self.store.lock:
+            row: dict[str, Any] = {c: default_value(col) for c, col in table.columns.items()}
+            row.update(self._values(table, body, None))
+            where, params = _key_where(table, row)
+            if self.store.select(table, where=where, params=params):
+                raise ODataFault(400, "15", "Запись с такими значениями ключевых полей уже существует")
+            self.store.insert_row(table, row)
+            self.store.commit()
+            return row
+
+    def _update_record(self, table: Table, key: str, body: dict[str, Any]) -> Row:
+        with self.store.lock:
+            parsed = parse_record_key(key, table)
+            current = self._record(table, parsed)
+            values = self._values(table, body, current)
+            if any(k in values and values[k] != current[k] for k in table.key):
+                raise ODataFault(404, "9", "Изменение ключа записи регистра не поддерживается: удалите запись и "
+                                           "добавьте новую")
+            where, params = _key_where(table, parsed)
+            self.store.update_where(table, values, where, params)
+            self.store.commit()
+            return {**current, **values}
+
     def create(self, table: Table, body: dict[str, Any], now: datetime) -> Row:
         if table.owner is not None:
             raise ODataFault(400, "13", "Создание строк табличных частей напрямую не поддерживается")
+        if is_register(table):
+            return self._create_record(table, body)
         with self.store.lock:
             ref = body.get("Ref_Key")
             if isinstance(ref, str) and is_guid(ref) and ref != EMPTY_REF:
@@ -208,8 +283,9 @@ class Service:
                 row["Code"] = self.store.next_code(table, "Code")
             self.store.insert_row(table, row)
             self._write_sections(table, ref, sections)
+            self._written(table, ref)
             self.store.commit()
-            return row
+            return self.store.get(table, ref) or row
 
     def _check_version(self, row: Row, if_match: str | None) -> None:
         if if_match and if_match.strip().strip('"') not in ("*", row["DataVersion"]):
@@ -218,20 +294,31 @@ class Service:
     def update(self, table: Table, key: str, body: dict[str, Any], if_match: str | None) -> Row:
         if table.owner is not None:
             raise ODataFault(400, "13", "Изменение строк табличных частей напрямую не поддерживается")
+        if is_register(table):
+            return self._update_record(table, key, body)
         with self.store.lock:
             current = self.entity(table, key)
             self._check_version(current, if_match)
             values = self._values(table, body, current)
             sections = self._sections(table, body)
             values["DataVersion"] = self.store.next_data_version()
-            self.store.update_row(table, str(current["Ref_Key"]), values)
-            self._write_sections(table, str(current["Ref_Key"]), sections)
+            ref = str(current["Ref_Key"])
+            self.store.update_row(table, ref, values)
+            self._write_sections(table, ref, sections)
+            self._written(table, ref)
             self.store.commit()
-            return {**current, **values}
+            return self.store.get(table, ref) or {**current, **values}
 
     def delete(self, table: Table, key: str, if_match: str | None) -> None:
         if table.owner is not None:
             raise ODataFault(405, "19", "Использованный HTTP-метод запрещен в данном контексте")
+        if is_register(table):
+            with self.store.lock:
+                parsed = parse_record_key(key, table)
+                self._record(table, parsed)
+                self.store.delete_where(table, *_key_where(table, parsed))
+                self.store.commit()
+            return
         with self.store.lock:
             current = self.entity(table, key)
             self._check_version(current, if_match)

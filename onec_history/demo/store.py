@@ -340,6 +340,18 @@ class Store:
                 f"UPDATE {q(table.set_name)} SET {sets} WHERE {q('Ref_Key')} = ?", (*values.values(), ref_key)
             )
 
+    def delete_where(self, table: Table, where: str, params: Sequence[object]) -> None:
+        """Delete the rows ``where`` selects (a register's records by their dimensions)."""
+        with self.lock:
+            self.conn.execute(f"DELETE FROM {q(table.set_name)} WHERE {where}", tuple(params))
+
+    def update_where(self, table: Table, values: Mapping[str, Any], where: str, params: Sequence[object]) -> None:
+        if not values:
+            return
+        sets = ", ".join(f"{q(k)} = ?" for k in values)
+        with self.lock:
+            self.conn.execute(f"UPDATE {q(table.set_name)} SET {sets} WHERE {where}", (*values.values(), *params))
+
     def delete_rows(self, table: Table, ref_key: str) -> None:
         with self.lock:
             self.conn.execute(f"DELETE FROM {q(table.set_name)} WHERE {q('Ref_Key')} = ?", (ref_key,))

@@ -73,6 +73,8 @@ class InteractionReader:
         f = self.with_targets(f or EventFilter())
         if f.counterparty is not None and not f.client_targets:
             return
+        partner = next((ref for ref, entity_set in f.client_targets or () if entity_set == self.profile.partner_set),
+                       None)
         streams = [r.events(f, newest_first=newest_first, limit=limit, resolve_names=False)
                    for r in self.readers if r.matches(f)]
         merged: Iterable[Event] = heapq.merge(*streams, key=lambda e: (e.date or _OLDEST, e.ref),
@@ -83,12 +85,13 @@ class InteractionReader:
         for event in merged:
             batch.append(event)
             if len(batch) >= self.client.page_size:
-                yield from self.with_names(batch, resolve_names)
+                yield from self.with_names(batch, resolve_names, partner=partner)
                 batch = []
         if batch:
-            yield from self.with_names(batch, resolve_names)
+            yield from self.with_names(batch, resolve_names, partner=partner)
 
-    def with_names(self, events: list[Event], resolve: bool = True) -> list[Event]:
+    def with_names(self, events: list[Event], resolve: bool = True, *, partner: str | None = None,
+                   every: bool = False) -> list[Event]:
         """The partner behind each contact person, an unregistered caller's text, names (when
         ``resolve``), and the subject and to-do flag from the register."""
         events = self.clients(events)
@@ -99,7 +102,7 @@ class InteractionReader:
                        + [(p.person_set, e.contact) for e in events]
                        + [(p.users_set, e.responsible) for e in events]
                        + [(e.topic.entity_set, e.topic.ref) for e in events if e.topic is not None])
-        topics = self.topics(events)
+        topics = self.topics(events, partner=partner, every=every)
         out = []
         for e in events:
             # the register where it is published, else what the document itself keeps
@@ -139,40 +142,60 @@ class InteractionReader:
             elif e.counterparty_set not in (None, p.partner_set):  # a user, a private person…
                 e = e.model_copy(update={"counterparty": None, "counterparty_set": None,
                                          "counterparty_text": e.contact_text})
+            elif not e.counterparty and not e.counterparty_text and e.contact_text:
+                # an unregistered caller as 1C's code writes one: no contact, the text in АбонентПредставление
+                e = e.model_copy(update={"counterparty_text": e.contact_text})
             out.append(e)
         return out
 
-    def topics(self, events: list[Event]) -> dict[str, tuple[DocumentRef | None, bool | None, datetime | None]]:
-        """Subject, Рассмотрено and РассмотретьПосле of each event from ПредметыПапкиВзаимодействий."""
+    def topics(self, events: list[Event], *, partner: str | None = None,
+               every: bool = False) -> dict[str, tuple[DocumentRef | None, bool | None, datetime | None]]:
+        """Subject, Рассмотрено and РассмотретьПосле from ПредметыПапкиВзаимодействий.
+
+        A register row is asked by its interaction only for planned events (their due moment is
+        there; they are the open to-dos, few) or for ``every`` event (one event's card): an
+        interaction's key in a composite filter costs about 250 bytes of URL, so keys of a long
+        list would cost a request per handful of events. The subjects of a client's list come by
+        the partner's deals instead (a request, then one term per deal).
+        """
         register = family_c.SUBJECTS_REGISTER
         if not events or register not in self.client.metadata():
             return {}
         es = self.client.entity_set(register)
-        dim = family_c.REGISTER_DOCUMENT
+        dim, subject = family_c.REGISTER_DOCUMENT, family_c.REGISTER_SUBJECT
         if dim not in es.composites:
             return {}
-        columns = [c for c in (dim, f"{dim}_Type", family_c.REGISTER_SUBJECT, f"{family_c.REGISTER_SUBJECT}_Type",
-                               family_c.REGISTER_REVIEWED, family_c.REGISTER_REVIEW_AFTER) if c in es.properties]
-        terms = [q.cast_eq(dim, e.ref, e.document_set) for e in events if e.document_set]
+        columns = tuple(c for c in (dim, f"{dim}_Type", subject, f"{subject}_Type", family_c.REGISTER_REVIEWED,
+                                    family_c.REGISTER_REVIEW_AFTER) if c in es.properties)
+        wanted = {e.ref for e in events}
+        terms = [q.cast_eq(dim, e.ref, e.document_set) for e in events
+                 if e.document_set and (every or e.state is EventState.PLANNED)]
+        if partner is not None and subject in es.composites:
+            terms += [q.cast_eq(subject, d, family_c.DEALS) for d in self.partners.deals_of(partner)]
+        if not terms:
+            return {}
         out: dict[str, tuple[DocumentRef | None, bool | None, datetime | None]] = {}
         try:
-            rows = [r for page in self.client.iter_any(register, terms, q.Query(select=tuple(columns))) for r in page]
+            rows = [r for page in self.client.iter_any(register, terms, q.Query(select=columns)) for r in page]
         except ODataError as exc:
             log.warning("%s: %s — subjects and to-do flags are not shown", register, exc.message)
             return {}
-        wanted: list[tuple[str | None, str | None]] = []
+        names: list[tuple[str | None, str | None]] = []
         for row in rows:
-            target = set_of_type(row.get(f"{family_c.REGISTER_SUBJECT}_Type"))
-            ref = parse_ref(row.get(family_c.REGISTER_SUBJECT))
+            key = str(row.get(dim))
+            if key not in wanted:
+                continue
+            target = set_of_type(row.get(f"{subject}_Type"))
+            ref = parse_ref(row.get(subject))
             topic = DocumentRef(entity_set=target, ref=ref) if target and ref else None
             if topic is not None:
-                wanted.append((target, ref))
+                names.append((target, ref))
             reviewed = row.get(family_c.REGISTER_REVIEWED)
-            out[str(row.get(dim))] = (topic, bool(reviewed) if reviewed is not None else None,
-                                      parse_datetime(row.get(family_c.REGISTER_REVIEW_AFTER)))
-        names = self.base.names
-        names.prefetch(wanted)
-        return {ref: ((t.model_copy(update={"title": names.name(t.entity_set, t.ref)}) if t else None), r, a)
+            out[key] = (topic, bool(reviewed) if reviewed is not None else None,
+                        parse_datetime(row.get(family_c.REGISTER_REVIEW_AFTER)))
+        resolver = self.base.names
+        resolver.prefetch(names)
+        return {ref: ((t.model_copy(update={"title": resolver.name(t.entity_set, t.ref)}) if t else None), r, a)
                 for ref, (t, r, a) in out.items()}
 
     # -- one ------------------------------------------------------------------------------------
@@ -194,7 +217,7 @@ class InteractionReader:
             raise QueryError(f"{ref.strip()} is not an interaction ({', '.join(sets)})",
                              hint="Show other documents with 'onec-history chain'.")
         event = reader.get(f"{key.entity_set}(guid'{key.ref}')")
-        event = self.with_names([event])[0]
+        event = self.with_names([event], every=True)[0]
         participants = self.participant_names(event)
         return event.model_copy(update={"participants": participants})
 

@@ -37,8 +37,8 @@ __all__ = [
 ]
 
 COLUMNS = (
-    "external_id", "counterparty", "caller", "phone", "kind", "direction", "state", "start", "end", "duration",
-    "subject", "body", "comment", "responsible", "basis", "basis_type", "post",
+    "external_id", "counterparty", "caller", "phone", "contact", "kind", "direction", "state", "start", "end",
+    "duration", "subject", "body", "comment", "responsible", "basis", "basis_type", "post",
 )
 """The documented columns, in the order the README lists them."""
 

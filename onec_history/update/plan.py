@@ -18,6 +18,10 @@ One :class:`Updater` serves a run. For a list of :class:`Target` (an event addre
 
 ``dry_run`` stops after step 3 and reports the same statuses the real run would give.
 
+Family C (УТ 11 / КА 2 / ERP) keeps events in six interaction documents: the updater of the base
+finds each target's document and hands it to an updater of that document (one per view of the
+profile); what an interaction can and cannot take is in :mod:`.interactions`.
+
 A ledger (:class:`~onec_history.local.change_ledger.ChangeLedger`) remembers every change applied,
 by the event and the new values: a re-run of the same file after a crash finishes the rest, and a
 change that was applied once and then undone in 1C by somebody is *superseded* — reported, not
@@ -30,7 +34,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -38,13 +42,15 @@ from typing import TYPE_CHECKING, Any
 from .. import query as q
 from ..counterparties.contacts import PERSON_SETS
 from ..create.prepare import Preparer
+from ..create.register import SubjectRegister
 from ..create.spec import RowError, Vocabulary, norm_word
 from ..documents import DocAddress, Documents
 from ..errors import BusinessError, ConflictError, ODataError, OnecError, QueryError, ServerUnavailable
 from ..events.shape import EventShape, ref_of
-from ..models import EMPTY_DATE, parse_datetime, set_of_type
-from ..profiles import AttrKind
+from ..models import EMPTY_DATE, Direction, EventKind, parse_datetime, set_of_type
+from ..profiles import AttrKind, Profile
 from .change import Change
+from .interactions import interaction_of, kind_problem, state_problem
 
 if TYPE_CHECKING:
     from ..history import History
@@ -56,6 +62,7 @@ _DATETIME = "%Y-%m-%dT%H:%M:%S"
 _TEXT_TYPE = "Edm.String"
 _LOGICAL = ("kind", "direction", "state", "start", "end", "subject", "body", "comment", "importance",
             "contact", "responsible", "basis")
+_DUE = "@due"  # family C: a planned interaction's due date from the register, kept beside its row
 
 
 class Status(str, Enum):
@@ -123,6 +130,7 @@ class Plan:
     posted: bool
     repost: bool = False
     unpost_first: bool = False
+    due: datetime | None = None  # family C: a planned interaction's new due date (the register, not the document)
 
 
 @dataclass
@@ -136,17 +144,33 @@ class Updater:
     """Changes events of one base (see the module doc)."""
 
     def __init__(self, history: History, ledger: ChangeLedger | None = None, *, jobs: int = 1,
-                 server_tz: tzinfo | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
+                 server_tz: tzinfo | None = None, clock: Callable[[], datetime] = datetime.now,
+                 profile: Profile | None = None, preparer: Preparer | None = None) -> None:
+        """``profile``: one interaction document's view (family C builds one updater per document)."""
         self.history = history
         self.client = history.client
-        self.profile = history.profile
+        self.profile = profile or history.profile
         self.ledger = ledger
         self.jobs = max(1, jobs)
         self.clock = clock
-        self.preparer = Preparer(history, server_tz=server_tz, clock=clock)
-        self.shaper = self.preparer.shaper
+        self.preparer = preparer or Preparer(history, server_tz=server_tz, clock=clock)
+        # Family C: the events are six documents; each target is changed by the updater of its own.
+        self.views: dict[str, Updater] = {
+            v.event_set: Updater(history, ledger, jobs=jobs, server_tz=server_tz, clock=clock, profile=v,
+                                 preparer=self.preparer)
+            for v in self.profile.views()} if self.profile.documents else {}
+        self.doc = self.profile.doc
+        self.shaper = self.preparer.shapers.get(self.profile.event_set, self.preparer.shaper)
         self.event_set = self.profile.event_set
         self.attrs = self.profile.event_attrs(_LOGICAL)
+        self.register: SubjectRegister | None = None
+        if self.doc is not None:
+            self.attrs = self.profile.event_attrs((*_LOGICAL, "date"))
+            if self.doc.kind == EventKind.PLANNED.value:
+                self.register = SubjectRegister(self.client)  # its due date is there
+            elif "start" not in self.attrs and "date" in self.attrs:
+                self.attrs["start"] = replace(self.attrs["date"], logical="start")  # a call: its moment is its date
+            self.attrs.pop("date", None)
         self.shape = EventShape(self.profile, state_lookup=history.state_lookup())
         self.state_names = {ref: name for ref, (name, _) in history.state_lookup().items()}
         self._resolved = _Lookups()
@@ -158,9 +182,12 @@ class Updater:
 
     # -- the run ------------------------------------------------------------------------------------
     def run(self, targets: Sequence[Target], *, dry_run: bool = False,
-            progress: Callable[[UpdateResult], None] | None = None) -> list[UpdateResult]:
-        """One result per target, in the targets' order."""
-        lookups = self._resolved = self._lookups(targets)
+            progress: Callable[[UpdateResult], None] | None = None,
+            refs: Mapping[str, str] | None = None) -> list[UpdateResult]:
+        """One result per target, in the targets' order (``refs``: the addresses already resolved)."""
+        if self.views:
+            return self._run_views(targets, dry_run=dry_run, progress=progress)
+        lookups = self._resolved = self._lookups(targets, refs)
         results: list[UpdateResult | None] = [None] * len(targets)
         plans: list[tuple[int, Plan]] = []
         first_of: dict[str, int] = {}
@@ -193,7 +220,10 @@ class Updater:
                 try:
                     plans.append((i, self.plan(t, row, lookups)))
                 except _Refused as exc:
-                    results[i] = self._failed(t, exc.errors, ref)
+                    failed = self._failed(t, exc.errors, ref)
+                    if self.doc is not None:  # family C: the interaction is named by its number, as listed
+                        failed.number = _number(row)
+                    results[i] = failed
         for i, p in plans:
             settled = self._settled(p, dry_run)
             if settled is not None:
@@ -213,12 +243,37 @@ class Updater:
                 progress(r)
         return done
 
+    def _run_views(self, targets: Sequence[Target], *, dry_run: bool,
+                   progress: Callable[[UpdateResult], None] | None) -> list[UpdateResult]:
+        """Family C: each target's interaction found, then changed by the updater of its document."""
+        docs = Documents(self.client)
+        keys = {a: interaction_of(docs, a, list(self.views)) for a in dict.fromkeys(t.address for t in targets)}
+        results: list[UpdateResult | None] = [None] * len(targets)
+        groups: dict[str, list[int]] = {}
+        for i, t in enumerate(targets):
+            key = keys[t.address]
+            if isinstance(key, RowError):
+                results[i] = self._failed(t, [key], None)
+            else:
+                groups.setdefault(key.entity_set, []).append(i)
+        for entity_set, indexes in groups.items():
+            refs = {targets[i].address: k.ref for i in indexes
+                    if not isinstance(k := keys[targets[i].address], RowError)}
+            done = self.views[entity_set].run([targets[i] for i in indexes], dry_run=dry_run, refs=refs)
+            for i, r in zip(indexes, done, strict=True):
+                results[i] = r
+        out = [r for r in results if r is not None]
+        if progress is not None:
+            for r in out:
+                progress(r)
+        return out
+
     # -- 1 · finding ----------------------------------------------------------------------------
-    def _lookups(self, targets: Sequence[Target]) -> _Lookups:
+    def _lookups(self, targets: Sequence[Target], refs: Mapping[str, str] | None = None) -> _Lookups:
         out = _Lookups()
         docs = Documents(self.client)
         for address in dict.fromkeys(t.address for t in targets):
-            out.refs[address] = self._eventref_of(docs, address)
+            out.refs[address] = refs[address] if refs and address in refs else self._eventref_of(docs, address)
         specs = [t.change.responsible for t in targets if t.change.responsible]
         if specs and "responsible" in self.attrs:
             for spec, found in self.preparer.resolver.users(specs).items():
@@ -242,8 +297,12 @@ class Updater:
         return key.ref
 
     def refs_for(self, flt: Any) -> list[str]:
-        """The references of the events an :class:`~onec_history.history.EventFilter` selects."""
-        return [e.ref for e in self.history.events(flt, newest_first=False, resolve_names=False)]
+        """The references of the events an :class:`~onec_history.history.EventFilter` selects (family C:
+        ``Document_X(guid'…')``, the interaction's document with it)."""
+        events = self.history.events(flt, newest_first=False, resolve_names=False)
+        if self.views:
+            return [f"{e.document_set}(guid'{e.ref}')" if e.document_set else e.ref for e in events]
+        return [e.ref for e in events]
 
     # -- 2 · reading ------------------------------------------------------------------------------
     def _select(self) -> tuple[str, ...]:
@@ -262,6 +321,9 @@ class Updater:
         for page in self.client.iter_by(self.event_set, "Ref_Key", [uuid.UUID(r) for r in refs], select=select):
             for row in page:
                 out[str(row["Ref_Key"])] = row
+        if self.register is not None and out and self.register.problem() is None:
+            for ref, due in self.register.due_many(self.event_set, list(out)).items():
+                out[ref][_DUE] = due
         return out
 
     def reread(self, ref: str) -> dict[str, Any] | None:
@@ -272,6 +334,8 @@ class Updater:
         """Fields of ``change`` this base cannot hold, or references that name nothing."""
         out: list[RowError] = []
         p = self.profile
+        if self.doc is not None:
+            return self._interaction_problems(change, lookups)
         for name in ("kind", "direction", "start", "end", "subject", "body", "comment", "importance",
                      "responsible", "basis"):
             if getattr(change, name) is not None and name not in self.attrs:
@@ -300,6 +364,39 @@ class Updater:
                 out.append(RowError("basis", f"the basis must be a {a.target_set} in this base"))
         return out
 
+    def _interaction_problems(self, change: Change, lookups: _Lookups | None) -> list[RowError]:
+        """Family C: what an interaction document cannot take (its state is checked per event)."""
+        out: list[RowError] = []
+        doc = self.event_set
+        if change.kind is not None:
+            out.append(kind_problem())
+        planned = self.register is not None
+        why = {"direction": " (only a call keeps one: Входящий)",
+               "end": " (a planned interaction is due at its start)" if planned else " (a call keeps only its moment)"}
+        for name in ("direction", "end", "subject", "body", "comment", "importance", "responsible", "basis"):
+            if getattr(change, name) is not None and name not in self.attrs:
+                out.append(RowError(name, f"{doc} has no attribute for {name!r}{why.get(name, '')}"))
+        if change.start is not None and "start" not in self.attrs:
+            problem = self.register.problem() if self.register is not None else f"{doc} has no date"
+            if problem is not None:
+                out.append(RowError("start", f"the due date cannot be changed: {problem}"))
+        if change.contact is not None:
+            out.append(RowError("contact", "an interaction's contact person is named when it is created "
+                                           "('events create --contact'); changing it is not supported"))
+        if change.basis is not None:
+            sets = self.preparer.profile.event_sets()
+            if change.basis.entity_set not in sets:
+                out.append(RowError("basis", f"the basis of an interaction (ВзаимодействиеОснование) is another "
+                                             f"interaction, not a {change.basis.entity_set}"))
+        if lookups is not None:
+            if change.responsible and isinstance(err := lookups.users.get(change.responsible), RowError):
+                out.append(err)
+            if change.basis is not None:
+                problem_b = lookups.bases.get((change.basis.entity_set, change.basis.ref))
+                if problem_b is not None:
+                    out.append(problem_b)
+        return out
+
     def plan(self, target: Target, row: Mapping[str, Any], lookups: _Lookups | None = None) -> Plan:
         """The body and the diffs of ``target``'s change against ``row``; :class:`_Refused` when the
         change cannot be written to this event."""
@@ -317,12 +414,28 @@ class Updater:
             diffs.append(Diff(logical, old_text if old_text is not None else _show(old),
                               new_text if new_text is not None else _show(new)))
 
-        if c.kind is not None:
-            plain("kind", p.kinds[c.kind])
-        if c.direction is not None:
-            plain("direction", p.directions[c.direction])
-        if c.state is not None or c.state_name is not None:
-            self._state(c, row, plain, errors)
+        due: datetime | None = None
+        if self.doc is not None:  # family C: no kind, no state; Входящий is a Boolean
+            problem = state_problem(self.doc, c.state, c.state_name, self.shape.state(row)[0])
+            if problem is not None:
+                errors.append(problem)
+            if c.direction is not None:
+                incoming = c.direction is Direction.INCOMING
+                plain("direction", incoming, _way(bool(row.get(a["direction"].prop))), _way(incoming))
+            if c.start is not None and self.register is not None:
+                old_due = row.get(_DUE)
+                if old_due != c.start:
+                    due = c.start
+                    diffs.append(Diff("start", f"{old_due:%d.%m.%Y %H:%M}" if old_due else "",
+                                      f"{c.start:%d.%m.%Y %H:%M}"))
+                c = replace(c, start=None, keep_duration=False)
+        else:
+            if c.kind is not None:
+                plain("kind", p.kinds[c.kind])
+            if c.direction is not None:
+                plain("direction", p.directions[c.direction])
+            if c.state is not None or c.state_name is not None:
+                self._state(c, row, plain, errors)
         start_old, end_old = _date(row.get(a["start"].prop)) if "start" in a else None, \
             _date(row.get(a["end"].prop)) if "end" in a else None
         new_start = c.start or start_old
@@ -371,7 +484,7 @@ class Updater:
                                          exc.message)]) from None
         repost = bool(body) and posted and p.can_post_events and not (c.deleted or bool(row.get("DeletionMark")))
         return Plan(target, str(row["Ref_Key"]), _number(row), row.get("DataVersion"), body, diffs, posted,
-                    repost=repost, unpost_first=unpost_first)
+                    repost=repost, unpost_first=unpost_first, due=due)
 
     def _state(self, c: Change, row: Mapping[str, Any], plain: Callable[..., None], errors: list[RowError]) -> None:
         a = self.attrs["state"]
@@ -504,7 +617,7 @@ class Updater:
     def _settled(self, p: Plan, dry_run: bool) -> UpdateResult | None:
         """The result of a plan that needs no write: unchanged, or superseded per the ledger."""
         entry = self.ledger.get(p.target.change.identity(p.ref)) if self.ledger is not None else None
-        if not p.body:
+        if not p.body and p.due is None:
             if entry is not None and entry.state == "pending" and not dry_run and self.ledger is not None:
                 self.ledger.done(entry.identity, p.data_version)  # a write whose answer was lost
             return self._result(p, Status.UNCHANGED)
@@ -525,6 +638,8 @@ class Updater:
         identity = p.target.change.identity(p.ref)
         if self.ledger is not None:
             self.ledger.intend(identity, p.ref, p.data_version, line=p.target.line)
+        if not p.body:  # family C: only a planned interaction's due date, in the register
+            return self._done(p, identity, None)
         last: OnecError | None = None
         for attempt in range(attempts):
             if attempt:
@@ -561,6 +676,14 @@ class Updater:
         return self._failure(p, identity, last)
 
     def _done(self, p: Plan, identity: str, written: Mapping[str, Any] | None) -> UpdateResult:
+        if p.due is not None and self.register is not None:
+            try:  # read first, then written: safe to repeat after a lost answer
+                self.register.ensure_due(self.event_set, p.ref, p.due)
+            except OnecError as exc:
+                what = "changed, but its" if p.body else "its"
+                failed = self._failure(p, identity, exc)
+                failed.message = f"{what} due date could not be written to {self.register.set_name}: {exc.message}"
+                return failed
         result = self._result(p, Status.CHANGED)
         if p.repost:
             try:
@@ -590,7 +713,7 @@ class Updater:
             again = self.plan(p.target, row, self._resolved)
         except _Refused:
             return "moved", row
-        if not again.body:
+        if not again.body and again.due is None:
             return "holds", row
         if row.get("DataVersion") == p.data_version:
             return "as read", row
@@ -680,3 +803,7 @@ def _number(row: Mapping[str, Any]) -> str | None:
 
 def _yes(flag: bool) -> str:
     return "да" if flag else "нет"
+
+
+def _way(incoming: bool) -> str:
+    return "входящий" if incoming else "исходящий"
