@@ -299,15 +299,19 @@ def test_a_lost_register_write_is_finished_by_the_rerun(
 
 
 # -- imports: exactly once per document set ----------------------------------------------------------
+TODAY = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)
+"""The file's moments, the same in every run of it (a row's start is what finds it by its marker)."""
+
+
 def mixed_csv(n: int) -> str:
     """``n`` rows of each kind family C writes, each with an external_id."""
     lines = ["external_id;counterparty;contact;kind;direction;start;subject"]
     for i in range(n):
-        when = ago(20 - i)
+        when = TODAY - timedelta(days=20 - i, minutes=i)
         lines.append(f"c-{i};{ROMASHKA_INN};;call;{'incoming' if i % 2 else 'outgoing'};{when:%Y-%m-%d %H:%M:%S};"
                      f"Импорт звонок {i}")
         lines.append(f"m-{i};{ROMASHKA_INN};Сидоров;meeting;;{when:%Y-%m-%d %H:%M:%S};Импорт встреча {i}")
-        lines.append(f"p-{i};{ROMASHKA_INN};;planned;;{datetime.now() + timedelta(days=i + 1):%Y-%m-%d %H:%M:00};"
+        lines.append(f"p-{i};{ROMASHKA_INN};;planned;;{TODAY + timedelta(days=i + 1):%Y-%m-%d %H:%M:00};"
                      f"Импорт план {i}")
     return "\n".join(lines) + "\n"
 
@@ -336,7 +340,8 @@ def test_an_import_twice_creates_each_interaction_once(
 def test_a_jsonl_import_with_a_lost_ledger_finds_what_was_written(
         ut11: DemoServer, writer_for: Callable[..., EventWriter], tmp_path: Path) -> None:
     rows = [{"external_id": f"j-{i}", "counterparty": ROMASHKA_INN, "kind": "звонок", "direction": "вход",
-             "start": f"{ago(9 - i):%Y-%m-%dT%H:%M:%S}", "subject": f"Импорт jsonl {i}"} for i in range(5)]
+             "start": f"{TODAY - timedelta(days=9 - i):%Y-%m-%dT%H:%M:%S}", "subject": f"Импорт jsonl {i}"}
+            for i in range(5)]
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     first = run(writer_for(ut11.url, tmp_path / "a.sqlite"), text, name="calls.jsonl")
     assert first.counts()["created"] == 5
