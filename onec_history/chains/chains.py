@@ -84,13 +84,14 @@ class Chains:
                  strategy: str = "auto", depth: int = DEFAULT_DEPTH, names: bool = True) -> Timeline:
         walker = self.walker()
         profile = self.history.profile
-        targets, partner = None, None
+        targets, partner, deals = None, None, []
         if profile.documents:  # family C: the interactions of the partner and its contact persons
             partners = self.history.base.partners
             partner = partners.partner_of(counterparty)
             targets = partners.partner_targets(partner) if partner else []
+            deals = partners.deals_of(partner) if partner else []
         result = build_timeline(walker, profile, counterparty, since=since, until=until,
-                                strategy=strategy, depth=depth, targets=targets, partner=partner)
+                                strategy=strategy, depth=depth, targets=targets, partner=partner, deals=deals)
         if partner is None and profile.documents:
             result.chain.warnings.extend(self.history.base.partners.warnings)
         result.chain.warnings = [*self.links.warnings, *result.chain.warnings]

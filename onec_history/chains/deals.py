@@ -38,9 +38,13 @@ DEAL_LINK = family_c.DEAL_ATTR
 
 
 def bridge_deals(walker: ChainWalker, chain: Chain, profile: Profile, *, depth: int,
-                 follow: bool = True) -> None:
+                 follow: bool = True, deals: Iterable[str] = ()) -> None:
     """Add the deals of ``chain``'s documents and, with ``follow``, the deals' other documents and
-    their chains (see the module doc). A base without deals published is left as it is."""
+    their chains (see the module doc). A base without deals published is left as it is.
+
+    ``deals`` are known in advance for a client's history (the partner's deals, one request):
+    then an interaction's subject is not asked by its key (a composite key in a filter costs a
+    request per handful of interactions) — the deals' members are read by the deal instead."""
     client = walker.client
     md = client.metadata()
     if profile.family.value != "C" or family_c.DEALS not in md:
@@ -48,6 +52,8 @@ def bridge_deals(walker: ChainWalker, chain: Chain, profile: Profile, *, depth: 
     interaction_sets = set(profile.event_sets())
     done: set[str] = set()
     asked: set[DocKey] = set()
+    known = sorted(set(deals))
+    by_key = not known
     for _ in range(max(depth, 1)):
         members = [k for k, n in chain.nodes.items()
                    if not n.missing and k.entity_set != family_c.DEALS and k not in asked]
@@ -57,9 +63,11 @@ def bridge_deals(walker: ChainWalker, chain: Chain, profile: Profile, *, depth: 
             bridge = chain.nodes[key].bridge
             if bridge:
                 deal_of[key] = bridge
-        interactions = [k for k in members if k.entity_set in interaction_sets and k not in deal_of]
-        deal_of.update(subjects(walker, interactions))
-        new_deals = sorted(set(deal_of.values()) - done)
+        if by_key:
+            interactions = [k for k in members if k.entity_set in interaction_sets and k not in deal_of]
+            deal_of.update(subjects(walker, interactions))
+        new_deals = sorted((set(deal_of.values()) | set(known)) - done)
+        known = []
         for key, deal in deal_of.items():
             _link(chain, deal, key)
         if not new_deals:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import family_c
 from .. import query as q
-from ..errors import NotPublishedError, check_period
+from ..errors import BadQueryError, NotPublishedError, UnsupportedError, check_period
 from ..metadata import EntitySet
 from ..profiles import Attr, AttrKind, Profile
 from .deals import bridge_deals
@@ -105,7 +105,11 @@ def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, *,
             query = q.Query(filter=own, select=shape.select)
             tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
             shapes.append(shape)
-        if view is not None and who:
+        if view is not None and who and view.doc is not None and view.participants_section:
+            # family C: the documents themselves by Section/any(…), one paged query whatever their number
+            tasks.append(_any_participant_task(walker, view, who, shape.select))
+            shapes.append(shape)
+        elif view is not None and who:
             for task in _participant_tasks(walker, view, who):
                 participant_rows.append(task)
                 participant_sets.append(view.event_set)
@@ -160,6 +164,30 @@ def _participant_tasks(walker: ChainWalker, profile: Profile,
     return [walker.reader.safe(ts_set, _reader(walker, ts_set, query))]
 
 
+def _any_participant_task(walker: ChainWalker, view: Profile, who: Sequence[tuple[str, str]],
+                          select: tuple[str, ...]) -> Callable[[], list[dict[str, Any]]]:
+    """Documents whose participants name the client, asked of the document with a lambda; where
+    the base refuses the lambda, the rows set and a fetch by key, as for families A and B."""
+    section, attr = view.participants_section or "", view.participant_attr()
+
+    def run() -> list[dict[str, Any]]:
+        if attr is None:
+            return []
+        terms = [q.any_(section, "d", attr.points_to(ref, entity_set, prefix="d/")) for ref, entity_set in who
+                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        if not terms:
+            return []
+        try:
+            return [r for page in walker.client.iter_any(view.event_set, terms, q.Query(select=select)) for r in page]
+        except (BadQueryError, UnsupportedError):
+            refs = {str(r["Ref_Key"]) for task in _participant_tasks(walker, view, who) for r in task()}
+            shape = walker.reader.shape(view.event_set)
+            terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(refs)]
+            return [r for task in walker.reader.query_rows(view.event_set, terms, shape.select) for r in task()]
+
+    return walker.reader.safe(view.event_set, run)
+
+
 def in_period(node: Node, since: datetime | None, until: datetime | None) -> bool:
     """Does the document fall in the period — by its start for an event, else by its date?"""
     when = node.when
@@ -170,7 +198,8 @@ def in_period(node: Node, since: datetime | None, until: datetime | None) -> boo
 
 def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, since: datetime | None = None,
                    until: datetime | None = None, strategy: str = "auto", depth: int = DEFAULT_DEPTH,
-                   targets: Sequence[tuple[str, str]] | None = None, partner: str | None = None) -> Timeline:
+                   targets: Sequence[tuple[str, str]] | None = None, partner: str | None = None,
+                   deals: Sequence[str] = ()) -> Timeline:
     """The client's history: own documents, completed into chains by walking or by the bulk graph.
 
     The period rule: a chain is shown whole when one of its documents falls in the period (an
@@ -197,7 +226,7 @@ def build_timeline(walker: ChainWalker, profile: Profile, counterparty: str, *, 
     else:
         _complete_from_graph(walker, chain, seeds)
     if profile.documents:  # family C: deals join the client's interactions and its sales documents
-        bridge_deals(walker, chain, profile, depth=depth)
+        bridge_deals(walker, chain, profile, depth=depth, deals=deals)
     chain.warnings = list(walker.reader.warnings)
     timeline = Timeline(counterparty, since, until, chain, set(own), strategy)
     timeline.group()

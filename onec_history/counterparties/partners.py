@@ -39,6 +39,7 @@ class Partners:
         self._persons: dict[str, list[str]] = {}
         self._owner: dict[str, str | None] = {}
         self._rows: dict[str, dict[str, Any]] = {}
+        self._deals: dict[str, list[str]] = {}
         self.warnings: list[str] = []
 
     @property
@@ -90,6 +91,27 @@ class Partners:
         for p in wanted:
             self._rows.setdefault(p, {})
         return {p: self._rows.get(p, {}) for p in partners if p}
+
+    def deals_of(self, partner: str) -> list[str]:
+        """The partner's deals (Catalog_СделкиСКлиентами by its Партнер), one request, kept for the run."""
+        if partner in self._deals:
+            return self._deals[partner]
+        found: list[str] = []
+        deals = family_c.DEALS
+        if self._published(deals):
+            ref = self.client.entity_set(deals).references.get(family_c.PARTNER_ATTR)
+            if ref is not None and ref.target_set == self.partner_set:
+                try:
+                    rows = self.client.iterate(deals, q.Query(
+                        filter=q.eq(f"{family_c.PARTNER_ATTR}_Key", uuid.UUID(partner)),
+                        select=("Ref_Key", "Description")))
+                    for row in rows:
+                        found.append(str(row["Ref_Key"]))
+                        self.names.remember(deals, str(row["Ref_Key"]), str(row.get("Description") or "").strip())
+                except ODataError as exc:
+                    self._warn(f"{deals}: {exc.message} — the partner's deals are not shown")
+        self._deals[partner] = found
+        return found
 
     def partners_with_code(self, forms: Iterable[str]) -> list[str]:
         """Partners whose code is one of ``forms`` (УТ 11 keeps codes on partners, not counterparties)."""

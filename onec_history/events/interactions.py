@@ -73,8 +73,6 @@ class InteractionReader:
         f = self.with_targets(f or EventFilter())
         if f.counterparty is not None and not f.client_targets:
             return
-        partner = next((ref for ref, entity_set in f.client_targets or () if entity_set == self.profile.partner_set),
-                       None)
         streams = [r.events(f, newest_first=newest_first, limit=limit, resolve_names=False)
                    for r in self.readers if r.matches(f)]
         merged: Iterable[Event] = heapq.merge(*streams, key=lambda e: (e.date or _OLDEST, e.ref),
@@ -85,13 +83,12 @@ class InteractionReader:
         for event in merged:
             batch.append(event)
             if len(batch) >= self.client.page_size:
-                yield from self.with_names(batch, resolve_names, partner=partner)
+                yield from self.with_names(batch, resolve_names)
                 batch = []
         if batch:
-            yield from self.with_names(batch, resolve_names, partner=partner)
+            yield from self.with_names(batch, resolve_names)
 
-    def with_names(self, events: list[Event], resolve: bool = True, *, partner: str | None = None,
-                   every: bool = False) -> list[Event]:
+    def with_names(self, events: list[Event], resolve: bool = True, *, every: bool = False) -> list[Event]:
         """The partner behind each contact person, an unregistered caller's text, names (when
         ``resolve``), and the subject and to-do flag from the register."""
         events = self.clients(events)
@@ -102,7 +99,7 @@ class InteractionReader:
                        + [(p.person_set, e.contact) for e in events]
                        + [(p.users_set, e.responsible) for e in events]
                        + [(e.topic.entity_set, e.topic.ref) for e in events if e.topic is not None])
-        topics = self.topics(events, partner=partner, every=every)
+        topics = self.topics(events, every=every)
         out = []
         for e in events:
             # the register where it is published, else what the document itself keeps
@@ -148,15 +145,16 @@ class InteractionReader:
             out.append(e)
         return out
 
-    def topics(self, events: list[Event], *, partner: str | None = None,
+    def topics(self, events: list[Event], *,
                every: bool = False) -> dict[str, tuple[DocumentRef | None, bool | None, datetime | None]]:
         """Subject, Рассмотрено and РассмотретьПосле from ПредметыПапкиВзаимодействий.
 
         A register row is asked by its interaction only for planned events (their due moment is
-        there; they are the open to-dos, few) or for ``every`` event (one event's card): an
-        interaction's key in a composite filter costs about 250 bytes of URL, so keys of a long
-        list would cost a request per handful of events. The subjects of a client's list come by
-        the partner's deals instead (a request, then one term per deal).
+        there; they are the open to-dos, few — or all open to-dos of the base at once, when that
+        is cheaper) or for ``every`` event (one event's card): an interaction's key in a composite
+        filter costs about 330 bytes of URL, so the keys of a long list would cost a request per
+        handful of events. Lists therefore carry the subject of their planned events only; the
+        card, the export and the history (through the deals) carry every subject.
         """
         register = family_c.SUBJECTS_REGISTER
         if not events or register not in self.client.metadata():
@@ -165,18 +163,23 @@ class InteractionReader:
         dim, subject = family_c.REGISTER_DOCUMENT, family_c.REGISTER_SUBJECT
         if dim not in es.composites:
             return {}
-        columns = tuple(c for c in (dim, f"{dim}_Type", subject, f"{subject}_Type", family_c.REGISTER_REVIEWED,
-                                    family_c.REGISTER_REVIEW_AFTER) if c in es.properties)
+        # No $select: a register row is a handful of columns, and the Cyrillic names of a select
+        # would leave room for one composite key per request instead of four.
         wanted = {e.ref for e in events}
-        terms = [q.cast_eq(dim, e.ref, e.document_set) for e in events
-                 if e.document_set and (every or e.state is EventState.PLANNED)]
-        if partner is not None and subject in es.composites:
-            terms += [q.cast_eq(subject, d, family_c.DEALS) for d in self.partners.deals_of(partner)]
-        if not terms:
+        planned = [e for e in events if e.document_set and (every or e.state is EventState.PLANNED)]
+        terms = [q.cast_eq(dim, e.ref, e.document_set) for e in planned if e.document_set]
+        queries: list[q.Query] = []
+        open_todos = self._open_todos(planned) if not every else None
+        if open_todos is not None:
+            queries.append(q.Query(filter=open_todos))
+            terms = []
+        if not terms and not queries:
             return {}
         out: dict[str, tuple[DocumentRef | None, bool | None, datetime | None]] = {}
         try:
-            rows = [r for page in self.client.iter_any(register, terms, q.Query(select=columns)) for r in page]
+            rows = [r for page in self.client.iter_any(register, terms) for r in page] if terms else []
+            for query in queries:
+                rows.extend(self.client.iterate(register, query))
         except ODataError as exc:
             log.warning("%s: %s — subjects and to-do flags are not shown", register, exc.message)
             return {}
@@ -187,7 +190,8 @@ class InteractionReader:
                 continue
             target = set_of_type(row.get(f"{subject}_Type"))
             ref = parse_ref(row.get(subject))
-            topic = DocumentRef(entity_set=target, ref=ref) if target and ref else None
+            # an interaction that is its own subject (1C's default) has no subject to show
+            topic = DocumentRef(entity_set=target, ref=ref) if target and ref and ref != key else None
             if topic is not None:
                 names.append((target, ref))
             reviewed = row.get(family_c.REGISTER_REVIEWED)
@@ -197,6 +201,21 @@ class InteractionReader:
         resolver.prefetch(names)
         return {ref: ((t.model_copy(update={"title": resolver.name(t.entity_set, t.ref)}) if t else None), r, a)
                 for ref, (t, r, a) in out.items()}
+
+    def _open_todos(self, planned: list[Event]) -> q.Filter | None:
+        """The filter of every interaction still to do (Рассмотрено = false), when reading those
+        rows of the whole base costs fewer requests than asking the planned events by key: the
+        to-dos are bounded by what is open, the keys grow with the client's history."""
+        if len(planned) <= 4:
+            return None
+        flt = q.eq(family_c.REGISTER_REVIEWED, False)
+        terms = [q.cast_eq(family_c.REGISTER_DOCUMENT, e.ref, e.document_set) for e in planned if e.document_set]
+        by_key = self.client.requests_for(family_c.SUBJECTS_REGISTER, terms)
+        try:
+            scan = -(-self.client.count(family_c.SUBJECTS_REGISTER, flt) // self.client.page_size) + 1
+        except ODataError:
+            return None
+        return flt if scan < by_key else None
 
     # -- one ------------------------------------------------------------------------------------
     def get(self, ref: str) -> Event:

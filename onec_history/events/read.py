@@ -19,7 +19,7 @@ from typing import Any
 from .. import query as q
 from ..base import Base
 from ..documents import DocAddress, Documents
-from ..errors import ConfigError, NoMatchError, QueryError, check_period
+from ..errors import BadQueryError, ConfigError, NoMatchError, QueryError, UnsupportedError, check_period
 from ..mapping import EventMapper
 from ..models import Direction, Event, EventKind, EventState
 from ..profiles import AttrKind, Profile
@@ -187,7 +187,12 @@ class EventReader:
 
     def _by_participant(self, mapper: EventMapper, targets: list[tuple[str, str]], base: q.Filter | None,
                         newest_first: bool) -> Iterator[dict[str, Any]]:
-        """Events where the client is a participant row: refs from the rows set, then events by key."""
+        """Events where the client is a participant row: refs from the rows set, then events by key
+        (family C: the documents themselves, by ``Section/any(…)``)."""
+        if self.profile.doc is not None:
+            found = self._by_any_participant(mapper, targets, base, newest_first)
+            if found is not None:
+                return found
         ts_set, cond = self.profile.participants_set(), self.profile.participants_condition(targets)
         if ts_set is None or cond is None:
             if self.profile.participants_section and cond is not None:
@@ -200,6 +205,28 @@ class EventReader:
                                                     select=mapper.select(), where=base) for row in page]
         rows.sort(key=self._sort_key, reverse=newest_first)
         return iter(rows)
+
+    def _by_any_participant(self, mapper: EventMapper, targets: list[tuple[str, str]], base: q.Filter | None,
+                            newest_first: bool) -> Iterator[dict[str, Any]] | None:
+        """The documents whose participants name one of ``targets``, asked of the document with a
+        lambda — one paged query whatever their number, where the rows set would need the keys
+        fetched again in groups. ``None`` when this base refuses the lambda (then the rows set)."""
+        section, attr = self.profile.participants_section, self.profile.participant_attr()
+        if not section or attr is None or section not in self.profile.event_es().tabular_sections:
+            return iter(())
+        terms = [q.any_(section, "d", attr.points_to(ref, entity_set, prefix="d/")) for ref, entity_set in targets
+                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        if not terms:
+            return iter(())
+        query = q.Query(filter=base, select=mapper.select())
+        try:
+            rows = {str(r["Ref_Key"]): r for page in self.client.iter_any(self.profile.event_set, terms, query)
+                    for r in page}
+        except (BadQueryError, UnsupportedError) as exc:
+            log.info("%s: the lambda any() was refused (%s); reading the participants set", self.profile.event_set,
+                     exc.message)
+            return None
+        return iter(sorted(rows.values(), key=self._sort_key, reverse=newest_first))
 
     def _named(self, mapper: EventMapper, rows: Iterable[dict[str, Any]], resolve: bool) -> Iterator[Event]:
         """Map rows page by page, resolving display names for a whole batch in a few requests."""
