@@ -177,13 +177,23 @@ CLIENT_ATTRS = ("Партнер", "Клиент")  # a sales document's partner 
 STATE_WORDS = {"planned": "Запланировано", "completed": "Завершено", "cancelled": "Отменено"}
 """Family C has no state enum; the derived state is shown in the words families A and B use."""
 
+_MAILS = ("Document_ЭлектронноеПисьмоВходящее", "Document_ЭлектронноеПисьмоИсходящее")
+_MAILING = (*INTERACTIONS, "Document_РассылкаКлиентам")
+_OFFER = "Document_КоммерческоеПредложениеКлиенту"
+_ORDER = "Document_ЗаказКлиента"
+
 BUILTIN_LINKS: tuple[tuple[str, str, str | None, tuple[str, ...] | None], ...] = (
-    # (document, attribute, tabular section, the document types it may hold; None: any)
-    *((name, "ВзаимодействиеОснование", None, None) for name in INTERACTIONS),
-    ("Document_КоммерческоеПредложениеКлиенту", "ДокументОснование", None, None),
-    ("Document_ЗаказКлиента", "ДокументОснование", None, None),
-    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", None, ("Document_ЗаказКлиента",)),
-    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", "Товары", ("Document_ЗаказКлиента",)),
+    # (document, attribute, tabular section, the document types it may hold — the dump's type lists)
+    ("Document_ТелефонныйЗвонок", "ВзаимодействиеОснование", None, INTERACTIONS),
+    ("Document_Встреча", "ВзаимодействиеОснование", None, INTERACTIONS),
+    ("Document_ЗапланированноеВзаимодействие", "ВзаимодействиеОснование", None, INTERACTIONS),
+    ("Document_ЭлектронноеПисьмоВходящее", "ВзаимодействиеОснование", None, _MAILS),
+    ("Document_ЭлектронноеПисьмоИсходящее", "ВзаимодействиеОснование", None, _MAILING),
+    ("Document_СообщениеSMS", "ВзаимодействиеОснование", None, _MAILING),
+    (_OFFER, "ДокументОснование", None, (_OFFER, "Document_ЗапросКоммерческогоПредложенияОтКлиента")),
+    (_ORDER, "ДокументОснование", None, (_OFFER, "Document_ЗаданиеТорговомуПредставителю")),
+    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", None, (_ORDER, "Document_ЗаявкаНаВозвратТоваровОтКлиента")),
+    ("Document_РеализацияТоваровУслуг", "ЗаказКлиента", "Товары", (_ORDER, "Document_ЗаявкаНаВозвратТоваровОтКлиента")),
 )
 """The sales chain КП → ЗаказКлиента → РеализацияТоваровУслуг and the interactions' basis
 (РеализацияТоваровУслуг.Основание is plain text, not a link)."""

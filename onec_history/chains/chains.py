@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .. import family_c
 from ..documents import DocAddress, Documents
 from ..errors import NotPublishedError
 from ..history import History
@@ -63,8 +64,14 @@ class Chains:
         """A document from any address :mod:`onec_history.documents` reads; a bare reference without
         a type is looked for in the event set and the linked document sets."""
         sets = (tuple(self.profile.event_sets()) if self.profile else ()) + self.links.document_sets()
-        return Documents(self.client).resolve(DocAddress.parse(doc, number, type_name=type_name), year=year,
-                                              search_sets=sets)
+        address = DocAddress.parse(doc, number, type_name=type_name)
+        if address.key is not None and address.key.entity_set == family_c.DEALS and self._deals_bridge():
+            return address.key  # family C: a deal, as a history shows it, is where its chain meets
+        return Documents(self.client).resolve(address, year=year, search_sets=sets)
+
+    def _deals_bridge(self) -> bool:
+        profile = self.profile
+        return profile is not None and bool(profile.documents) and family_c.DEALS in self.client.metadata()
 
     # -- chains and histories ----------------------------------------------------------------------
     def walk(self, start: DocKey, *, direction: str = "both", depth: int = DEFAULT_DEPTH,
@@ -73,7 +80,9 @@ class Chains:
         chain = walker.walk(start, direction=direction, depth=depth)
         profile = self.profile
         if profile is not None and profile.documents:  # family C: deals join interactions and sales
-            bridge_deals(walker, chain, profile, depth=depth, follow=direction == "both")
+            from_deal = [start.ref] if start.entity_set == family_c.DEALS else []
+            bridge_deals(walker, chain, profile, depth=depth, follow=direction == "both" or bool(from_deal),
+                         deals=from_deal)
             chain.warnings = list(walker.reader.warnings)
         chain.warnings = [*self.links.warnings, *chain.warnings]
         if names:

@@ -286,7 +286,8 @@ class NodeReader:
     def fetch(self, keys: Iterable[DocKey]) -> dict[DocKey, Node]:
         """Nodes for ``keys``; unreadable ones come back with ``missing`` set, never raise."""
         by_set: dict[str, list[str]] = {}
-        for key in keys:
+        # in a stable order: the same requests from run to run (a set's order changes with the hash seed)
+        for key in sorted(set(keys), key=lambda k: (k.entity_set, k.ref)):
             by_set.setdefault(key.entity_set, []).append(key.ref)
         out: dict[DocKey, Node] = {}
         tasks: list[Callable[[], list[dict[str, Any]]]] = []

@@ -150,11 +150,10 @@ class InteractionReader:
         """Subject, Рассмотрено and РассмотретьПосле from ПредметыПапкиВзаимодействий.
 
         A register row is asked by its interaction only for planned events (their due moment is
-        there; they are the open to-dos, few — or all open to-dos of the base at once, when that
-        is cheaper) or for ``every`` event (one event's card): an interaction's key in a composite
-        filter costs about 330 bytes of URL, so the keys of a long list would cost a request per
-        handful of events. Lists therefore carry the subject of their planned events only; the
-        card, the export and the history (through the deals) carry every subject.
+        there; they are the open to-dos, few) or for ``every`` event (one event's card): an
+        interaction's key in a composite filter costs about 330 bytes of URL, so the keys of a
+        long list would cost a request per four events. Lists therefore carry the subject of their
+        planned events only; the card, the export and the history (through the deals) carry all.
         """
         register = family_c.SUBJECTS_REGISTER
         if not events or register not in self.client.metadata():
@@ -168,18 +167,11 @@ class InteractionReader:
         wanted = {e.ref for e in events}
         planned = [e for e in events if e.document_set and (every or e.state is EventState.PLANNED)]
         terms = [q.cast_eq(dim, e.ref, e.document_set) for e in planned if e.document_set]
-        queries: list[q.Query] = []
-        open_todos = self._open_todos(planned) if not every else None
-        if open_todos is not None:
-            queries.append(q.Query(filter=open_todos))
-            terms = []
-        if not terms and not queries:
+        if not terms:
             return {}
         out: dict[str, tuple[DocumentRef | None, bool | None, datetime | None]] = {}
         try:
-            rows = [r for page in self.client.iter_any(register, terms) for r in page] if terms else []
-            for query in queries:
-                rows.extend(self.client.iterate(register, query))
+            rows = [r for page in self.client.iter_any(register, terms) for r in page]
         except ODataError as exc:
             log.warning("%s: %s — subjects and to-do flags are not shown", register, exc.message)
             return {}
@@ -201,21 +193,6 @@ class InteractionReader:
         resolver.prefetch(names)
         return {ref: ((t.model_copy(update={"title": resolver.name(t.entity_set, t.ref)}) if t else None), r, a)
                 for ref, (t, r, a) in out.items()}
-
-    def _open_todos(self, planned: list[Event]) -> q.Filter | None:
-        """The filter of every interaction still to do (Рассмотрено = false), when reading those
-        rows of the whole base costs fewer requests than asking the planned events by key: the
-        to-dos are bounded by what is open, the keys grow with the client's history."""
-        if len(planned) <= 4:
-            return None
-        flt = q.eq(family_c.REGISTER_REVIEWED, False)
-        terms = [q.cast_eq(family_c.REGISTER_DOCUMENT, e.ref, e.document_set) for e in planned if e.document_set]
-        by_key = self.client.requests_for(family_c.SUBJECTS_REGISTER, terms)
-        try:
-            scan = -(-self.client.count(family_c.SUBJECTS_REGISTER, flt) // self.client.page_size) + 1
-        except ODataError:
-            return None
-        return flt if scan < by_key else None
 
     # -- one ------------------------------------------------------------------------------------
     def get(self, ref: str) -> Event:
