@@ -19,19 +19,18 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_chains import served
 
-from bench_chains import served  # noqa: E402
-
-from onec_history import query as q  # noqa: E402
-from onec_history.chains.chains import Chains  # noqa: E402
-from onec_history.client import Client  # noqa: E402
-from onec_history.demo.generator import generate  # noqa: E402
-from onec_history.events.read import EventFilter  # noqa: E402
-from onec_history.history import History  # noqa: E402
-from onec_history.transport import Transport  # noqa: E402
+from onec_history import query as q
+from onec_history.chains.chains import Chains
+from onec_history.client import Client
+from onec_history.demo.generator import generate
+from onec_history.events.read import EventFilter
+from onec_history.history import History
+from onec_history.transport import Transport
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -103,7 +102,7 @@ def main() -> int:
                 partners = History(fresh).base.partners
                 partner = partners.partner_of(ref) or ""
                 persons = set(partners.persons_of(partner)) if partner else set()
-                _, nreq, _, _ = measure(fresh, lambda: naive_count(fresh, partner, persons))
+                _, nreq, _, _ = measure(fresh, partial(naive_count, fresh, partner, persons))
                 line += f" {nreq} |"
             print(line)
             costs.append((n, req))

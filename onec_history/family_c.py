@@ -135,6 +135,7 @@ class EventDoc:
     fields: tuple[tuple[str, str | None], ...] = ()  # logical → attribute, over COMMON_FIELDS
     section: str | None = None  # participants: Участники, ПолучателиПисьма, Адресаты
     column: str | None = None
+    more_sections: tuple[str, ...] = ()  # further sections of the same shape (an e-mail's copies)
     direction: str | None = None  # fixed by the type, else read from the field "direction" (Входящий)
     state: str = "completed"  # an EventState value, unless the field "state" says otherwise
     state_values: tuple[tuple[str, str], ...] = ()  # the state enum's values → EventState values
@@ -161,6 +162,7 @@ EVENT_DOCS: tuple[EventDoc, ...] = (
              (("start", "ДатаОтправления"), ("body", "Текст"), ("state", "СтатусПисьма"),
               ("contact_text", "СписокПолучателейПисьма")),
              section="ПолучателиПисьма", column="Контакт", direction="outgoing",
+             more_sections=("ПолучателиКопий", "ПолучателиСкрытыхКопий"),  # 1C's КонтактыВзаимодействий counts them
              state_values=(("Отправлено", "completed"), ("Черновик", "planned"), ("Исходящее", "planned"))),
     EventDoc("Document_СообщениеSMS", "sms",
              (("body", "ТекстСообщения"), ("state", "Состояние"), ("contact_text", "СписокУчастников")),

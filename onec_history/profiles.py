@@ -220,12 +220,26 @@ class Profile:
     def header_condition(self, targets: Iterable[tuple[str, str]]) -> Filter | None:
         """Events whose header names one of ``targets`` ((reference, catalog) pairs: family C's
         partner and its contact persons); ``None`` where the header names no client."""
+        terms = self.header_terms(targets)
+        return or_(*terms) if terms else None
+
+    def header_terms(self, targets: Iterable[tuple[str, str]]) -> list[Filter]:
+        """One term per target of :meth:`header_condition`: a partner with many contact persons
+        needs several requests under the URL budget (``Client.iter_any`` groups them)."""
         attr = self.event_attr("counterparty") if self.counterparty_on_event else None
         if attr is None:
-            return None
-        terms = [attr.points_to(ref, entity_set) for ref, entity_set in targets
-                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
-        return or_(*terms) if terms else None
+            return []
+        return [attr.points_to(ref, entity_set) for ref, entity_set in targets
+                if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+
+    def participant_sections(self) -> list[str]:
+        """The participants section and (family C's outgoing e-mail) the further sections of the
+        same shape — copies, blind copies — that this base's $metadata has."""
+        if not self.participants_section or self.event_set not in self._md():
+            return []
+        present = self.event_es().tabular_sections
+        more = self.doc.more_sections if self.doc is not None else ()
+        return [s for s in (self.participants_section, *more) if s in present]
 
     def participants_set(self) -> str | None:
         """The entity set of the participants section when this base publishes it, else ``None``."""
@@ -240,12 +254,16 @@ class Profile:
         return self.participants_condition([(ref, self.counterparty_set)])
 
     def participants_condition(self, targets: Iterable[tuple[str, str]]) -> Filter | None:
+        terms = self.participants_terms(targets)
+        return or_(*terms) if terms else None
+
+    def participants_terms(self, targets: Iterable[tuple[str, str]], *, prefix: str = "") -> list[Filter]:
+        """One term per target: rows of the participants section naming it (``prefix`` for a lambda)."""
         attr = self.participant_attr()
         if attr is None:
-            return None
-        terms = [attr.points_to(ref, entity_set) for ref, entity_set in targets
-                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
-        return or_(*terms) if terms else None
+            return []
+        return [attr.points_to(ref, entity_set, prefix=prefix) for ref, entity_set in targets
+                if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
 
     def event_fields(self) -> dict[str, str | None]:
         return {**_DOC_SYSTEM, **self.event}

@@ -100,7 +100,9 @@ class SetShape:
         if self.catalog:
             node.title = strip(row.get("Description")) or None
         if self.bridge is not None:
-            node.bridge = parse_ref(row.get(self.bridge))
+            kind = row.get(f"{self.bridge}_Type")
+            if kind is None or set_of_type(kind) == family_c.DEALS:
+                node.bridge = parse_ref(row.get(self.bridge))
         if self.event is not None:
             kind = self.event.kind(row)[0]  # the document type is the kind: no second name for it
             node.kind_code = kind.value if kind is not None else None
@@ -206,11 +208,16 @@ class NodeReader:
         if p is not None and p.family is Family.C:
             deal = es.references.get(family_c.DEAL_ATTR)
             bridge = f"{family_c.DEAL_ATTR}_Key" if deal is not None and deal.target_set == family_c.DEALS else None
+            topic = attr("topic", p.event.get("topic")) if is_event else None
+            if bridge is None and topic is not None and topic.kind is AttrKind.COMPOSITE:
+                bridge = topic.prop  # a customised base keeps the interaction's Предмет on the document
         for a in (counterparty, currency, title, kind_attr, state, start):
             if a is not None:
                 select.extend(a.select)
         if bridge:
             select.append(bridge)
+            if not bridge.endswith("_Key"):
+                select.append(f"{bridge}_Type")
         if amount:
             select.append(amount)
         for link in header:

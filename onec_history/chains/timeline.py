@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import family_c
 from .. import query as q
-from ..errors import BadQueryError, NotPublishedError, UnsupportedError, check_period
+from ..errors import BadQueryError, BusinessError, NotPublishedError, UnsupportedError, check_period
 from ..metadata import EntitySet
 from ..profiles import Attr, AttrKind, Profile
 from .deals import bridge_deals
@@ -96,14 +96,14 @@ def own_documents(walker: ChainWalker, profile: Profile, counterparty: str, *,
         shape = reader.shape(entity_set)
         view = next((v for v in views if v.event_set == entity_set), None)
         if view is not None:
-            own = view.header_condition(who) if who else None
+            own_terms = view.header_terms(who) if who else []
         else:
             own = _of_partner(md.get(entity_set), partner) if partner else None
             if own is None:
                 own = _made_out_to(shape.counterparty, counterparty, cp_set)
-        if own is not None:
-            query = q.Query(filter=own, select=shape.select)
-            tasks.append(reader.safe(entity_set, _reader(walker, entity_set, query)))
+            own_terms = [own] if own is not None else []
+        if own_terms:  # several terms (a partner and its persons) go in as many requests as the URL budget needs
+            tasks.append(reader.safe(entity_set, _any_reader(walker, entity_set, own_terms, shape.select)))
             shapes.append(shape)
         if view is not None and who and view.doc is not None and view.participants_section:
             # family C: the documents themselves by Section/any(…), one paged query whatever their number
@@ -130,6 +130,11 @@ def _reader(walker: ChainWalker, entity_set: str, query: q.Query) -> Callable[[]
     return lambda: list(walker.client.iterate(entity_set, query))
 
 
+def _any_reader(walker: ChainWalker, entity_set: str, terms: list[q.Filter],
+                select: tuple[str, ...]) -> Callable[[], list[dict[str, Any]]]:
+    return lambda: [r for page in walker.client.iter_any(entity_set, terms, q.Query(select=select)) for r in page]
+
+
 def _made_out_to(cp: Attr | None, counterparty: str, cp_set: str) -> q.Filter | None:
     """A document's own counterparty attribute holds the client (a reference to another catalog
     cannot)."""
@@ -152,34 +157,35 @@ def _participant_tasks(walker: ChainWalker, profile: Profile,
     """Events where the client is a row of the participants section (УНФ Участники, УТ СторонниеЛица)."""
     if profile.event_set not in walker.client.metadata():
         return []
-    cond = profile.participants_condition(who)
-    if cond is None:
+    terms = profile.participants_terms(who)
+    if not terms:
         return []
     ts_set = profile.participants_set()
     if ts_set is None:
         walker.reader.warn(f"{profile.event_set}_{profile.participants_section} is not published: events "
                            "where the client is only a participant are not shown")
         return []
-    query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
-    return [walker.reader.safe(ts_set, _reader(walker, ts_set, query))]
+    return [walker.reader.safe(ts_set, _any_reader(walker, ts_set, terms, ("Ref_Key", "LineNumber")))]
 
 
 def _any_participant_task(walker: ChainWalker, view: Profile, who: Sequence[tuple[str, str]],
                           select: tuple[str, ...]) -> Callable[[], list[dict[str, Any]]]:
     """Documents whose participants name the client, asked of the document with a lambda; where
     the base refuses the lambda, the rows set and a fetch by key, as for families A and B."""
-    section, attr = view.participants_section or "", view.participant_attr()
+    section = view.participants_section or ""
 
     def run() -> list[dict[str, Any]]:
-        if attr is None:
+        if section not in view.event_es().tabular_sections:
+            walker.reader.warn(f"{view.event_set} has no section {section} in this base's $metadata: its documents "
+                               "where the client is a participant are not shown")
             return []
-        terms = [q.any_(section, "d", attr.points_to(ref, entity_set, prefix="d/")) for ref, entity_set in who
-                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        terms = [q.any_(sec, "d", t) for sec in view.participant_sections()
+                 for t in view.participants_terms(who, prefix="d/")]
         if not terms:
             return []
         try:
             return [r for page in walker.client.iter_any(view.event_set, terms, q.Query(select=select)) for r in page]
-        except (BadQueryError, UnsupportedError):
+        except (BadQueryError, UnsupportedError, BusinessError):
             refs = {str(r["Ref_Key"]) for task in _participant_tasks(walker, view, who) for r in task()}
             shape = walker.reader.shape(view.event_set)
             terms = [q.eq("Ref_Key", uuid.UUID(r)) for r in sorted(refs)]

@@ -81,9 +81,10 @@ class CounterpartySearch:
             raise ConfigError("Counterparties of this base have no groups (УТ 11 / КА 2 / ERP keep hierarchy on "
                               "partners, Catalog_Партнеры)",
                               hint="Search by the name, the ИНН or the partner's code (--code) instead of --group.")
+        clients_only = bool(self.profile.documents and buyers_only)
         found = self._search(text, substring=substring, base=self._conditions(inn, code, buyers_only, folders),
-                             group=group, limit=limit)
-        if self.profile.documents and buyers_only:
+                             group=group, limit=None if clients_only else limit)
+        if clients_only:  # the partner's flag is read after the search: the limit counts what passes it
             found = self._clients_only(found)
         return found if limit is None else itertools.islice(found, max(limit, 0))
 

@@ -16,7 +16,6 @@ published — its subject (usually a deal) and its to-do flag.
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -27,13 +26,40 @@ from .. import family_c
 from .. import query as q
 from ..documents import DocAddress, Documents
 from ..errors import NoMatchError, ODataError, QueryError
-from ..models import DocumentRef, Event, EventState, parse_datetime, parse_ref, set_of_type
+from ..models import DocumentRef, Event, EventKind, EventState, parse_datetime, parse_ref, set_of_type
 from .read import EventFilter, EventReader
 
 if TYPE_CHECKING:
     from ..base import Base
 
 __all__ = ["InteractionReader"]
+
+
+def _due(e: Event, reviewed: bool | None, after: datetime | None) -> dict[str, Any]:
+    """A planned interaction is due at РассмотретьПосле (it has no date of its own); once
+    reviewed (Рассмотрено) it is done with, as 1C's list of interactions to do shows it."""
+    update: dict[str, Any] = {}
+    if e.state is EventState.PLANNED and e.start is None and after is not None:
+        update["start"] = after
+    if e.state is EventState.PLANNED and reviewed and e.kind is EventKind.PLANNED:
+        update["state"] = EventState.COMPLETED
+        update["state_raw"] = family_c.STATE_WORDS["completed"]
+    return update
+
+
+def _within(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+    return when is not None and (since is None or when >= since) and (until is None or when <= until)
+
+
+def _batched(items: Iterable[Event], n: int) -> Iterator[list[Event]]:
+    batch: list[Event] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 log = logging.getLogger("onec_history.events")
 
@@ -73,27 +99,53 @@ class InteractionReader:
         f = self.with_targets(f or EventFilter())
         if f.counterparty is not None and not f.client_targets:
             return
-        streams = [r.events(f, newest_first=newest_first, limit=limit, resolve_names=False)
+        period = f.since is not None or f.until is not None
+        due_sets = {r.profile.event_set for r in self.readers if period and r.due_in_register}
+        # a document whose rows are picked here (by due moment, by Рассмотрено) is read without $top
+        later = bool(due_sets) or f.state is EventState.PLANNED
+        streams = [r.events(f, newest_first=newest_first, limit=None if later and (
+                   r.profile.event_set in due_sets or r.due_in_register) else limit, resolve_names=False)
                    for r in self.readers if r.matches(f)]
         merged: Iterable[Event] = heapq.merge(*streams, key=lambda e: (e.date or _OLDEST, e.ref),
                                               reverse=newest_first)
-        if limit is not None:
-            merged = itertools.islice(merged, max(limit, 0))
-        batch: list[Event] = []
-        for event in merged:
-            batch.append(event)
-            if len(batch) >= self.client.page_size:
-                yield from self.with_names(batch, resolve_names)
-                batch = []
-        if batch:
-            yield from self.with_names(batch, resolve_names)
+        targets = {ref for ref, _ in f.client_targets or ()}
+        count = 0
+        for batch in _batched(merged, self.client.page_size):
+            named = self.with_names(self.prefer(batch, targets), resolve_names, due=later)
+            for e in named:
+                if e.document_set in due_sets and not _within(e.start or e.date, f.since, f.until):
+                    continue
+                if f.state is EventState.PLANNED and e.state is not EventState.PLANNED:
+                    continue  # reviewed (Рассмотрено): done with
+                yield e
+                count += 1
+                if limit is not None and count >= limit:
+                    return
 
-    def with_names(self, events: list[Event], resolve: bool = True, *, every: bool = False) -> list[Event]:
-        """The partner behind each contact person, an unregistered caller's text, names (when
-        ``resolve``), and the subject and to-do flag from the register."""
-        events = self.clients(events)
-        if not resolve:
+    def prefer(self, events: list[Event], targets: set[str]) -> list[Event]:
+        """In a client's list, a meeting with several partners is the client's: its client is the
+        participant that named the client (not the first partner of the rows)."""
+        if not targets:
             return events
+        out = []
+        for e in events:
+            if e.counterparty not in targets:
+                match = next((pt for pt in e.participants if pt.ref in targets), None)
+                if match is not None:
+                    e = e.model_copy(update={"counterparty": match.ref, "counterparty_set": match.entity_set})
+            out.append(e)
+        return out
+
+    def with_names(self, events: list[Event], resolve: bool = True, *, every: bool = False,
+                   due: bool = False) -> list[Event]:
+        """The partner behind each contact person, an unregistered caller's text, names (when
+        ``resolve``), and the subject and to-do flag from the register (also when ``due``: the
+        planned ones' due moments and Рассмотрено are needed to pick them)."""
+        events = self.clients(events)
+        if not resolve and not due:
+            return events
+        if not resolve:
+            return self._topics_only(events)
         p, names = self.profile, self.base.names
         names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
                        + [(p.person_set, e.contact) for e in events]
@@ -111,9 +163,17 @@ class InteractionReader:
                 "responsible_name": names.name(p.users_set, e.responsible),
                 "topic": topic, "reviewed": reviewed, "review_after": after,
             }
-            if e.state is EventState.PLANNED and e.start is None and after is not None:
-                update["start"] = after  # a planned interaction is due at РассмотретьПосле (it has no date of its own)
+            update.update(_due(e, reviewed, after))
             out.append(e.model_copy(update=update))
+        return out
+
+    def _topics_only(self, events: list[Event]) -> list[Event]:
+        topics = self.topics(events)
+        out = []
+        for e in events:
+            topic, reviewed, after = topics.get(e.ref, (e.topic, e.reviewed, e.review_after))
+            out.append(e.model_copy(update={"topic": topic, "reviewed": reviewed, "review_after": after,
+                                            **_due(e, reviewed, after)}))
         return out
 
     def clients(self, events: list[Event]) -> list[Event]:

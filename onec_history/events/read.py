@@ -19,7 +19,7 @@ from typing import Any
 from .. import query as q
 from ..base import Base
 from ..documents import DocAddress, Documents
-from ..errors import BadQueryError, ConfigError, NoMatchError, QueryError, UnsupportedError, check_period
+from ..errors import BadQueryError, BusinessError, ConfigError, NoMatchError, QueryError, UnsupportedError, check_period
 from ..mapping import EventMapper
 from ..models import Direction, Event, EventKind, EventState
 from ..profiles import AttrKind, Profile
@@ -73,8 +73,11 @@ class EventReader:
             return True
         if f.kind is not None and f.kind.value != doc.kind:
             return False
-        if f.direction is not None and doc.direction is not None and f.direction.value != doc.direction:
-            return False
+        if f.direction is not None:
+            if doc.direction is not None and f.direction.value != doc.direction:
+                return False
+            if doc.direction is None and self.profile.event_attr("direction") is None:
+                return False  # a meeting or a planned interaction has no direction: it is neither
         if f.state is not None and not doc.state_values and not doc.planned_when_future:
             return f.state.value == doc.state
         return True
@@ -114,9 +117,21 @@ class EventReader:
             return q.and_(q.ge(prop, since) if since else None, q.le(prop, until) if until else None)
 
         start = self.profile.event_attr("start")
+        if self.due_in_register:
+            # family C's planned interaction is due at РассмотретьПосле, in a register: here only
+            # "entered by the period's end"; the reader keeps those due in the period
+            return q.le(self.date, until) if until else None
         if start is None or start.kind is not AttrKind.PLAIN:
             return within(self.date)
         return q.or_(within(start.prop), q.and_(q.eq(start.prop, EMPTY_START), within(self.date)))
+
+    @property
+    def due_in_register(self) -> bool:
+        """Family C's planned interaction: no date of its own, due at the register's РассмотретьПосле
+        (unless a customised base keeps that on the document)."""
+        doc = self.profile.doc
+        return doc is not None and doc.state == "planned" and self.profile.event_attr("start") is None \
+            and self.profile.event_attr("review_after") is None
 
     def _doc_conditions(self, f: EventFilter) -> list[q.Filter]:
         """Family C: the direction of a call is its Boolean Входящий; the state of an e-mail or
@@ -175,9 +190,15 @@ class EventReader:
             yield from self._named(mapper, rows, resolve_names)
             return
         targets = f.targets(self.profile.counterparty_set)
-        header = self.profile.header_condition(targets)
-        streams = [] if header is None else [self.client.iterate(
-            self.profile.event_set, q.Query(filter=q.and_(base, header), select=mapper.select(), orderby=order))]
+        terms = self.profile.header_terms(targets)
+        streams: list[Iterator[dict[str, Any]]] = []
+        if len(terms) == 1:
+            streams.append(self.client.iterate(self.profile.event_set, q.Query(
+                filter=q.and_(base, terms[0]), select=mapper.select(), orderby=order)))
+        elif terms:  # a partner and its contact persons: as many requests as the URL budget needs
+            found = {str(r["Ref_Key"]): r for page in self.client.iter_any(
+                self.profile.event_set, terms, q.Query(filter=base, select=mapper.select())) for r in page}
+            streams.append(iter(sorted(found.values(), key=self._sort_key, reverse=newest_first)))
         streams.append(self._by_participant(mapper, targets, base, newest_first))
         merged = heapq.merge(*streams, key=self._sort_key, reverse=newest_first)
         yield from self._named(mapper, _dedupe(merged, limit), resolve_names)
@@ -193,14 +214,14 @@ class EventReader:
             found = self._by_any_participant(mapper, targets, base, newest_first)
             if found is not None:
                 return found
-        ts_set, cond = self.profile.participants_set(), self.profile.participants_condition(targets)
-        if ts_set is None or cond is None:
-            if self.profile.participants_section and cond is not None:
+        ts_set, terms = self.profile.participants_set(), self.profile.participants_terms(targets)
+        if ts_set is None or not terms:
+            if self.profile.participants_section and terms:
                 log.warning("%s_%s is not published: events where the client is only a participant are "
                             "skipped", self.profile.event_set, self.profile.participants_section)
             return iter(())
-        refs = sorted({str(r["Ref_Key"]) for r in self.client.iterate(
-            ts_set, q.Query(filter=cond, select=("Ref_Key", "LineNumber")))})
+        refs = sorted({str(r["Ref_Key"]) for page in self.client.iter_any(
+            ts_set, terms, q.Query(select=("Ref_Key", "LineNumber"))) for r in page})
         rows = [row for page in self.client.iter_by(self.profile.event_set, "Ref_Key", map(uuid.UUID, refs),
                                                     select=mapper.select(), where=base) for row in page]
         rows.sort(key=self._sort_key, reverse=newest_first)
@@ -211,18 +232,21 @@ class EventReader:
         """The documents whose participants name one of ``targets``, asked of the document with a
         lambda — one paged query whatever their number, where the rows set would need the keys
         fetched again in groups. ``None`` when this base refuses the lambda (then the rows set)."""
-        section, attr = self.profile.participants_section, self.profile.participant_attr()
-        if not section or attr is None or section not in self.profile.event_es().tabular_sections:
+        section = self.profile.participants_section
+        if not section or section not in self.profile.event_es().tabular_sections:
+            if section:
+                log.warning("%s has no section %s in this base's $metadata: its documents where the client is "
+                            "a participant are not shown", self.profile.event_set, section)
             return iter(())
-        terms = [q.any_(section, "d", attr.points_to(ref, entity_set, prefix="d/")) for ref, entity_set in targets
-                 if attr.kind is AttrKind.COMPOSITE or attr.target_set in (None, entity_set)]
+        terms = [q.any_(sec, "d", t) for sec in self.profile.participant_sections()
+                 for t in self.profile.participants_terms(targets, prefix="d/")]
         if not terms:
             return iter(())
         query = q.Query(filter=base, select=mapper.select())
         try:
             rows = {str(r["Ref_Key"]): r for page in self.client.iter_any(self.profile.event_set, terms, query)
                     for r in page}
-        except (BadQueryError, UnsupportedError) as exc:
+        except (BadQueryError, UnsupportedError, BusinessError) as exc:
             log.info("%s: the lambda any() was refused (%s); reading the participants set", self.profile.event_set,
                      exc.message)
             return None

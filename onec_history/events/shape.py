@@ -99,6 +99,7 @@ class EventShape:
         self.attrs = profile.event_attrs(EVENT_FIELDS)
         es = profile.event_es()
         self.section = profile.participants_section if profile.participants_section in es.tabular_sections else None
+        self.sections = profile.participant_sections() if self.section else []
         self.participant_attr = profile.participant_attr() if self.section else None
         self.participant = Slot(self.participant_attr) if self.participant_attr is not None else None
         self.slots = {logical: Slot(a) for logical, a in self.attrs.items()}
@@ -127,7 +128,7 @@ class EventShape:
             if a is not None:
                 out.extend(p for p in a.select if p not in out)
         if with_participants and self.section:
-            out.append(self.section)
+            out.extend(self.sections)
         return tuple(out)
 
     # -- per row ----------------------------------------------------------------------------------
@@ -149,10 +150,11 @@ class EventShape:
         if slot is None:
             return []
         out = []
-        for prow in row.get(self.section or "") or ():
-            who = slot.who(prow)
-            if who[0] is not None or who[2] is not None:
-                out.append((prow.get("LineNumber"), who))
+        for section in self.sections:
+            for prow in row.get(section) or ():
+                who = slot.who(prow)
+                if who[0] is not None or who[2] is not None:
+                    out.append((prow.get("LineNumber"), who))
         return out
 
     def client(self, row: Mapping[str, Any], parts: Sequence[Who]) -> Who:
