@@ -40,6 +40,8 @@ from ..local.inputs import InputRow
 from ..local.ledger import Ledger, default_ledger_path
 from ..local.lock import rows_lock
 from ..models import is_guid
+from ..profiles import AttrKind
+from .legal_forms import LEGAL, PARTNER_FIELDS, PARTNER_KINDS, PERSON
 from .lookup import FolderTree, Lookup, parse_match
 from .plan import Action, Change, FolderPlan, ImportPlan, RowPlan, normalise, same_value
 from .rows import CpSchema, FieldSpec, ParsedRow
@@ -374,6 +376,12 @@ class CounterpartyImport:
             if parent in broken:
                 return _result(row, "failed", broken[str(parent)])
             body = {**row.body, "Parent_Key": remap[parent]} if parent in remap else row.body
+            if self.profile.documents:  # family C: the partner first — interactions are tied to it
+                partner, problem = self._partner_for(row, body)
+                if problem:
+                    return _result(row, "failed", problem)
+                if partner:
+                    body = {**body, self._partner_prop or "": partner}
             status, ref, message = self._create_once(row.identity or "", row.ref or "", body, row.line)
             result = _result(row, status, message)
             result.ref = ref
@@ -387,6 +395,48 @@ class CounterpartyImport:
         except OnecError as exc:
             return _result(row, "failed", exc.explain())
         return _result(row, "updated" if row.action is Action.UPDATE else "marked")
+
+    @property
+    def _partner_prop(self) -> str | None:
+        a = self.profile.counterparty_attr("partner")
+        return a.prop if a is not None and a.kind is AttrKind.REF else None
+
+    def _partner_for(self, row: RowPlan, body: dict[str, Any]) -> tuple[str | None, str | None]:
+        """Family C: the partner of a new counterparty — the one the file names (its ``partner``
+        column), else a new partner of the same name, created once: its key follows from the
+        counterparty's, so a re-run finds it instead of making a second one."""
+        prop, partners = self._partner_prop, self.profile.partner_set
+        if prop is None or not partners or partners not in self.client.metadata():
+            return None, None
+        if body.get(prop):
+            return str(body[prop]), None
+        es = self.client.entity_set(partners)
+        legal = self.schema.by_logical.get("legal_form")
+        person = legal is not None and bool(legal.prop) and body.get(legal.prop or "") == self.schema.legal_form(PERSON)
+        wanted = {PARTNER_FIELDS["name"]: body.get("Description") or row.name,
+                  PARTNER_FIELDS["full_name"]: body.get(self._full_name_prop() or "") or row.name,
+                  PARTNER_FIELDS["client"]: True,
+                  PARTNER_FIELDS["kind"]: PARTNER_KINDS[PERSON if person else LEGAL]}
+        partner_body = {k: v for k, v in wanted.items() if k in es.properties and v not in (None, "")}
+        key = str(ref_key_for(f"{row.identity}:partner"))
+        if self.ledger is None or self.ledger.honours_keys() is not False:
+            partner_body["Ref_Key"] = key
+        else:  # a base that ignores our keys: a partner of exactly this name made by an earlier run
+            found = list(self.client.iterate(partners, q.Query(
+                filter=q.eq("Description", str(partner_body.get("Description") or "")), select=("Ref_Key",), top=2)))
+            if len(found) == 1:
+                return str(found[0]["Ref_Key"]), None
+        try:
+            created = self.client.create(partners, self.client.validate(partners, partner_body))
+        except KeyExistsError:
+            return key, None
+        except OnecError as exc:
+            return None, f"the counterparty's partner could not be created: {exc.explain()}"
+        return str(created.get("Ref_Key") or key), None
+
+    def _full_name_prop(self) -> str | None:
+        a = self.profile.counterparty_attr("full_name")
+        return a.prop if a is not None else None
 
     def _create_once(self, identity: str, ref: str, body: dict[str, Any], line: int | None) -> tuple[str, str, str]:
         """POST ``body`` at most once for ``identity`` → (status, the 1C reference, message).

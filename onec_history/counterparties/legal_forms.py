@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ..profiles import Family
 
-__all__ = ["LEGAL", "PERSON", "STANDARD_HEADERS", "legal_form_values"]
+__all__ = ["LEGAL", "PARTNER_FIELDS", "PARTNER_KINDS", "PERSON", "STANDARD_HEADERS", "legal_form_values"]
 
 LEGAL = "legal"
 PERSON = "person"
@@ -20,7 +20,14 @@ PERSON = "person"
 _LEGAL_FORMS: dict[Family, dict[str, str]] = {
     Family.A: {LEGAL: "ЮрЛицо", PERSON: "ФизЛицо"},
     Family.B: {LEGAL: "ЮридическоеЛицо", PERSON: "ФизическоеЛицо"},
+    Family.C: {LEGAL: "ЮридическоеЛицо", PERSON: "ФизическоеЛицо"},  # УТ 11: ЮридическоеФизическоеЛицо
 }
+
+# Family C: a new counterparty needs its partner (Catalog_Партнеры, where interactions are tied);
+# the partner's own «company or private person» enum (КомпанияЧастноеЛицо).
+PARTNER_KINDS: dict[str, str] = {LEGAL: "Компания", PERSON: "ЧастноеЛицо"}
+PARTNER_FIELDS = {"name": "Description", "full_name": "НаименованиеПолное", "client": "Клиент",
+                  "kind": "ЮрФизЛицо"}
 
 # The platform's own names of a catalog's standard attributes, as a list exported from 1C heads its
 # columns (the same in every configuration; OData calls them Description, Code, Parent, Ref_Key).

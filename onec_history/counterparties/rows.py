@@ -181,7 +181,7 @@ class CpSchema:
 
     def legal_form(self, value: Any) -> str:
         text = str(value).strip()
-        if text.casefold() in (LEGAL, PERSON):
+        if text.casefold() in (LEGAL, PERSON) and text.casefold() in self.legal_forms:
             return self.legal_forms[text.casefold()]
         if text in self.legal_forms.values():
             return text
