@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_export.py --events 100000            # generates the base first
     .venv/bin/python benchmarks/bench_export.py --reuse /tmp/onec-bench-export/ut10-1000000.sqlite \
         --windows 10000,100000,1000000
-    .venv/bin/python benchmarks/bench_export.py --replicate ut11 --events 100000   # family C
+    .venv/bin/python benchmarks/bench_export.py --family ut11 --events 100000      # family C, generated
+    .venv/bin/python benchmarks/bench_export.py --replicate ut11 --events 100000   # family C, the demo copied
     .venv/bin/python benchmarks/bench_export.py --replicate ut10 --events 100000   # A, same recipe
 
 The demo server runs in its own process on the generated SQLite file; every client scenario
@@ -300,9 +301,9 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
     elif args.replicate:
         path = replicate(args.replicate, args.events, WORK / f"{args.replicate}-x{args.events}.sqlite")
     else:
-        path = WORK / f"ut10-{args.events}.sqlite"
+        path = WORK / f"{args.family}-{args.events}.sqlite"
         if not path.exists():
-            subprocess.run([sys.executable, "-m", "onec_history.demo.generator", "--family", "ut10", "--events",
+            subprocess.run([sys.executable, "-m", "onec_history.demo.generator", "--family", args.family, "--events",
                             str(args.events), "--counterparties", str(max(args.events // 10, 100)), "--seed", "1",
                             "--out", str(path), "--quiet"], cwd=ROOT, check=True)
     results: dict[str, Any] = {"base": str(path), "runs": []}
@@ -363,6 +364,9 @@ def table(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--family", choices=("ut10", "unf", "ut11"), default="ut10",
+                        help="The generated base's family (ut11: family C, --events interactions, partners "
+                             "a tenth of them).")
     parser.add_argument("--reuse", help="An existing generated base (SQLite).")
     parser.add_argument("--replicate", choices=("ut10", "unf", "ut11"),
                         help="A built-in demo copied up to --events events instead of a generated base "

@@ -29,7 +29,7 @@ the state, all rows ``new``.
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
 import logging
 import operator
@@ -251,21 +251,15 @@ class _Exporter:
             for page in self._pages(view, view.select, self.options.page_size):
                 self._emit(view, page, None)
             return
-        # Family C: the documents' streams merged by date (one page of each in memory), oldest first.
-        streams = [self._mapped(v) for v in self.views]
-        size = self.options.page_size or self.client.page_size
-        batch: list[tuple[Any, ...]] = []
-        for row in heapq.merge(*streams, key=_when):
-            batch.append(row)
-            if len(batch) >= size:
-                self._write(self._labelled(batch), None)
-                batch = []
-        if batch:
+        # Family C: the documents' streams merged by date, oldest first, one page of each in memory.
+        for batch in _merged([self._mapped(v) for v in self.views]):
             self._write(self._labelled(batch), None)
 
-    def _mapped(self, view: _View) -> Iterator[tuple[Any, ...]]:
+    def _mapped(self, view: _View) -> Iterator[list[tuple[Any, ...]]]:
         for page in self._pages(view, view.select, self.options.page_size):
-            yield from view.rows.map_page(page)
+            mapped = view.rows.map_page(page)
+            if mapped:
+                yield mapped
 
     def incremental(self) -> None:
         state = self.state
@@ -383,6 +377,37 @@ _DATE, _DELETED, _VERSION, _DOCUMENT = (_KEYS.index(k) for k in ("date", "delete
 
 def _when(row: tuple[Any, ...]) -> str:
     return row[_DATE] or ""
+
+
+def _merged(streams: list[Iterator[list[tuple[Any, ...]]]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of rows of date-ordered page streams, in date order.
+
+    A batch at a time rather than a row at a time (``heapq.merge`` costs a Python step per row):
+    every held row not later than the earliest of the held pages' last dates can go, sorted (the
+    runs are already sorted, so the sort is linear). Each round finishes at least one page.
+    """
+    held: dict[int, tuple[list[tuple[Any, ...]], int]] = {}
+    for i, stream in enumerate(streams):
+        page = next(stream, None)
+        if page is not None:
+            held[i] = (page, 0)
+    while held:
+        bound = min(_when(page[-1]) for page, _ in held.values())
+        batch: list[tuple[Any, ...]] = []
+        for i, (page, pos) in list(held.items()):
+            end = bisect.bisect_right(page, bound, lo=pos, key=_when)
+            batch.extend(page[pos:end])
+            if end < len(page):
+                held[i] = (page, end)
+                continue
+            following = next(streams[i], None)
+            if following is None:
+                del held[i]
+            else:
+                held[i] = (following, 0)
+        if batch:
+            batch.sort(key=_when)
+            yield batch
 
 
 def _final_change(label: str, marked: bool) -> str:

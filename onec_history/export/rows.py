@@ -12,14 +12,14 @@ agreement on both demo families.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import query as q
 from ..errors import OnecError
 from ..events.shape import EventShape, Who
-from ..models import EMPTY_DATE
+from ..models import EMPTY_DATE, EventState
 from ..names import NameResolver
 from .writers import Column
 
@@ -108,13 +108,22 @@ class EventRowMapper:
         self.document_type = shape.document_set
         self.preloader = preloader or NamePreloader(names)
         # family C: the document type is the kind; a contact person stands for its partner
-        self._doc = shape.doc
+        self._doc = doc = shape.doc
         self._doc_kind: tuple[str | None, str | None] = (None, None)
+        self._fixed_direction: tuple[str | None, str | None] | None = None  # (words, code) the type fixes
+        self._fixed_state: tuple[EventState | None, str | None] | None = None
         self._clients: _FamilyCClients | None = None
-        if shape.doc is not None:
+        if doc is not None:
             kind, raw = shape.kind({})
             self._doc_kind = (raw, kind.value if kind is not None else None)
+            if doc.direction is not None:
+                d, words = shape.direction({})
+                self._fixed_direction = (words, d.value if d is not None else None)
+            if not doc.planned_when_future and self._p.get("state") is None:
+                self._fixed_state = shape.state({})  # the type's own state: nothing in the row says otherwise
             self._clients = _FamilyCClients(shape, names, partners)
+            if partners is not None and shape.profile.person_set:
+                self.preloader.loaders.setdefault(shape.profile.person_set, partners.preload_owners)
 
     # -- a page ---------------------------------------------------------------------------------
     def map_page(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
@@ -124,13 +133,21 @@ class EventRowMapper:
         shape = self.shape
         resp_slot = self._resp
         contact_slot = self._contact
+        section, participant = shape.section or "", shape.participant  # as EventShape.participants reads them
         for row in rows:
-            parts = [who for _, who in shape.participants(row)]
+            if participant is not None and (lines := row.get(section)):
+                parts = [w for w in map(participant.who, lines) if w[0] is not None or w[2] is not None]
+            else:
+                parts = []
             client = shape.client(row, parts)
             resp = resp_slot.who(row)[0] if resp_slot is not None else None
             contact = contact_slot.who(row)[0] if contact_slot is not None else None
             pre.append((row, parts, client, resp, contact))
+        rows_seen = len(pre)
         if self._clients is not None:
+            # Family C: the contact persons' partners, by key or (a big export) the whole catalog at once.
+            self.preloader.consider(self._clients.persons(pre), rows=rows_seen)
+            rows_seen = 0
             pre = self._clients.resolve(pre)
         wanted: list[tuple[str | None, str | None]] = []
         for _, parts, client, resp, _ in pre:
@@ -138,7 +155,7 @@ class EventRowMapper:
             wanted.append((users, resp))
             for p_ref, p_set, _ in parts:
                 wanted.append((p_set, p_ref))
-        self.preloader.consider(wanted, rows=len(pre))
+        self.preloader.consider(wanted, rows=rows_seen)
         self.names.prefetch(wanted)
         if self._clients is not None:
             pre = self._clients.texts(pre)
@@ -159,9 +176,12 @@ class EventRowMapper:
             direction_code = self._dir_codes.get(direction or "")
         else:
             kind, kind_code = self._doc_kind
-            d, direction = self.shape.direction(row)
-            direction_code = d.value if d is not None else None
-        state_of, state = self.shape.state(row)
+            if self._fixed_direction is None:
+                d, direction = self.shape.direction(row)
+                direction_code = d.value if d is not None else None
+            else:
+                direction, direction_code = self._fixed_direction
+        state_of, state = self.shape.state(row) if self._fixed_state is None else self._fixed_state
         state_code = state_of.value if state_of is not None else None
         cp_ref, cp_set, cp_text = client
         start = _date(get(p["start"])) if p["start"] else None
@@ -206,8 +226,9 @@ _Pre = tuple[Mapping[str, Any], list[Who], Who, "str | None", "str | None"]
 class _FamilyCClients:
     """Family C's client of a page of interactions, as :class:`~onec_history.events.interactions.
     InteractionReader` reads it: the partner; a contact person's partner (the person is the
-    contact), its owners asked in bulk; an unregistered caller's name or text as the client text;
-    anyone else (a user, a private person) by the text the document shows."""
+    contact), its owners asked in bulk; an unregistered caller's name or text as the client text
+    (also when the contact is empty and only the text is filled); anyone else (a user, a private
+    person) by the text the document shows."""
 
     def __init__(self, shape: EventShape, names: NameResolver, partners: Partners | None) -> None:
         profile = shape.profile
@@ -218,36 +239,44 @@ class _FamilyCClients:
         self.string_set = profile.string_contact_set
         self.contact_text = shape.slots.get("contact_text")
 
+    def persons(self, pre: list[_Pre]) -> list[tuple[str | None, str | None]]:
+        """(catalog, ref) of the contact persons that are the page's clients."""
+        person_set = self.person_set
+        return [(person_set, c[0]) for _, _, c, _, _ in pre if c[0] and c[1] == person_set]
+
     def resolve(self, pre: list[_Pre]) -> list[_Pre]:
-        """Contact persons → their partners (a few requests for the page's unknown ones)."""
-        persons = [c[0] for _, _, c, _, _ in pre if c[0] and c[1] == self.person_set]
+        """Contact persons → their partners (a few requests for the page's unknown ones), in place."""
+        person_set = self.person_set
+        persons = [c[0] for _, _, c, _, _ in pre if c[0] and c[1] == person_set]
         if not persons:
             return pre
         owners = self.partners.owners(persons) if self.partners is not None else {}
-        out: list[_Pre] = []
-        for row, parts, client, resp, contact in pre:
-            if client[0] and client[1] == self.person_set:
-                owner = owners.get(client[0])
-                out.append((row, parts, (owner, self.partner_set if owner else None, None), resp, client[0]))
-            else:
-                out.append((row, parts, client, resp, contact))
-        return out
+        for i, (row, parts, client, resp, _) in enumerate(pre):
+            person = client[0]
+            if person and client[1] == person_set:
+                owner = owners.get(person)
+                pre[i] = (row, parts, (owner, self.partner_set if owner else None, None), resp, person)
+        return pre
 
     def texts(self, pre: list[_Pre]) -> list[_Pre]:
-        """Clients that are no partner → a text (after the page's names were fetched)."""
-        out: list[_Pre] = []
-        partner_set, string_set = self.partner_set, self.string_set
-        for item in pre:
-            row, parts, client, resp, contact = item
-            ref, entity_set, _ = client
-            if ref is None or entity_set == partner_set:
-                out.append(item)
+        """Clients that are no partner → a text (after the page's names were fetched), in place."""
+        partner_set, string_set, contact_text = self.partner_set, self.string_set, self.contact_text
+        for i, (row, parts, client, resp, contact) in enumerate(pre):
+            ref, entity_set, text = client
+            if ref is None:
+                if text is None and contact is None and contact_text is not None:
+                    # an unregistered caller as 1C's code writes one: no contact, only the contact's text
+                    text = contact_text.text(row)
+                    if text:
+                        pre[i] = (row, parts, (None, None, text), resp, contact)
+                continue
+            if entity_set == partner_set:
                 continue
             text = self.names.name(entity_set, ref) if entity_set == string_set else None
-            if text is None and self.contact_text is not None:
-                text = self.contact_text.text(row)
-            out.append((row, parts, (None, None, text), resp, contact))
-        return out
+            if text is None and contact_text is not None:
+                text = contact_text.text(row)
+            pre[i] = (row, parts, (None, None, text), resp, contact)
+        return pre
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -288,6 +317,9 @@ class NamePreloader:
         self.preloaded: list[str] = []
         self.expected_rows: int | None = None
         self._rows = 0
+        #: A catalog read whole by its own pass instead of the names' (family C's contact persons:
+        #: their partners too); the loader takes the page size and says whether it read the catalog.
+        self.loaders: dict[str, Callable[[int], bool]] = {}
 
     def consider(self, wanted: Iterable[tuple[str | None, str | None]], *, rows: int = 0) -> None:
         """Note the references a page of ``rows`` rows asks for; preload a catalogue when it pays."""
@@ -318,6 +350,11 @@ class NamePreloader:
 
     def _preload(self, entity_set: str) -> None:
         self._forget(entity_set)
+        loader = self.loaders.get(entity_set)
+        if loader is not None:
+            if loader(self.PAGE):
+                self.preloaded.append(entity_set)
+            return
         try:
             props = self.names.client.entity_set(entity_set).properties
         except OnecError:

@@ -299,3 +299,38 @@ def test_a_customised_call_with_a_single_reference_contact_exports_its_partner()
         "number": "НФ00-000001", "date": "2026-03-02T10:15:04", "posted": None, "deleted": False,
         "data_version": "AAA=", "subject": "Мониторы"}
     assert got["responsible"] == "Иванов"
+
+
+def test_a_big_export_reads_the_contact_persons_partners_in_one_pass(ut11: DemoServer, raw: Raw,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the names' threshold the persons' catalog is read whole (Ref_Key, Owner_Key, Description)
+    instead of ~20 persons a request: the same rows come out."""
+    from onec_history.counterparties.partners import Partners
+    from onec_history.export.rows import NamePreloader
+
+    passes: list[int] = []
+    real = Partners.preload_owners
+
+    def spy(self: Partners, page_size: int = 5000) -> bool:
+        passes.append(page_size)
+        return real(self, page_size)
+
+    monkeypatch.setattr(NamePreloader, "MIN_SEEN", 5)  # the demo has 40 persons: decide as a big base would
+    monkeypatch.setattr(Partners, "preload_owners", spy)
+    _, rows = export(make_history(ut11.url, page_size=50))
+    assert len(passes) == 1
+    everything = raw.of()
+    assert sorted(r["ref"] for r in rows) == sorted(everything)
+    for r in rows:
+        assert project(r) == expected(raw, r["document_type"], raw.rows[r["document_type"]][r["ref"]]), r["ref"]
+
+
+def test_an_unregistered_caller_with_only_a_text_is_the_client_text() -> None:
+    """1C's own code writes an unknown caller as an empty contact and the text in АбонентПредставление."""
+    with start_demo("ut11") as srv:
+        h = make_history(srv.url)
+        new = h.client.create(CALLS, {"Date": "2026-05-06T09:00:00", "Тема": "кто-то звонил", "Входящий": True,
+                                      "АбонентПредставление": "Незнакомец +7 900 000-00-00"})["Ref_Key"]
+        _, rows = export(h)
+    row = next(r for r in rows if r["ref"] == new)
+    assert (row["client"], row["client_ref"], row["contact_ref"]) == ("Незнакомец +7 900 000-00-00", None, None)
