@@ -2,6 +2,7 @@
 run after 1% of the events and counterparties were edited in 1C (requests, bytes, wall time).
 
     .venv/bin/python benchmarks/bench_mirror.py --events 20000 --counterparties 2000
+    .venv/bin/python benchmarks/bench_mirror.py --family ut11 --events 20000 --counterparties 2000   # family C
     .venv/bin/python benchmarks/bench_mirror.py --events 20000 --pg postgresql://postgres@127.0.0.1:55432/onec_test
 
 The base is made by ``onec_history.demo.generator`` (kept under /tmp/onec-bench-mirror for the
@@ -47,7 +48,8 @@ def edit_one_percent(history: Any) -> int:
 
     client, p = history.client, history.profile
     touched = 0
-    for entity_set, prop in ((p.event_set, "DeletionMark"), (p.counterparty_set, "Description")):
+    every = [(v.event_set, "DeletionMark") for v in p.views()]  # family C: its six interaction documents
+    for entity_set, prop in (*every, (p.counterparty_set, "Description")):
         rows = list(client.iterate(entity_set, Query(select=("Ref_Key", prop))))
         for row in rows[::100]:
             value = (not row[prop]) if prop == "DeletionMark" else f"{str(row[prop]).strip()[:90]} (изм.)"
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--family", choices=("ut10", "unf"), default="ut10")
+    parser.add_argument("--family", choices=("ut10", "unf", "ut11"), default="ut10")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--counterparties", type=int, default=2_000)
     parser.add_argument("--page-size", type=int, default=1000)

@@ -32,6 +32,7 @@ from ..chains.nodes import NodeReader, link_value
 from ..errors import ConfigError, NotPublishedError
 from ..events.interactions import InteractionReader
 from ..events.read import EventReader
+from ..export.rows import NamePreloader
 from ..history import History
 from ..models import Event
 from . import schema as ms
@@ -166,6 +167,18 @@ class Mirror(EngineOwner):
         self.profile = history.profile
         self.engine = engine_for(db_url)
         self.link_overrides = link_overrides
+        self._preloader: NamePreloader | None = None
+
+    def _owners(self) -> NamePreloader:
+        """Family C: decides when the contact persons' catalogue is read whole for their partners
+        (:meth:`Partners.preload_owners <onec_history.counterparties.partners.Partners.preload_owners>`),
+        by the export's rule for names; one for the run, shared by the six documents."""
+        if self._preloader is None:
+            self._preloader = NamePreloader(self.history.names)
+            person_set = self.profile.person_set
+            if person_set:
+                self._preloader.loaders[person_set] = self.history.base.partners.preload_owners
+        return self._preloader
 
     # -- units ------------------------------------------------------------------------------------
     def _units(self, report: MirrorReport) -> list[_Unit]:
@@ -213,11 +226,15 @@ class Mirror(EngineOwner):
         own = table.of_set(event_set)
         select = _with_version((*mapper.select(), *shape.select, *_link_columns(own)))
         interactions = self.history.event_reader if events.profile.doc is not None else None
+        person_set = events.profile.person_set
 
         def convert(rows: list[dict[str, Any]]) -> Rows:
             parts: list[dict[str, Any]] = []
             mapped = [mapper.map(row) for row in rows]
             if isinstance(interactions, InteractionReader):
+                # the contact persons' partners by key, or the whole catalogue once a copy names enough
+                self._owners().consider([(person_set, e.counterparty) for e in mapped
+                                         if e.counterparty and e.counterparty_set == person_set], rows=len(mapped))
                 mapped = interactions.clients(mapped)
             for e in mapped:
                 parts.extend({"event_ref": e.ref, "line": p.line or i, "ref": p.ref, "entity_set": p.entity_set,
