@@ -197,6 +197,19 @@ def test_the_card_shows_the_partner_its_code_manager_and_contact_persons(
     partner_code = next(r["Code"] for r in raw(ut11, PARTNERS) if r["Description"] == "ООО Ромашка")
     assert f"Партнер: ООО Ромашка (код {partner_code})" in out
     assert "Контактные лица партнера: Сидоров Павел Петрович" in out
+    # the last completed contact, from the raw rows: no planned interaction, no deletion mark, a
+    # meeting by its start, an e-mail by its date of sending or receipt
+    romashka = next(c["Ref_Key"] for c in counterparties(ut11) if c["ИНН"] == "7701000001")
+    mine = expected_interactions(ut11, romashka)
+    moments = []
+    for name in INTERACTIONS:
+        if name == "Document_ЗапланированноеВзаимодействие":
+            continue
+        for row in raw(ut11, name):
+            if row["Ref_Key"] in mine and not row["DeletionMark"] and row.get("СтатусПисьма") in (None, "Отправлено"):
+                when = row.get("ДатаНачала") or row.get("ДатаОтправления") or row.get("ДатаПолучения") or row["Date"]
+                moments.append(datetime.fromisoformat(str(when)))
+    assert f"Последний контакт: {max(moments):%d.%m.%Y %H:%M:%S}" in out
     code, out = run("counterparties", "search", "--code", partner_code.split("-")[-1].lstrip("0"))
     assert code == 0 and "7701000001" in out and "7702000002" not in out
     code, out = run("counterparties", "search", "--group", "Покупатели")

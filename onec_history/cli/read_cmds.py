@@ -13,7 +13,7 @@ import click
 from ..counterparties.contacts import ContactCard, phones_of
 from ..errors import QueryError
 from ..history import EventFilter, History
-from ..models import Counterparty
+from ..models import Counterparty, Event, EventState
 from .app import App, pass_app
 from .output import emit, format_option, plain
 from .params import build_filter, event_filter_options, resolve_client
@@ -77,7 +77,9 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bo
     if fmt == "json":
         import json
 
-        doc: dict[str, Any] = {"counterparty": cp_row(cp), "events": [event_row(e) for e in evs]}
+        last = last_contact(evs)
+        doc: dict[str, Any] = {"counterparty": cp_row(cp), "events": [event_row(e) for e in evs],
+                               "last_contact": (last.start or last.date) if last is not None else None}
         if history.profile.documents:
             doc["partner_persons"] = partner_persons(history, cp)
         if card is not None:
@@ -94,6 +96,10 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bo
             click.echo(f"  {label}: {value}")
     if persons and (card is None or not card.persons):
         click.echo("  Контактные лица партнера: " + ", ".join(persons))
+    last = last_contact(evs)
+    if last is not None:
+        click.echo(f"  Последний контакт: {_detail(last.start or last.date)} ({last.kind_raw or last.kind}"
+                   + (f", {last.subject}" if last.subject else "") + ")")
     if card is not None:
         _echo_contacts(card)
     click.echo("")
@@ -172,6 +178,14 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
     for p in e.participants:
         who = p.text or p.name or p.ref
         click.echo(f"Участник {p.line}: {who}" + (f" ({p.entity_set}, {p.ref})" if p.ref else " (текст)"))
+
+
+def last_contact(events: list[Event]) -> Event | None:
+    """The latest completed contact among ``events`` (newest first): not planned, not cancelled,
+    not marked for deletion — 1C's «last interaction» register counts those too, this does not."""
+    done = [e for e in events if e.state is not EventState.PLANNED and e.state is not EventState.CANCELLED
+            and not e.deleted and (e.start or e.date) is not None]
+    return max(done, key=lambda e: e.start or e.date or datetime.min, default=None)
 
 
 def partner_persons(history: History, cp: Counterparty) -> list[str]:
