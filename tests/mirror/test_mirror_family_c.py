@@ -5,6 +5,7 @@ Expected values come from the demo's raw rows (GETs of the sets), never from the
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,11 +199,30 @@ def test_a_family_c_mirror_of_an_older_schema_is_copied_again(ut11: DemoServer, 
     check_against_1c(url, h.client)
 
 
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[str]:
+    """A private database on the test server (other mirror tests, maybe of another run, share the default)."""
+    name = f"onec_c_{uuid.uuid4().hex[:12]}"
+    admin = engine_for(pg_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.SQLAlchemyError:  # no right to create one: the default, emptied
+        admin.dispose()
+        engine = engine_for(pg_url)
+        ms.metadata.drop_all(engine)
+        engine.dispose()
+        yield pg_url
+        return
+    yield sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def test_postgresql_holds_the_same_family_c_rows_and_is_upgraded_in_place(ut11: DemoServer, tmp_path: Path,
-                                                                         pg_url: str) -> None:
-    engine = engine_for(pg_url)
-    ms.metadata.drop_all(engine)
-    engine.dispose()
+                                                                         pg_db: str) -> None:
+    pg_url = pg_db
     h = history(ut11)
     lite = f"sqlite:///{tmp_path / 'mirror.db'}"
     for url in (lite, pg_url):
@@ -223,6 +243,3 @@ def test_postgresql_holds_the_same_family_c_rows_and_is_upgraded_in_place(ut11: 
         report = mirror.sync()
     assert all(s.mode == "full" for s in report.sets)
     check_against_1c(pg_url, h.client)
-    engine = engine_for(pg_url)
-    ms.metadata.drop_all(engine)
-    engine.dispose()
