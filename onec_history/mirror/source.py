@@ -58,6 +58,16 @@ class MirrorSource:
         except (KeyError, ValueError):
             raise ConfigError(f"The mirror does not say which configuration it copies ({meta.get('family')!r})",
                               hint="Re-create it with 'onec-history mirror --db URL --full'.") from None
+        if self.family is Family.C:
+            if own:
+                mirror.close()
+            raise ConfigError(
+                "Reports from the mirror of a family-C base (УТ 11 / КА 2 / ERP) are not supported yet: the "
+                "mirror keeps the interactions, but not yet what the reports need of them (the partners' "
+                "flags and managers, the contact persons' partners, the due moments of planned interactions "
+                "and the deals), so its figures would be wrong",
+                hint="Run the report without --from-mirror: it reads 1C directly (a few requests per "
+                     "interaction document). The mirror itself stays usable for your own SQL.")
         self.event_set, self.counterparty_set = meta["event_set"], meta["counterparty_set"]
         # The mirror keeps managers' names with the users (the reader names them from users_set).
         self.users_set = self.manager_set = meta["users_set"]

@@ -143,6 +143,18 @@ def test_a_full_mirror_holds_every_interaction_as_1c_does(ut11: DemoServer, tmp_
         p.ref == romashka.partner for p in e.participants) for e in mine)
 
 
+def test_reports_refuse_a_family_c_mirror_rather_than_give_wrong_figures(
+        ut11: DemoServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from onec_history.cli.main import main
+
+    url = f"sqlite:///{tmp_path / 'mirror.db'}"
+    with Mirror(history(ut11), url) as mirror:
+        mirror.sync()
+    code = main(["--url", ut11.url, "report", "inactive", "--days", "30", "--from-mirror", url])
+    err = capsys.readouterr().err
+    assert code == 3 and "family-C" in err and "without --from-mirror" in err
+
+
 def test_a_second_run_copies_exactly_the_changes_of_two_documents(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'mirror.db'}"
     with start_demo("ut11") as srv:
