@@ -344,3 +344,18 @@ def test_an_outgoing_emails_copies_count_where_the_base_publishes_them(ut11: Dem
     assert view.doc is not None and "ПолучателиКопий" in view.doc.more_sections
     # the demo's УТ 11 subset publishes the recipients only: the copies are asked where they exist
     assert view.participant_sections() == ["ПолучателиПисьма"]
+
+
+def test_a_phone_finds_the_counterparties_of_the_partner_or_contact_person_holding_it(ut11: DemoServer) -> None:
+    """УТ 11 keeps phones on the partner and its contact persons: a caller's number leads to the
+    partner's counterparties (before, the counterparties' own empty lists answered «nobody»)."""
+    partners = {r["Ref_Key"]: r for r in raw(ut11, PARTNERS)}
+    romashka = next(p for p in partners.values() if p["Description"] == "ООО Ромашка")
+    phone = next(line["Представление"] for line in romashka["КонтактнаяИнформация"] if line["Тип"] == "Телефон")
+    owners = {c["Ref_Key"] for c in counterparties(ut11) if c["Партнер_Key"] == romashka["Ref_Key"]}
+    h = history(ut11)
+    assert {c.ref for c in h.find_by_phone(str(phone))} == owners
+    sidorov = next(r for r in raw(ut11, PERSONS) if r["Description"] == "Сидоров Павел Петрович")
+    mobile = next(line["Представление"] for line in sidorov["КонтактнаяИнформация"] if line["Тип"] == "Телефон")
+    assert {c.ref for c in h.find_by_phone(str(mobile))} == owners
+    assert h.find_by_phone("+7 999 000-00-00") == []

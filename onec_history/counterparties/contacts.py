@@ -57,8 +57,10 @@ REGISTER_SET = "InformationRegister_КонтактнаяИнформация"
 SECTION_NAME = "КонтактнаяИнформация"
 PHONE = "Телефон"
 EMAIL = "АдресЭлектроннойПочты"
-PERSON_SETS = {Family.A: "Catalog_КонтактныеЛицаКонтрагентов", Family.B: "Catalog_КонтактныеЛица"}
-"""Where each family keeps a counterparty's contact persons (``Owner_Key`` → the counterparty)."""
+PERSON_SETS = {Family.A: "Catalog_КонтактныеЛицаКонтрагентов", Family.B: "Catalog_КонтактныеЛица",
+               Family.C: "Catalog_КонтактныеЛицаПартнеров"}
+"""Where each family keeps a counterparty's contact persons (``Owner_Key`` → the counterparty;
+family C: → the counterparty's partner)."""
 _PERSON_SETS = PERSON_SETS
 
 
@@ -225,6 +227,9 @@ class ContactBook:
         self._narrow_ok = True
         self._person_index: dict[str, dict[str, set[str]]] = {}  # Тип → normalised value → contact persons
         self._person_owner: dict[str, str | None] = {}  # contact person → its counterparty (None: deleted)
+        # Family C keeps contacts on the partner and its persons: found partners lead to their counterparties.
+        partners = self.profile.partner_set if self.profile.documents else None
+        self.partner_source = contact_source(md, self.profile, partners) if partners and partners in md else None
 
     # -- the card ---------------------------------------------------------------------------------
     def card(self, ref: str) -> ContactCard:
@@ -237,10 +242,20 @@ class ContactBook:
             for row in _rows_of(self.client, self.source, [ref], None):
                 if self.source.owner_of(row) == ref:
                     _file(card.phones, card.emails, card.other, row, self.source)
+        owner = ref
+        if self.profile.documents:  # family C: the partner's contact information and persons
+            partner = self.history.base.partners.partner_of(ref)
+            if partner is None:
+                return card
+            owner = partner
+            if self.partner_source is not None:
+                for row in _rows_of(self.client, self.partner_source, [partner], None):
+                    if self.partner_source.owner_of(row) == partner:
+                        _file(card.phones, card.emails, card.other, row, self.partner_source)
         if self.person_set is None:
             card.missing.append(_PERSON_SETS.get(self.profile.family, "contact persons"))
             return card
-        card.persons = self._persons([ref]).get(ref, [])
+        card.persons = self._persons([owner]).get(owner, [])
         if card.persons and self.person_source is not None:
             by_ref = {p.ref: p for p in card.persons}
             for row in _rows_of(self.client, self.person_source, list(by_ref), None):
@@ -300,6 +315,11 @@ class ContactBook:
 
     def _find(self, kind: str, value: str, fragments: list[q.Filter],
               values_of: Any) -> list[Counterparty]:
+        if self.source is None and self.partner_source is not None:  # family C without the counterparties' own
+            found = self._of_partners(self._owners_in(self.partner_source, kind, value, fragments, values_of))
+            if not found and self.person_source is not None:
+                found = self._by_person(kind, value, fragments, values_of)
+            return found
         if self.source is None:
             raise NotPublishedError(f"{REGISTER_SET} / {self.profile.counterparty_set}_{SECTION_NAME}")
         owners: set[str] = set()
@@ -313,9 +333,37 @@ class ContactBook:
             else:  # an empty answer is nobody: one request per unknown caller, not a scan of the list
                 owners = narrow
         found = self._counterparties(owners)
+        if not found and self.partner_source is not None:
+            found = self._of_partners(self._owners_in(self.partner_source, kind, value, fragments, values_of))
         if not found and self.person_source is not None:
             found = self._by_person(kind, value, fragments, values_of)
         return found
+
+    def _owners_in(self, src: ContactSource, kind: str, value: str, fragments: list[q.Filter],
+                   values_of: Any) -> set[str]:
+        """Owners in ``src`` one of whose rows holds ``value``: one filtered request (the whole
+        list where the platform refuses the filter)."""
+        filtered = q.Query(filter=q.and_(src.of_type(kind), q.or_(*fragments)), select=src.select())
+        try:
+            rows = list(self.client.iterate(src.entity_set, filtered))
+        except (BadQueryError, UnsupportedError):
+            rows = list(self.client.iterate(src.entity_set, q.Query(filter=src.of_type(kind), select=src.select())))
+        return {owner for row in rows if (owner := src.owner_of(row))
+                and value in values_of(str(row.get(src.presentation_prop) or ""))}
+
+    def _of_partners(self, partners: set[str]) -> list[Counterparty]:
+        """Family C: the counterparties of ``partners`` (not marked for deletion)."""
+        prop = self.history.base.partners.partner_attr
+        if not partners or prop is None:
+            return []
+        search = self.history.counterparty_search
+        found: dict[str, Counterparty] = {}
+        for page in self.client.iter_by(self.profile.counterparty_set, prop, [uuid.UUID(p) for p in sorted(partners)],
+                                        select=search.mapper.select()):
+            for c in map(search.mapper.map, page):
+                if not c.deleted:
+                    found[c.ref] = c
+        return sorted(found.values(), key=lambda c: (c.name, c.ref))
 
     def _by_person(self, kind: str, value: str, fragments: list[q.Filter], values_of: Any) -> list[Counterparty]:
         """The counterparties whose contact person has ``value`` (a call from the buyer's own mobile):
@@ -344,6 +392,8 @@ class ContactBook:
                 owner = str(r.get("Owner_Key") or "")
                 self._person_owner[str(r["Ref_Key"])] = None if r.get("DeletionMark") or not owner else owner
         owners = {o for p in persons if (o := self._person_owner.get(p))}
+        if self.profile.documents:  # family C: a person belongs to a partner
+            return self._of_partners(owners)
         return self._counterparties(owners)
 
     def _narrow(self, kind: str, value: str, fragments: list[q.Filter], values_of: Any) -> set[str] | None:
