@@ -359,3 +359,19 @@ def test_a_phone_finds_the_counterparties_of_the_partner_or_contact_person_holdi
     mobile = next(line["Представление"] for line in sidorov["КонтактнаяИнформация"] if line["Тип"] == "Телефон")
     assert {c.ref for c in h.find_by_phone(str(mobile))} == owners
     assert h.find_by_phone("+7 999 000-00-00") == []
+
+
+def test_an_interaction_is_shown_by_its_number_alone_unless_several_types_share_it(ut11: DemoServer) -> None:
+    from onec_history.errors import AmbiguousError
+
+    h = history(ut11)
+    calls = raw(ut11, "Document_ТелефонныйЗвонок")
+    numbers: dict[str, list[str]] = {}
+    for name in INTERACTIONS:
+        for row in raw(ut11, name):
+            numbers.setdefault(str(row["Number"]), []).append(name)
+    unique = next(r for r in calls if len(numbers[str(r["Number"])]) == 1)
+    assert h.get_event(str(unique["Number"])).ref == unique["Ref_Key"]
+    shared = next(n for n, sets in numbers.items() if len(sets) > 1)
+    with pytest.raises(AmbiguousError):
+        h.get_event(shared)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from .. import family_c
 from .. import query as q
 from ..documents import DocAddress, Documents
-from ..errors import NoMatchError, ODataError, QueryError
-from ..models import DocumentRef, Event, EventKind, EventState, parse_datetime, parse_ref, set_of_type
+from ..errors import AmbiguousError, NoMatchError, ODataError, QueryError
+from ..models import DocKey, DocumentRef, Event, EventKind, EventState, parse_datetime, parse_ref, set_of_type
 from .read import EventFilter, EventReader
 
 if TYPE_CHECKING:
@@ -260,13 +260,17 @@ class InteractionReader:
         and a number (``ТелефонныйЗвонок 12``)."""
         sets = self.event_sets
         try:
-            key = Documents(self.client).resolve(DocAddress.parse(ref), search_sets=sets)
+            address = DocAddress.parse(ref)
+            if address.number is not None and address.type_name is None:
+                key = self._by_number(address.number)  # «НФ00-000157»: whichever interaction bears it
+            else:
+                key = Documents(self.client).resolve(address, search_sets=sets)
         except QueryError:
             raise QueryError(f"{ref!r} is not an interaction's reference or number",
                              hint="Give the GUID from the list's Ссылка column, Document_ТелефонныйЗвонок(guid'…') "
                                   "or a type and a number (ТелефонныйЗвонок 12).") from None
         except NoMatchError:
-            raise NoMatchError(f"No interaction has the reference {ref.strip()}",
+            raise NoMatchError(f"No interaction matches {ref.strip()}",
                                hint="Find events with 'onec-history events list'.") from None
         reader = self.reader_of(key.entity_set)
         if reader is None:
@@ -276,6 +280,23 @@ class InteractionReader:
         event = self.with_names([event], every=True)[0]
         participants = self.participant_names(event)
         return event.model_copy(update={"participants": participants})
+
+    def _by_number(self, number: str) -> DocKey:
+        """The interaction numbered ``number`` in any of the six documents; one in several is ambiguous."""
+        docs, found = Documents(self.client), []
+        for entity_set in self.event_sets:
+            try:
+                found.append(docs.by_number(entity_set, number))
+            except NoMatchError:
+                continue
+        if len(found) > 1:
+            raise AmbiguousError(f"{len(found)} interactions are numbered {number}", candidates=found,
+                                 choices=[f"{k.entity_set.removeprefix('Document_')} {number}" for k in found],
+                                 hint="Give the type with the number («ТелефонныйЗвонок 157») or the reference.")
+        if not found:
+            raise NoMatchError(f"No interaction is numbered {number}",
+                               hint="Check the number; find events with 'onec-history events list'.")
+        return found[0]
 
     def participant_names(self, event: Event) -> tuple[Any, ...]:
         names = self.base.names
