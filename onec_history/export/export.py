@@ -40,10 +40,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO
 
+from .. import family_c
 from .. import query as q
+from ..errors import ODataError
 from ..events.interactions import InteractionReader
 from ..events.read import EventReader
 from ..history import EventFilter, History
+from ..models import EMPTY_DATE
 from .rows import EVENT_COLUMNS, EventRowMapper, NamePreloader, columns, headings, vanished_row
 from .state import CHANGE_CHANGED, CHANGE_DELETED, CHANGE_WAS_MARKED, DiffCounts, StateRun
 from .writers import CsvOptions, RowWriter, open_writer
@@ -129,6 +132,43 @@ class _View:
         self.order = (self.profile.event_fields()["date"] or "Date",)
         # Too long a $select for one URL is widened by the client (Client.within_budget).
         self.select = mapper.select()
+        # Family C's planned interaction is due at РассмотретьПосле, in a register: read once for
+        # the export (one paged pass of that document's register rows), the start column and the
+        # period are decided by it.
+        self.due_in_register = reader.due_in_register
+        self.since, self.until = flt.since, flt.until
+        self._due: dict[str, str] | None = None
+        self.client = history.client
+
+    def due(self) -> dict[str, str]:
+        if self._due is None:
+            self._due = {}
+            register, dim = family_c.SUBJECTS_REGISTER, family_c.REGISTER_DOCUMENT
+            if register in self.client.metadata():
+                try:
+                    for row in self.client.iterate(register, q.Query(filter=q.isof(dim, self.event_set))):
+                        when = row.get(family_c.REGISTER_REVIEW_AFTER)
+                        if when and when != EMPTY_DATE:
+                            self._due[str(row.get(dim))] = str(when)
+                except ODataError as exc:
+                    log.warning("%s: %s — planned interactions are exported without their due moment",
+                                register, exc.message)
+        return self._due
+
+    def finish(self, mapped: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """A planned interaction's start is its due moment; the period picks it by that moment."""
+        if not self.due_in_register:
+            return mapped
+        due = self.due()
+        out = []
+        for m in mapped:
+            start = m[_START] or due.get(m[0])
+            when = start or m[_DATE]
+            if when and ((self.since and when < self.since.isoformat()) or
+                         (self.until and when > self.until.isoformat())):
+                continue
+            out.append((*m[:_START], start, *m[_START + 1:]))
+        return out
 
 
 class _Exporter:
@@ -169,7 +209,7 @@ class _Exporter:
             page = [r for r in page if str(r.get("Ref_Key")) in labels]
             if not page:
                 return
-        mapped = view.rows.map_page(page)
+        mapped = view.finish(view.rows.map_page(page))
         if labels is not None:
             mapped = [(*m, _final_change(labels[m[0]], m[_DELETED])) for m in mapped]
             for m in mapped:
@@ -223,12 +263,21 @@ class _Exporter:
         if not self.targets:
             return  # family C: a counterparty without a partner has no interactions
         extra = self._participant_refs(view)
-        header = view.profile.header_condition(self.targets)
-        if header is not None:
-            query = q.Query(filter=q.and_(view.base, header), select=select, orderby=view.order)
+        terms = view.profile.header_terms(self.targets)
+        if len(terms) == 1:
+            query = q.Query(filter=q.and_(view.base, terms[0]), select=select, orderby=view.order)
             for page in self.client.pages(es, query, page_size=page_size):
                 extra.difference_update(str(r.get("Ref_Key")) for r in page)
                 yield page
+        elif terms:  # a partner and its contact persons: as many requests as the URL budget needs
+            seen: set[str] = set()
+            for page in self.client.iter_any(es, terms, q.Query(filter=view.base, select=select),
+                                             page_size=page_size):
+                fresh = [r for r in page if str(r.get("Ref_Key")) not in seen]
+                seen.update(str(r.get("Ref_Key")) for r in fresh)
+                extra.difference_update(str(r.get("Ref_Key")) for r in fresh)
+                if fresh:
+                    yield sorted(fresh, key=lambda r: (str(r.get(view.order[0]) or ""), str(r.get("Ref_Key"))))
         if not extra:
             return
         yield from self.client.iter_by(es, "Ref_Key", map(uuid.UUID, sorted(extra)), select=select,
@@ -236,11 +285,12 @@ class _Exporter:
 
     def _participant_refs(self, view: _View) -> set[str]:
         ts_set = view.profile.participants_set()
-        cond = view.profile.participants_condition(self.targets or ())
-        if ts_set is None or cond is None:
+        terms = view.profile.participants_terms(self.targets or ())
+        if ts_set is None or not terms:
             return set()
-        query = q.Query(filter=cond, select=("Ref_Key", "LineNumber"))
-        return {str(r["Ref_Key"]) for page in self.client.pages(ts_set, query) for r in page}
+        # one term per target: a partner with many contact persons needs several requests
+        query = q.Query(select=("Ref_Key", "LineNumber"))
+        return {str(r["Ref_Key"]) for page in self.client.iter_any(ts_set, terms, query) for r in page}
 
     def full(self) -> None:
         if self.targets is None:
@@ -257,7 +307,7 @@ class _Exporter:
 
     def _mapped(self, view: _View) -> Iterator[list[tuple[Any, ...]]]:
         for page in self._pages(view, view.select, self.options.page_size):
-            mapped = view.rows.map_page(page)
+            mapped = view.finish(view.rows.map_page(page))
             if mapped:
                 yield mapped
 
@@ -372,7 +422,8 @@ class _Exporter:
 
 _KEYS = [c.key for c in EVENT_COLUMNS]
 _N = len(_KEYS)
-_DATE, _DELETED, _VERSION, _DOCUMENT = (_KEYS.index(k) for k in ("date", "deleted", "data_version", "document_type"))
+_DATE, _DELETED, _VERSION, _DOCUMENT, _START = (_KEYS.index(k) for k in ("date", "deleted", "data_version",
+                                                                         "document_type", "start"))
 
 
 def _when(row: tuple[Any, ...]) -> str:

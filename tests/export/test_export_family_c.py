@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,37 @@ def test_an_unregistered_caller_with_only_a_text_is_the_client_text() -> None:
         _, rows = export(h)
     row = next(r for r in rows if r["ref"] == new)
     assert (row["client"], row["client_ref"], row["contact_ref"]) == ("Незнакомец +7 900 000-00-00", None, None)
+
+
+def test_a_planned_interaction_is_exported_at_its_due_moment_and_picked_by_it(ut11: DemoServer, raw: Raw) -> None:
+    """Its document has no date of its own (Date is when it was entered): the start column and the
+    period follow РассмотретьПосле from the register, as events list and agenda do."""
+    h = make_history(ut11.url)
+    register = {str(r["Взаимодействие"]): r for r in h.client.iterate(
+        "InformationRegister_ПредметыПапкиВзаимодействий", Query())}
+    planned = raw.rows["Document_ЗапланированноеВзаимодействие"]
+    _, rows = export(h)
+    for row in rows:
+        if row["document_type"] == "Document_ЗапланированноеВзаимодействие":
+            assert row["start"] == register[row["ref"]]["РассмотретьПосле"]
+    april = EventFilter(since=datetime(2026, 4, 1), until=datetime(2026, 4, 30, 23, 59, 59))
+    _, rows = export(h, april)
+    got = {r["ref"] for r in rows if r["document_type"] == "Document_ЗапланированноеВзаимодействие"}
+    due = {ref for ref in planned if "2026-04-01" <= str(register[ref]["РассмотретьПосле"]) < "2026-05-01"}
+    assert due and got == due
+
+
+def test_a_partner_with_many_contact_persons_exports_whole(tmp_path: Path) -> None:
+    with start_demo("ut11") as srv:
+        h = make_history(srv.url)
+        cps = {str(r["Ref_Key"]): r for r in h.client.iterate("Catalog_Контрагенты", Query())}
+        romashka = next(ref for ref, r in cps.items() if str(r["Description"]).startswith("ООО Ромашка"))
+        partner = str(cps[romashka]["Партнер_Key"])
+        for i in range(8):
+            h.client.create("Catalog_КонтактныеЛицаПартнеров", {"Description": f"Лицо {i}", "Owner_Key": partner})
+        raw_now = read_raw(h.client)
+        mine = {partner} | {p for p, owner in raw_now.owner.items() if owner == partner}
+        wanted = {ref for ref, s in raw_now.of().items()
+                  if {r for r, _ in contacts(s, raw_now.rows[s][ref])} & mine}
+        _, rows = export(make_history(srv.url), EventFilter(counterparty=romashka))
+        assert {r["ref"] for r in rows} == wanted and len(rows) == len(wanted)
