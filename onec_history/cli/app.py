@@ -66,6 +66,15 @@ class App:
     def using_demo(self) -> bool:
         return self.settings().url is None
 
+    def base_label(self) -> str:
+        """The base as a page's header names it: the demo dataset, or the URL without credentials."""
+        url = self.settings().url
+        if url is None:
+            return f"демо {self.demo_dataset}"
+        from ..transport import redact_url
+
+        return redact_url(url)
+
     def client(self) -> Client:
         if self._client is not None:
             return self._client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,29 @@ def _jobs_option(fn: Any) -> Any:
                         help="Requests in flight at once (1C is the slow side: keep it small).")(fn)
 
 
+def _output_option(fn: Any) -> Any:
+    return click.option("-o", "--output", default="-", show_default=True,
+                        help="File for svg/html (- for stdout).")(fn)
+
+
+def _write_page(app: App, page: str, output: str) -> None:
+    """A page or picture to ``output`` (UTF-8 whatever the console's code page), or to stdout."""
+    if output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(page.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    from pathlib import Path
+
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    app.note(f"Written {path} ({len(page.encode('utf-8')) // 1024 + 1} KB)")
+
+
 @click.command("chain")
 @click.argument("doc")
 @click.argument("number", required=False)
@@ -63,14 +87,16 @@ def _jobs_option(fn: Any) -> Any:
               help="The whole tree from the first document (default, as 1C's form).")
 @click.option("--depth", type=click.IntRange(1, 1000), default=DEFAULT_DEPTH, show_default=True,
               help="At most this many links away.")
-@click.option("--format", "fmt", type=click.Choice(["tree", "json", "dot", "mermaid"]), default="tree",
-              show_default=True, help="tree for people; json (documented schema), dot (Graphviz), mermaid.")
+@click.option("--format", "fmt", type=click.Choice(["tree", "json", "dot", "mermaid", "svg", "html"]), default="tree",
+              show_default=True, help="tree for people; json (documented schema), dot (Graphviz), mermaid; "
+                                      "svg (a picture) or html (a page with it), drawn without any other program.")
+@_output_option
 @click.option("--stats", is_flag=True, help="Print requests made, bytes received and time on stderr.")
 @_jobs_option
 @pass_app
 @click.pass_context
 def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_name: str | None, year: int | None,
-              direction: str, depth: int, fmt: str, stats: bool, jobs: int) -> None:
+              direction: str, depth: int, fmt: str, output: str, stats: bool, jobs: int) -> None:
     """The chain of documents around DOC, like 1C's «Структура подчиненности».
 
     DOC is Document_X(guid'…'), a bare reference (with --type, or searched in the linked types),
@@ -97,6 +123,14 @@ def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_n
         click.echo(to_dot(chain), nl=False)
     elif fmt == "mermaid":
         click.echo(to_mermaid(chain), nl=False)
+    elif fmt in ("svg", "html"):
+        from ..pages.html import chain_html
+        from ..pages.svg import chain_svg
+
+        node = chain.nodes.get(start)
+        title = " ".join(x for x in (start.type_name, node.number if node else None) if x)
+        page = chain_svg(chain, label=title) + "\n" if fmt == "svg" else chain_html(chain, title, base=app.base_label())
+        _write_page(app, page, output)
     else:
         click.echo(to_tree(chain), nl=False)
     if stats:
@@ -107,8 +141,10 @@ def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_n
 @click.argument("client")
 @click.option("--since", type=DATE, help="From this date (YYYY-MM-DD or DD.MM.YYYY).")
 @click.option("--until", type=UNTIL, help="Up to this date (a bare date includes the whole day).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json (documented schema) for scripts.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
+              help="table for people; json (documented schema) for scripts; html: one self-contained page with "
+                   "the card and every chain drawn (with -o FILE).")
+@_output_option
 @click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="auto", show_default=True,
               help="Complete the chains by walking (few documents) or from the period's link graph (many).")
 @click.option("--depth", type=click.IntRange(1, 1000), default=DEFAULT_DEPTH, show_default=True,
@@ -118,7 +154,7 @@ def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_n
 @pass_app
 @click.pass_context
 def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | None, until: datetime | None,
-                fmt: str, strategy: str, depth: int, stats: bool, jobs: int) -> None:
+                fmt: str, output: str, strategy: str, depth: int, stats: bool, jobs: int) -> None:
     """CLIENT's timeline: events and documents, grouped by chain, in time order, with each step's state.
 
     CLIENT is a name or its beginning, a code, an ИНН or a reference. Shown: the client's events
@@ -131,10 +167,24 @@ def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | Non
     cp = resolve_client(ctx, chains.history, client)
     timeline = chains.timeline(cp.ref, since=since, until=until, strategy=strategy, depth=depth)
     _warn(app, timeline.chain.warnings)
+    if fmt in ("json", "html"):
+        # The card as the page shows it, in both: the page costs 1C no request the JSON does not.
+        card = chains.history.counterparty_search.with_names([cp])[0]
     if fmt == "json":
-        who = {"ref": cp.ref, "name": cp.name, "inn": cp.inn}
+        who = {"ref": cp.ref, "name": cp.name, "inn": cp.inn, "kpp": card.kpp, "code": card.code,
+               "full_name": card.full_name, "group": card.parent_name, "manager": card.manager_name,
+               "partner": card.partner_name}
         click.echo(json.dumps(history_json(timeline, who, meter.result() if stats else None),
                               ensure_ascii=False, indent=2))
+    elif fmt == "html":
+        from ..pages.html import history_html
+
+        partner = " ".join(x for x in (card.partner_name, f"(код {card.partner_code})" if card.partner_code else "")
+                           if x)
+        fields = {"name": card.name, "Полное наименование": card.full_name if card.full_name != card.name else None,
+                  "Код": None if card.partner_code else card.code, "ИНН": card.inn, "КПП": card.kpp,
+                  "Группа": card.parent_name, "Партнер": partner, "Менеджер": card.manager_name}
+        _write_page(app, history_html(timeline, fields, base=app.base_label(), generated=datetime.now()), output)
     else:
         title = cp.name + (f" (ИНН {cp.inn})" if cp.inn else "")
         click.echo(history_text(timeline, title, cp.ref), nl=False)

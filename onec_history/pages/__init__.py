@@ -1,0 +1,1 @@
+"""Pictures and pages people look at: chains as SVG, a client's history as one HTML file."""
