@@ -35,10 +35,9 @@ def type_title(entity_set: str) -> str:
     name = entity_set.partition("_")[2] or entity_set
     words: list[tuple[str, bool]] = []  # (word, an abbreviation such as SMS: kept in capitals)
     for w in _WORD.findall(name):
-        if len(w) == 1 and w.isupper() and words and words[-1][1]:
-            words[-1] = (words[-1][0] + w, True)
-        elif len(w) == 1 and w.isupper() and words and len(words[-1][0]) == 1 and words[-1][0].isupper():
-            words[-1] = (words[-1][0] + w, True)
+        letter = len(w) == 1 and w.isupper()
+        if letter and words and (words[-1][1] or (len(words[-1][0]) == 1 and words[-1][0].isupper())):
+            words[-1] = (words[-1][0] + w, True)  # S, M, S → SMS
         else:
             words.append((w, False))
     if len(words) <= 1:
