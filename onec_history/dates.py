@@ -12,7 +12,7 @@ a period, a bare date is the whole day (to 23:59:59) and ``10:15`` the whole min
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 __all__ = ["DATE_HELP", "PIVOT", "describe_two_digit_year", "parse_datetime_text", "period_end", "two_digit_year"]
 
@@ -21,7 +21,15 @@ _DATE_FORMATS = (
     "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
 )
 DATE_HELP = ("YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY, with HH:MM or HH:MM:SS if needed "
-             "(or ISO 8601 with a zone, YYYY-MM-DDTHH:MM:SS+03:00)")
+             "(or ISO 8601 with a zone, YYYY-MM-DDTHH:MM:SS+03:00), or a day relative to today: today, "
+             "yesterday, tomorrow, -7d, +2w, week-start, month-start, year-start")
+
+# Days relative to today, for scheduled jobs (cron, Task Scheduler) that cannot compute a date
+# themselves; Russian words too. Each names a day (its 00:00; as --until the whole day).
+_RELATIVE = re.compile(r"([+-])(\d{1,4})\s*([dwдн])", re.IGNORECASE)
+_NAMED_DAYS = {"today": 0, "сегодня": 0, "yesterday": -1, "вчера": -1, "tomorrow": 1, "завтра": 1}
+_STARTS = {"week-start": "week", "month-start": "month", "year-start": "year",
+           "начало-недели": "week", "начало-месяца": "month", "начало-года": "year"}
 
 PIVOT = 30
 """Two-digit years below it are 20xx, the others 19xx: ``29`` is 2029, ``30`` is 1930.
@@ -63,6 +71,9 @@ def describe_two_digit_year(text: str) -> str | None:
 def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> datetime:
     """A naive server-local datetime from the formats of DATE_HELP; ValueError with a reason."""
     raw = text.strip()
+    relative = relative_day(raw, today=_today(server_tz))
+    if relative is not None:
+        return relative
     short = _TWO_DIGIT.fullmatch(raw)
     candidate = raw
     if short is not None:  # DD.MM.YY → DD.MM.YYYY by the one rule (PIVOT)
@@ -83,6 +94,29 @@ def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> dateti
             raise ValueError(f"{raw!r} has a time zone; give local time, or set server_timezone in the config")
         value = value.astimezone(server_tz).replace(tzinfo=None)
     return _plausible(value.replace(microsecond=0))
+
+
+def _today(server_tz: tzinfo | None) -> date:
+    """Today where 1C's server is (server_timezone), else on this machine."""
+    return datetime.now(server_tz).date() if server_tz is not None else date.today()
+
+
+def relative_day(text: str, *, today: date) -> datetime | None:
+    """``today``, ``yesterday``, ``-7d``, ``+2w``, ``month-start``… as that day's 00:00; ``None``
+    when ``text`` is not one of them."""
+    word = text.strip().casefold()
+    if word in _NAMED_DAYS:
+        day = today + timedelta(days=_NAMED_DAYS[word])
+    elif word in _STARTS:
+        unit = _STARTS[word]
+        day = (today - timedelta(days=today.weekday()) if unit == "week"
+               else today.replace(day=1) if unit == "month" else today.replace(month=1, day=1))
+    elif (m := _RELATIVE.fullmatch(word)) is not None:
+        n = int(m.group(2)) * (7 if m.group(3) in ("w", "н") else 1)
+        day = today + timedelta(days=n if m.group(1) == "+" else -n)
+    else:
+        return None
+    return datetime(day.year, day.month, day.day)
 
 
 def _plausible(value: datetime) -> datetime:

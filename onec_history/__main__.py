@@ -1,0 +1,10 @@
+"""``python -m onec_history``: the command line where the Scripts folder is not on PATH (Windows)."""
+
+from __future__ import annotations
+
+import sys
+
+from onec_history.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())
