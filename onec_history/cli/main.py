@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import logging
@@ -111,19 +112,53 @@ def _register() -> None:
     commands.register(cli)
 
 
-def _tolerant_streams() -> None:
-    """On a console or a redirect in a legacy code page (cp1251, cp866), a character it lacks (✓, →)
-    becomes '?' instead of a UnicodeEncodeError traceback; Cyrillic is written as the code page has it."""
+# What a legacy code page (cp1251, cp866) lacks, written as the nearest ASCII instead of '?'.
+_ASCII = {"✓": "v", "○": "o", "✗": "x", "·": ".", "◀": "<", "←": "<-", "→": "->", "—": "-", "–": "-",
+          "├": "+", "└": "`", "│": "|", "─": "-", "…": "...", "\u00a0": " ", "≤": "<=", "≥": ">=", "∅": "(none)"}
+
+
+def _nearest(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    return "".join(_ASCII.get(ch, "?") for ch in text), error.end
+
+
+codecs.register_error("onec-nearest", _nearest)
+
+_MACHINE = ("json", "jsonl", "csv", "svg", "html")
+
+
+def _machine_format(argv: list[str]) -> bool:
+    """Does the command line ask for a format that scripts read (always UTF-8, whatever the console)?"""
+    for i, arg in enumerate(argv):
+        if arg == "--format" and i + 1 < len(argv) and argv[i + 1] in _MACHINE:
+            return True
+        if arg.startswith("--format=") and arg.partition("=")[2] in _MACHINE:
+            return True
+    return False
+
+
+def _tolerant_streams(argv: list[str]) -> None:
+    """JSON, JSONL, CSV and pages go out in UTF-8 whatever the code page (a redirect on a Russian
+    Windows would write cp1251). For people, on a console or a redirect in a legacy code page, a
+    character it lacks (✓, →, the tree's lines) becomes its nearest ASCII instead of a traceback;
+    Cyrillic is written as the code page has it."""
+    machine = _machine_format(argv)
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if isinstance(stream, io.TextIOWrapper) and encoding not in ("utf8", "utf16", "utf32"):
-            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream: left as it is
-                stream.reconfigure(errors="replace")
+        if not isinstance(stream, io.TextIOWrapper) or encoding in ("utf8", "utf16", "utf32"):
+            continue
+        with contextlib.suppress(ValueError, OSError):  # a detached or closed stream: left as it is
+            if machine and stream is sys.stdout:
+                stream.reconfigure(encoding="utf-8", errors="strict")
+            else:
+                stream.reconfigure(errors="onec-nearest")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; expected failures end in one paragraph on stderr and a named exit code."""
-    _tolerant_streams()
+    _tolerant_streams(list(sys.argv[1:] if argv is None else argv))
     _register()
     try:
         rv = cli.main(args=argv, prog_name="onec-history", standalone_mode=False)
