@@ -4,11 +4,14 @@ lacks (✓, the tree's lines, arrows) — never a traceback."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from onec_history.demo.server import DemoServer
 
@@ -39,3 +42,15 @@ def test_tables_and_trees_degrade_to_the_nearest_ascii(ut10: DemoServer, tmp_pat
         assert "?" not in text, (args, text[:300])
     tree = run(ut10.url, tmp_path, "chain", "Событие", "270").stdout.decode("cp1251")
     assert tree.startswith("v Событие 00000000270") and "+-- v Событие" in tree and "`-- " in tree
+
+
+def test_the_export_counter_is_erased_without_an_ansi_sequence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legacy Windows console prints ESC [ K as text: the counter line is overwritten with spaces."""
+    from onec_history.cli import export_cmd
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with export_cmd._Progress() as progress:
+        progress.update(1000)
+    text = err.getvalue()
+    assert "exporting… 1000 events" in text and "\x1b" not in text and text.endswith("\r")

@@ -48,13 +48,16 @@ class _Progress:
     def __init__(self) -> None:
         self.done = 0
         self._shown = 0.0
+        self._width = 0
 
     def update(self, n: int) -> None:
         self.done += n
         now = time.monotonic()
         if now - self._shown >= 0.2:
             self._shown = now
-            sys.stderr.write(f"\rexporting… {self.done} events")
+            text = f"exporting… {self.done} events"
+            self._width = len(text)
+            sys.stderr.write(f"\r{text}")
             sys.stderr.flush()
 
     def __enter__(self) -> _Progress:
@@ -62,7 +65,8 @@ class _Progress:
 
     def __exit__(self, *exc: object) -> None:
         if self._shown:
-            sys.stderr.write("\r\033[K")  # erase the counter line; the summary follows
+            # erase the counter line with spaces, not an ANSI sequence (a legacy Windows console prints those)
+            sys.stderr.write("\r" + " " * self._width + "\r")
             sys.stderr.flush()
 
 
