@@ -7,12 +7,14 @@ by their last run is refused (exit 9), or read with a loud warning under ``--all
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -87,6 +89,11 @@ def _report_source(app: App, mirror_url: str | None, report_name: str,
     return history, history.find_user, None
 
 
+def _output_option(fn: Any) -> Any:
+    return click.option("-o", "--output", default="-", show_default=True,
+                        help="Write the report to this file (UTF-8; written whole or not at all); - for stdout.")(fn)
+
+
 @click.group()
 def report() -> None:
     """Reports for managers: inactive buyers, overdue events, activity, the sales funnel.
@@ -104,14 +111,15 @@ def report() -> None:
               help="Look this many days further back for the date of the last completed event.")
 @_report_options
 @_mirror_option
+@_output_option
 @pass_app
 def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None,
-                 mirror_url: str | None, allow_partial: bool) -> None:
+                 mirror_url: str | None, allow_partial: bool, output: str) -> None:
     """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
     source, find_user, partial = _report_source(app, mirror_url, "inactive", allow_partial)
     manager_ref = find_user(manager) if manager else None
     rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
-    _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event", partial)
+    _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: a counterparty's contacts are the interactions with its partner and the partner's "
                  "contact persons; a partner with several counterparties gives each of them the same contacts. "
@@ -122,14 +130,15 @@ def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: s
 @click.option("--responsible", help="Only this responsible (name prefix or reference).")
 @_report_options
 @_mirror_option
+@_output_option
 @pass_app
 def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None, mirror_url: str | None,
-                allow_partial: bool) -> None:
+                allow_partial: bool, output: str) -> None:
     """Planned events whose start has passed, per responsible."""
     source, find_user, partial = _report_source(app, mirror_url, "overdue", allow_partial)
     ref = find_user(responsible) if responsible else None
     rows = rep.overdue(source, responsible=ref, now=as_of)
-    _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events", partial)
+    _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: a planned interaction is due on its РассмотретьПосле (one already reviewed is not "
                  "pending); the client shown is the partner the interaction names.")
@@ -141,13 +150,14 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | N
 @click.option("--until", type=UNTIL, help="Up to this date, a bare date included (default: now).")
 @_report_options
 @_mirror_option
+@_output_option
 @pass_app
 def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str,
-                 as_of: datetime | None, mirror_url: str | None, allow_partial: bool) -> None:
+                 as_of: datetime | None, mirror_url: str | None, allow_partial: bool, output: str) -> None:
     """Completed events: count, total and average duration, by manager, kind or week."""
     source, _, partial = _report_source(app, mirror_url, "activity", allow_partial)
     rows = rep.activity(source, by=by, since=since, until=until, now=as_of)
-    _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups", partial)
+    _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups", partial, output=output)
 
 
 @report.command("funnel")
@@ -158,19 +168,36 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
               help="table for people; csv or json for scripts.")
 @_mirror_option
+@_output_option
 @pass_app
 def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str, mirror_url: str | None,
-               allow_partial: bool) -> None:
+               allow_partial: bool, output: str) -> None:
     """First incoming event → order → delivery: conversion at each step and median lead time.
 
     Built on the bulk chain graph: one paged pass per linked document set for the period.
     """
     source, _, partial = _report_source(app, mirror_url, "funnel", allow_partial)
     rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
-    _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps", partial)
+    _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: interactions reach customer orders through their deal (the interaction's subject), "
                  "sales through the order or the deal.")
+
+
+@contextlib.contextmanager
+def _target(output: str) -> Iterator[IO[str]]:
+    """stdout, or ``output`` written to a temporary file beside it and renamed when complete (a
+    report cron makes never leaves half a file for the person who opens it)."""
+    if output == "-":
+        yield sys.stdout
+        return
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
+    tmp.replace(path)
 
 
 def _family(source: rep.Source) -> Family:
@@ -178,12 +205,15 @@ def _family(source: rep.Source) -> Family:
 
 
 def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str,
-                 partial: _Partial | None = None) -> None:
-    if partial is not None and fmt == "json":
-        # Scripts must not take partial figures for whole ones: the rows come inside an object that says so.
-        sys.stdout.write(json.dumps(plain(partial.as_json(rows)), ensure_ascii=False, indent=2) + "\n")
-        n = len(rows)
-    else:
-        n = emit(rows, fmt, columns=columns)
+                 partial: _Partial | None = None, *, output: str = "-") -> None:
+    with _target(output) as stream:
+        if partial is not None and fmt == "json":
+            # Scripts must not take partial figures for whole ones: the rows come inside an object that says so.
+            stream.write(json.dumps(plain(partial.as_json(rows)), ensure_ascii=False, indent=2) + "\n")
+            n = len(rows)
+        else:
+            n = emit(rows, fmt, columns=columns, out=stream)
+    if output != "-":
+        app.note(f"Written {output}")
     if fmt == "table":
         app.note(f"{n} {what}" + (" (PARTIAL: the mirror is incomplete)" if partial is not None else ""))
