@@ -21,8 +21,8 @@ _DATE_FORMATS = (
     "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
 )
 DATE_HELP = ("YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY, with HH:MM or HH:MM:SS if needed "
-             "(or ISO 8601 with a zone, YYYY-MM-DDTHH:MM:SS+03:00), or a day relative to today: today, "
-             "yesterday, tomorrow, -7d, +2w, week-start, month-start, year-start")
+             "(or ISO 8601 with a zone, YYYY-MM-DDTHH:MM:SS+03:00)")
+RELATIVE_HELP = "or a day relative to today: today, yesterday, tomorrow, -7d, +2w, week-start, month-start, year-start"
 
 # Days relative to today, for scheduled jobs (cron, Task Scheduler) that cannot compute a date
 # themselves; Russian words too. Each names a day (its 00:00; as --until the whole day).
@@ -71,9 +71,6 @@ def describe_two_digit_year(text: str) -> str | None:
 def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> datetime:
     """A naive server-local datetime from the formats of DATE_HELP; ValueError with a reason."""
     raw = text.strip()
-    relative = relative_day(raw, today=_today(server_tz))
-    if relative is not None:
-        return relative
     short = _TWO_DIGIT.fullmatch(raw)
     candidate = raw
     if short is not None:  # DD.MM.YY → DD.MM.YYYY by the one rule (PIVOT)
@@ -96,14 +93,11 @@ def parse_datetime_text(text: str, *, server_tz: tzinfo | None = None) -> dateti
     return _plausible(value.replace(microsecond=0))
 
 
-def _today(server_tz: tzinfo | None) -> date:
-    """Today where 1C's server is (server_timezone), else on this machine."""
-    return datetime.now(server_tz).date() if server_tz is not None else date.today()
-
-
-def relative_day(text: str, *, today: date) -> datetime | None:
-    """``today``, ``yesterday``, ``-7d``, ``+2w``, ``month-start``… as that day's 00:00; ``None``
-    when ``text`` is not one of them."""
+def relative_day(text: str, *, today: date | None = None) -> datetime | None:
+    """``today``, ``yesterday``, ``-7d``, ``+2w``, ``month-start``… as that day's 00:00 (``today``:
+    this machine's day by default); ``None`` when ``text`` is not one of them. For the command
+    line's date options only: a file's cell saying «вчера» would mean another day on every run."""
+    today = today or date.today()
     word = text.strip().casefold()
     if word in _NAMED_DAYS:
         day = today + timedelta(days=_NAMED_DAYS[word])

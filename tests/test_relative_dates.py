@@ -32,9 +32,17 @@ def test_anything_else_is_not_relative(text: str) -> None:
 
 
 def test_yesterday_as_the_end_of_a_period_is_the_whole_day() -> None:
-    end = period_end("yesterday")
-    assert end == datetime.combine(date.today() - timedelta(days=1), datetime.min.time()) + timedelta(
-        hours=23, minutes=59, seconds=59)
+    from onec_history.cli.params import DATE, UNTIL
+
+    midnight = datetime.combine(date.today() - timedelta(days=1), datetime.min.time())
+    assert UNTIL.convert("yesterday", None, None) == midnight + timedelta(hours=23, minutes=59, seconds=59)
+    assert DATE.convert("yesterday", None, None) == midnight
+
+
+def test_a_files_cell_never_means_a_day_relative_to_the_run() -> None:
+    """«вчера» in an import file would be another day on every run (another event's identity)."""
+    with pytest.raises(ValueError):
+        period_end("вчера")
 
 
 @pytest.mark.usefixtures("isolated")

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, TypeVar
 
 import click
 
 from ..create.spec import Vocabulary, norm_word
-from ..dates import DATE_HELP, parse_datetime_text, period_end
+from ..dates import DATE_HELP, RELATIVE_HELP, parse_datetime_text, period_end, relative_day
 from ..history import AmbiguousError, EventFilter, History
 from ..models import Counterparty, Direction, EventKind, EventState
 from .exitcodes import ExitCode
@@ -36,8 +36,9 @@ class _Date(click.ParamType[datetime, Any]):
 
     name = "date"
 
-    def __init__(self, parse: Callable[[str], datetime]) -> None:
+    def __init__(self, parse: Callable[[str], datetime], *, end: bool = False) -> None:
         self._parse = parse
+        self._end = end  # a relative day as the end of a period: the whole day
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "DATE"
@@ -45,17 +46,20 @@ class _Date(click.ParamType[datetime, Any]):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
+        day = relative_day(str(value))  # today, yesterday, -7d… (the command line's only, never a file's)
+        if day is not None:
+            return day + timedelta(hours=23, minutes=59, seconds=59) if self._end else day
         try:
             return self._parse(str(value))
         except ValueError as exc:
             reason = str(exc)
             if "is not a date" in reason:
-                reason = f"{str(value).strip()!r} is not a date; expected {DATE_HELP}"
+                reason = f"{str(value).strip()!r} is not a date; expected {DATE_HELP}, {RELATIVE_HELP}"
             self.fail(reason, param, ctx)
 
 
 DATE = _Date(parse_datetime_text)
-UNTIL = _Date(period_end)
+UNTIL = _Date(period_end, end=True)
 
 
 class _Word(click.ParamType[str, Any]):
