@@ -10,6 +10,7 @@ owner can read; it is never a command-line default and never appears in ``repr``
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import sys
@@ -89,6 +90,9 @@ class Settings(BaseModel):
         return service_root(value)
 
 
+log = logging.getLogger("onec_history.config")
+
+
 def default_config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "onec-history" / "config.toml"
@@ -121,7 +125,13 @@ def _take_credentials(layer: dict[str, Any], where: str) -> None:
 
 
 def _check_permissions(path: Path, data: Mapping[str, Any]) -> None:
-    if "password" not in data or os.name != "posix":
+    if "password" not in data:
+        return
+    if os.name != "posix":
+        # Windows' ACLs are not POSIX modes: say so rather than pass in silence.
+        log.warning("The config file %s holds a password; onec-history cannot check on this system who else may "
+                    "read it. Keep it in your own profile folder, or give the password by ONEC_PASSWORD or "
+                    "--password-stdin instead.", path)
         return
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):

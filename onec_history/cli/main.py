@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import OnecError
+from ..errors import ConfigError, OnecError
 from ..exitcodes import ExitCode, exit_code_for
 from .app import App, setup_logging
 
@@ -59,6 +59,9 @@ class _Group(click.Group):
     help="TOML config file (default ~/.config/onec-history/config.toml if present).",
 )
 @click.option("--ask-password", is_flag=True, help="Prompt for the password instead of reading ONEC_PASSWORD.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (a script's secret store: "
+                   "'… | onec-history --password-stdin …'); it never appears in the process list.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
               help="Read timeout in seconds (default 120: 1C may take 30 s to wake).")
 @click.option("--retries", type=click.IntRange(min=1), help="Attempts for safe requests (default 5).")
@@ -78,6 +81,7 @@ def cli(
     user: str | None,
     config_file: Path | None,
     ask_password: bool,
+    password_stdin: bool,
     timeout: float | None,
     retries: int | None,
     deadline: float | None,
@@ -97,8 +101,16 @@ def cli(
                                     "allowed_only": allowed_only,
                                     # --timeout bounds the whole call, its retries included, unless --deadline says
                                     "retry": {"attempts": retries, "deadline": deadline or timeout}}
+    if ask_password and password_stdin:
+        raise click.UsageError("--ask-password and --password-stdin are alternatives: give one of them.")
     if ask_password:
         overrides["password"] = click.prompt("1C password", hide_input=True)
+    if password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise ConfigError("--password-stdin: standard input gave no password (an empty first line)",
+                              hint="Pipe the password in: 'printf %s \"$SECRET\" | onec-history --password-stdin …'.")
+        overrides["password"] = line
     app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
               demo_dataset=demo_dataset,
               demo_asked=ctx.get_parameter_source("demo_dataset") is click.core.ParameterSource.COMMANDLINE)
