@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
+from .paths import APP, config_dir, legacy_or
 from .transport import MAX_ANSWER_MB, RetryPolicy, service_root, split_credentials
 
 if sys.version_info >= (3, 11):
@@ -94,8 +95,9 @@ log = logging.getLogger("onec_history.config")
 
 
 def default_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "onec-history" / "config.toml"
+    """The platform's config folder (paths.py); a config an earlier version kept in ``~/.config``
+    on Windows or macOS is still read there."""
+    return legacy_or(config_dir() / "config.toml", Path.home() / ".config" / APP / "config.toml")
 
 
 def _take_credentials(layer: dict[str, Any], where: str) -> None:

@@ -31,6 +31,7 @@ from .metadata import (
     TabularSection,
     parse_metadata,
 )
+from .paths import cache_dir
 
 __all__ = ["CapabilityMemory", "MetadataCache", "default_cache_dir", "dump_metadata", "load_metadata"]
 
@@ -39,14 +40,9 @@ _JSON_FORMAT = 2
 log = logging.getLogger(__name__)
 
 def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/onec-history/metadata`` (``~/.cache/…``); ``%LOCALAPPDATA%`` on Windows."""
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "onec-history" / "cache" / "metadata"
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    base_dir = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base_dir / "onec-history" / "metadata"
+    """``$XDG_CACHE_HOME/onec-history/metadata`` (``~/.cache/…``); the platform's cache folder
+    elsewhere (paths.py). A cache is only a cache: an earlier version's place is not looked at."""
+    return cache_dir() / "metadata"
 
 
 class MetadataCache:

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..errors import ConfigError, LockedError
 from ..transport import base_key
 from .lock import RunLock
@@ -82,14 +83,14 @@ class Entry:
 
 
 def default_ledger_path() -> Path:
-    """``$XDG_DATA_HOME/onec-history/ledger.sqlite`` (``~/.local/share/…``); ``%LOCALAPPDATA%`` on Windows."""
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "onec-history" / "data" / "ledger.sqlite"
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    # The XDG spec says a relative value is invalid and must be ignored.
-    root = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
-    return root / "onec-history" / "ledger.sqlite"
+    """``$XDG_DATA_HOME/onec-history/ledger.sqlite`` (``~/.local/share/…``); the platform's data
+    folder elsewhere (paths.py). A ledger an earlier version kept in ``%LOCALAPPDATA%\\onec-history\\data``
+    is still used there: a ledger moved silently would forget what was already created."""
+    new = paths.data_dir() / "ledger.sqlite"
+    if paths.on_windows():
+        local = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return paths.legacy_or(new, Path(local) / paths.APP / "data" / "ledger.sqlite")
+    return new
 
 
 def open_ledger_db(path: str, schema: str) -> sqlite3.Connection:
