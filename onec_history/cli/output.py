@@ -90,14 +90,72 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _fit(widths: list[int], total: int) -> list[int]:
-    """Shrink the widest columns until the table fits ``total`` characters."""
+# Columns a person reads whole (a date cut to 7 characters is no date); references go first, then
+# the columns of least use in a narrow terminal, in this order (piped output keeps every column).
+_WHOLE = ("date", "number", "code", "inn", "name", "mark")
+_DATES = ("date", "start")
+_DROP_ORDER = ("responsible_name", "manager_name", "direction_raw", "parent_name", "kpp", "state_raw", "start",
+               "kind_raw", "full_name")
+
+
+def _dropped_first(key: str) -> bool:
+    return key == "ref" or key.endswith("_ref")
+
+
+def _fit(widths: list[int], total: int, keys: Sequence[str] | None = None) -> tuple[list[int], list[int]]:
+    """(the columns shown, their widths) of a table that fits ``total`` characters: references
+    dropped first (a cut GUID helps nobody), then other text shortened to 10, then the columns of
+    least use dropped; dates, numbers, codes and names are cut last. What is left wider than
+    needed goes back to the shortened columns."""
+    keys = list(keys or [""] * len(widths))
+    natural = list(widths)
     widths = list(widths)
-    gaps = 2 * (len(widths) - 1)
-    while sum(widths) + gaps > total and max(widths) > 6:
-        i = widths.index(max(widths))
-        widths[i] -= 1
-    return widths
+    shown = list(range(len(widths)))
+
+    def width() -> int:
+        return sum(widths[i] for i in shown) + 2 * (len(shown) - 1)
+
+    def shrink(floor: int, whole_too: bool) -> None:
+        while width() > total:
+            cands = [i for i in shown if widths[i] > floor and keys[i] not in _DATES
+                     and (whole_too or keys[i] not in _WHOLE)]
+            if not cands:
+                return
+            i = max(cands, key=lambda j: widths[j])
+            widths[i] -= 1
+
+    for i in reversed(range(len(widths))):
+        if width() <= total:
+            break
+        if _dropped_first(keys[i]) and len(shown) > 1:
+            shown.remove(i)
+    shrink(14, False)
+    for key in _DROP_ORDER:
+        if width() <= total:
+            break
+        if key in keys and keys.index(key) in shown and len(shown) > 2:
+            shown.remove(keys.index(key))
+    shrink(8, False)
+    shrink(6, True)  # a date is never cut: it is shown whole or not at all
+    # room left after the drops: give it back to what was shortened, narrowest first
+    while width() < total:
+        short = [i for i in shown if widths[i] < natural[i]]
+        if not short:
+            break
+        widths[min(short, key=lambda j: widths[j])] += 1
+    return shown, widths
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in ``width`` characters: cut in the middle, so that «ООО Ромашка» and «ООО Ромашкa»
+    stay told apart by their ends; a short column is cut at its end."""
+    if len(text) <= width:
+        return text
+    if width < 9:
+        return text[: max(width - 1, 0)] + "…"
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
 def emit(
@@ -140,16 +198,17 @@ def emit(
     table = [[_cell(row.get(k)) for k, _ in columns] for row in (materialised or list(rows))]
     heads = [h for _, h in columns]
     widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)]
+    shown = list(range(len(heads)))
     if stream.isatty():
         # Fit the terminal; piped output keeps whole values for whoever reads it.
-        widths = _fit(widths, shutil.get_terminal_size((120, 24)).columns)
+        shown, widths = _fit(widths, shutil.get_terminal_size((120, 24)).columns, [k for k, _ in columns])
 
     def line(cells: Sequence[str]) -> str:
-        parts = [(c if len(c) <= w else c[: max(w - 1, 0)] + "…").ljust(w) for c, w in zip(cells, widths, strict=True)]
+        parts = [shorten(cells[i], widths[i]).ljust(widths[i]) for i in shown]
         return "  ".join(parts).rstrip()
 
     stream.write(line(heads) + "\n")
-    stream.write("  ".join("-" * w for w in widths) + "\n")
+    stream.write("  ".join("-" * widths[i] for i in shown) + "\n")
     for r in table:
         stream.write(line(r) + "\n")
     return len(table)
