@@ -64,3 +64,27 @@ def test_shortening_in_the_middle() -> None:
     assert shorten("ООО Ромашка", 20) == "ООО Ромашка"
     assert shorten("Общество с ограниченной ответственностью «Ромашка»", 21) == "Общество с… «Ромашка»"
     assert len(shorten("abcdefghijklmnop", 9)) == 9 and shorten("abcdef", 4) == "abc…"
+
+
+@pytest.mark.usefixtures("eighty")
+def test_wide_keeps_every_column_whole_on_a_terminal(ut10: DemoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onec_history.cli import output
+
+    monkeypatch.setattr(output, "WIDE", True)  # what --wide sets
+    h = History(Client(Transport(ut10.url)))
+    events = list(h.events(limit=3))
+    out = Terminal()
+    emit((event_row(e) for e in events), "table", columns=EVENT_COLUMNS, out=out)
+    assert "Ссылка" in out.getvalue() and all(e.ref in out.getvalue() for e in events)
+
+
+def test_the_wide_option_is_taken(capsys: pytest.CaptureFixture[str], ut10: DemoServer) -> None:
+    from onec_history.cli import output
+    from onec_history.cli.main import main
+
+    try:
+        assert main(["--url", ut10.url, "--wide", "-q", "events", "list", "--limit", "1"]) == 0
+        assert output.WIDE is True
+    finally:
+        output.WIDE = False
+    assert "Ссылка" in capsys.readouterr().out

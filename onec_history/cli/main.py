@@ -15,6 +15,7 @@ import click
 from .. import __version__
 from ..errors import ConfigError, OnecError
 from ..exitcodes import ExitCode, exit_code_for
+from . import output
 from .app import App, setup_logging
 
 __all__ = ["cli", "main"]
@@ -74,6 +75,7 @@ class _Group(click.Group):
               help="Built-in demo dataset used when no base is configured (ut10 or unf).")
 @click.option("-v", "--verbose", count=True, help="-v for requests, -vv for debugging.")
 @click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors.")
+@click.option("--wide", is_flag=True, help="Tables keep every column whole, however narrow the terminal.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -90,6 +92,7 @@ def cli(
     demo_dataset: str,
     verbose: int,
     quiet: bool,
+    wide: bool,
 ) -> None:
     """Client history in 1C:Enterprise bases over the standard OData interface.
 
@@ -111,6 +114,7 @@ def cli(
             raise ConfigError("--password-stdin: standard input gave no password (an empty first line)",
                               hint="Pipe the password in: 'printf %s \"$SECRET\" | onec-history --password-stdin …'.")
         overrides["password"] = line
+    output.WIDE = wide
     app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
               demo_dataset=demo_dataset,
               demo_asked=ctx.get_parameter_source("demo_dataset") is click.core.ParameterSource.COMMANDLINE)

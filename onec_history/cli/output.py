@@ -90,6 +90,9 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+WIDE = False
+"""``--wide``: tables keep every column whole on a terminal too (set by the command line)."""
+
 # Columns a person reads whole (a date cut to 7 characters is no date); references go first, then
 # the columns of least use in a narrow terminal, in this order (piped output keeps every column).
 _WHOLE = ("date", "number", "code", "inn", "name", "mark")
@@ -199,8 +202,8 @@ def emit(
     heads = [h for _, h in columns]
     widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)]
     shown = list(range(len(heads)))
-    if stream.isatty():
-        # Fit the terminal; piped output keeps whole values for whoever reads it.
+    if stream.isatty() and not WIDE:
+        # Fit the terminal; piped output (and --wide) keeps whole values for whoever reads it.
         shown, widths = _fit(widths, shutil.get_terminal_size((120, 24)).columns, [k for k, _ in columns])
 
     def line(cells: Sequence[str]) -> str:
