@@ -22,7 +22,7 @@ from . import family_c
 from .errors import ConfigError, NotPublishedError
 from .metadata import EntitySet, Metadata, TabularSection
 from .models import Direction, EventKind, EventState
-from .query import Filter, or_, points_to
+from .query import Filter, any_, or_, points_to
 
 __all__ = ["Attr", "AttrKind", "Family", "Profile", "ProfileError", "builtin_profile", "detect_profile"]
 
@@ -240,6 +240,12 @@ class Profile:
         present = self.event_es().tabular_sections
         more = self.doc.more_sections if self.doc is not None else ()
         return [s for s in (self.participants_section, *more) if s in present]
+
+    def participant_any_terms(self, targets: Iterable[tuple[str, str]]) -> list[Filter]:
+        """One ``Section/any(d: …)`` term per (participants section, target): the documents
+        themselves whose rows name one of ``targets`` (family C reads them so, in one paged query)."""
+        terms = self.participants_terms(list(targets), prefix="d/")
+        return [any_(section, "d", t) for section in self.participant_sections() for t in terms]
 
     def participants_set(self) -> str | None:
         """The entity set of the participants section when this base publishes it, else ``None``."""

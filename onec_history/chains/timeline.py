@@ -179,8 +179,7 @@ def _any_participant_task(walker: ChainWalker, view: Profile, who: Sequence[tupl
             walker.reader.warn(f"{view.event_set} has no section {section} in this base's $metadata: its documents "
                                "where the client is a participant are not shown")
             return []
-        terms = [q.any_(sec, "d", t) for sec in view.participant_sections()
-                 for t in view.participants_terms(who, prefix="d/")]
+        terms = view.participant_any_terms(who)
         if not terms:
             return []
         try:

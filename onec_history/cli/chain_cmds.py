@@ -16,7 +16,7 @@ from ..chains.timeline import STRATEGIES
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
 from .app import App, pass_app
-from .output import emit, format_option
+from .output import emit, format_option, output_file
 from .params import DATE, UNTIL, resolve_client
 
 __all__ = ["chain_cmd", "history_cmd", "links_cmd"]
@@ -65,15 +65,9 @@ def _write_page(app: App, page: str, output: str) -> None:
         sys.stdout.buffer.write(page.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    from pathlib import Path
-
-    path = Path(output)
-    if not path.parent.is_dir():
-        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    app.note(f"Written {path} ({len(page.encode('utf-8')) // 1024 + 1} KB)")
+    with output_file(output) as stream:
+        stream.write(page)
+    app.note(f"Written {output} ({len(page.encode('utf-8')) // 1024 + 1} KB)")
 
 
 @click.command("chain")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -229,3 +230,19 @@ def _csv(value: Any) -> Any:
     if isinstance(value, Mapping | list | tuple | BaseModel):
         return json.dumps(plain(value), ensure_ascii=False)
     return value
+
+
+@contextlib.contextmanager
+def output_file(output: str) -> Iterator[IO[str]]:
+    """stdout, or ``output`` written to a temporary file beside it and renamed when complete (a
+    job cron runs never leaves half a file for the person who opens it)."""
+    if output == "-":
+        yield sys.stdout
+        return
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
+    tmp.replace(path)

@@ -7,14 +7,11 @@ by their last run is refused (exit 9), or read with a loud warning under ``--all
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -23,7 +20,7 @@ from ..profiles import Family
 from ..reports import compute as rep
 from ..reports.sources import NEEDS
 from .app import App, pass_app
-from .output import emit, plain
+from .output import emit, output_file, plain
 from .params import DATE, UNTIL
 
 __all__ = ["report"]
@@ -184,29 +181,13 @@ def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: st
                  "sales through the order or the deal.")
 
 
-@contextlib.contextmanager
-def _target(output: str) -> Iterator[IO[str]]:
-    """stdout, or ``output`` written to a temporary file beside it and renamed when complete (a
-    report cron makes never leaves half a file for the person who opens it)."""
-    if output == "-":
-        yield sys.stdout
-        return
-    path = Path(output)
-    if not path.parent.is_dir():
-        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as stream:
-        yield stream
-    tmp.replace(path)
-
-
 def _family(source: rep.Source) -> Family:
     return source.profile.family if isinstance(source, History) else source.family
 
 
 def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str,
                  partial: _Partial | None = None, *, output: str = "-") -> None:
-    with _target(output) as stream:
+    with output_file(output) as stream:
         if partial is not None and fmt == "json":
             # Scripts must not take partial figures for whole ones: the rows come inside an object that says so.
             stream.write(json.dumps(plain(partial.as_json(rows)), ensure_ascii=False, indent=2) + "\n")

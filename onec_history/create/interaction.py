@@ -41,7 +41,7 @@ from ..counterparties.specs import Spec
 from ..models import Direction, EventKind, EventState
 from ..profiles import AttrKind, Profile
 from .register import SubjectRegister
-from .shape import Resolved, Shaper, _put
+from .shape import Resolved, Shaper, _put, put_texts
 from .spec import NewEvent, RowError
 
 if TYPE_CHECKING:
@@ -238,14 +238,7 @@ class InteractionShaper(Shaper):
             out[a["responsible"].prop] = res.responsible
         if res.author and "author" in a:
             out[a["author"].prop] = res.author
-        for logical in ("subject", "body", "comment"):
-            text = getattr(ev, logical)
-            if marker and self.marker_attr is a.get(logical):
-                text = f"{text}\n{marker}" if text else marker
-            if text is not None:
-                _put(out, a[logical], text, None)
-        if ev.basis is not None:
-            _put(out, a["basis"], ev.basis.ref, ev.basis.entity_set)
+        put_texts(out, a, ev, marker, self.marker_attr)
         return out
 
     def _client(self, out: dict[str, Any], ev: NewEvent, res: Resolved) -> None:

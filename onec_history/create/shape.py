@@ -178,14 +178,7 @@ class Shaper:
         out[a["start"].prop] = ev.start.strftime(_DATETIME)
         if ev.end is not None:
             out[a["end"].prop] = ev.end.strftime(_DATETIME)
-        for logical in ("subject", "body", "comment"):
-            text = getattr(ev, logical)
-            if marker and self.marker_attr is a.get(logical):
-                text = f"{text}\n{marker}" if text else marker
-            if text is not None:
-                _put(out, a[logical], text, None)
-        if ev.basis is not None:
-            _put(out, a["basis"], ev.basis.ref, ev.basis.entity_set)
+        put_texts(out, a, ev, marker, self.marker_attr)
         return out
 
     def _client(self, out: dict[str, Any], ev: NewEvent, res: Resolved) -> None:
@@ -229,6 +222,20 @@ class Shaper:
             elif logical in self.attrs:
                 out.setdefault(self.event_set, {})[self.attrs[logical].prop] = length
         return out
+
+
+def put_texts(out: dict[str, Any], a: Mapping[str, Attr], ev: NewEvent, marker: str | None,
+              marker_attr: Attr | None) -> None:
+    """The event's subject, body and comment (the marker appended to the attribute that carries
+    it) and its basis — the same for an A/B Событие and a family-C interaction."""
+    for logical in ("subject", "body", "comment"):
+        text = getattr(ev, logical)
+        if marker and marker_attr is a.get(logical):
+            text = f"{text}\n{marker}" if text else marker
+        if text is not None:
+            _put(out, a[logical], text, None)
+    if ev.basis is not None:
+        _put(out, a["basis"], ev.basis.ref, ev.basis.entity_set)
 
 
 def _put(out: dict[str, Any], a: Attr, value: str, target_set: str | None) -> None:

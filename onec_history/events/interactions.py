@@ -144,36 +144,25 @@ class InteractionReader:
         events = self.clients(events)
         if not resolve and not due:
             return events
-        if not resolve:
-            return self._topics_only(events)
         p, names = self.profile, self.base.names
-        names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
-                       + [(p.person_set, e.contact) for e in events]
-                       + [(p.users_set, e.responsible) for e in events]
-                       + [(e.topic.entity_set, e.topic.ref) for e in events if e.topic is not None])
+        if resolve:
+            names.prefetch([(e.counterparty_set, e.counterparty) for e in events]
+                           + [(p.person_set, e.contact) for e in events]
+                           + [(p.users_set, e.responsible) for e in events]
+                           + [(e.topic.entity_set, e.topic.ref) for e in events if e.topic is not None])
         topics = self.topics(events, every=every)
         out = []
         for e in events:
             # the register where it is published, else what the document itself keeps
             topic, reviewed, after = topics.get(e.ref, (e.topic, e.reviewed, e.review_after))
-            if topic is not None and topic.title is None:
-                topic = topic.model_copy(update={"title": names.name(topic.entity_set, topic.ref)})
-            update: dict[str, Any] = {
-                "counterparty_name": names.name(e.counterparty_set, e.counterparty),
-                "responsible_name": names.name(p.users_set, e.responsible),
-                "topic": topic, "reviewed": reviewed, "review_after": after,
-            }
-            update.update(_due(e, reviewed, after))
+            update: dict[str, Any] = {"reviewed": reviewed, "review_after": after, **_due(e, reviewed, after)}
+            if resolve:
+                if topic is not None and topic.title is None:
+                    topic = topic.model_copy(update={"title": names.name(topic.entity_set, topic.ref)})
+                update["counterparty_name"] = names.name(e.counterparty_set, e.counterparty)
+                update["responsible_name"] = names.name(p.users_set, e.responsible)
+            update["topic"] = topic
             out.append(e.model_copy(update=update))
-        return out
-
-    def _topics_only(self, events: list[Event]) -> list[Event]:
-        topics = self.topics(events)
-        out = []
-        for e in events:
-            topic, reviewed, after = topics.get(e.ref, (e.topic, e.reviewed, e.review_after))
-            out.append(e.model_copy(update={"topic": topic, "reviewed": reviewed, "review_after": after,
-                                            **_due(e, reviewed, after)}))
         return out
 
     def clients(self, events: list[Event]) -> list[Event]:

@@ -238,8 +238,7 @@ class EventReader:
                 log.warning("%s has no section %s in this base's $metadata: its documents where the client is "
                             "a participant are not shown", self.profile.event_set, section)
             return iter(())
-        terms = [q.any_(sec, "d", t) for sec in self.profile.participant_sections()
-                 for t in self.profile.participants_terms(targets, prefix="d/")]
+        terms = self.profile.participant_any_terms(targets)
         if not terms:
             return iter(())
         query = q.Query(filter=base, select=mapper.select())
