@@ -374,7 +374,9 @@ class Transport:
             retry=tenacity.retry_if_exception_type(
                 (errors.ConnectError, errors.RequestTimeout, errors.ServerUnavailable)
             ),
-            stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.deadline),
+            # stop_before_delay: no pause that would end past the deadline (the wait is not slept and
+            # the last real failure is raised), so --deadline 4 is over in 4 s, not 4 s plus a backoff.
+            stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.deadline),
             wait=tenacity.wait_random_exponential(multiplier=policy.backoff, max=policy.max_backoff),
             before_sleep=before_sleep,
             reraise=True,
@@ -401,7 +403,7 @@ class Transport:
             deadline = now + self.retry.deadline
         left = deadline - now
         if left <= 0:
-            why = f"; the last failure: {last.message}" if last is not None else ""
+            why = f"; the last failure: {_said(last)}" if last is not None else ""
             raise errors.RequestTimeout(f"No answer within the {self.retry.deadline:g} s deadline{why}",
                                         url=safe_url, hint="Raise --deadline or --timeout, or try later.")
         timeout = (min(timeout[0], left), min(timeout[1], left))
@@ -414,10 +416,10 @@ class Transport:
                 content = bounded.read_body(raw, int(self.max_answer_mb * 2**20))
             except Exception as exc:
                 if watch.fired:
-                    raise self._deadline_passed(safe_url, answering=raw is not None) from None
+                    raise self._deadline_passed(safe_url, answering=raw is not None, last=last) from None
                 raise self._failure(exc, timeout, safe_url) from None
         if watch.fired:  # cut short where the end of a body is the end of the connection
-            raise self._deadline_passed(safe_url, answering=True)
+            raise self._deadline_passed(safe_url, answering=True, last=last)
         self.stats.add(received=len(content), sent=len(body or b""), seconds=time.monotonic() - started)
         resp = Response(raw.status_code, raw.headers, content, safe_url)
         for observe in self.observers:
@@ -432,15 +434,18 @@ class Transport:
             raise error
         return resp
 
-    def _deadline_passed(self, safe_url: str, *, answering: bool) -> errors.RequestTimeout:
-        """The watchdog cut the exchange: in the body (``answering``) or before the headers were complete."""
+    def _deadline_passed(self, safe_url: str, *, answering: bool,
+                         last: errors.OnecError | None = None) -> errors.RequestTimeout:
+        """The watchdog cut the exchange: in the body (``answering``) or before the headers were complete;
+        ``last`` is the failure of the attempt before (a 503 the retries were waiting out), named too."""
         if answering:
             what = "The answer did not arrive in full within"
             hint = "The server is sending very slowly; raise --deadline (or [retry] deadline) if it is just busy."
         else:
             what = "The base did not answer within"
             hint = "1C can take over 30 s to start after idle; raise --deadline or --timeout if it keeps happening."
-        return errors.RequestTimeout(f"{what} the {self.retry.deadline:g} s deadline", url=safe_url, hint=hint)
+        why = f"; the attempt before failed with: {_said(last)}" if last is not None else ""
+        return errors.RequestTimeout(f"{what} the {self.retry.deadline:g} s deadline{why}", url=safe_url, hint=hint)
 
     def _failure(self, exc: Exception, timeout: tuple[float, float], safe_url: str) -> errors.OnecError:
         """What went wrong while sending or reading, as onec-history's error."""
@@ -544,3 +549,11 @@ def _short(exc: Exception) -> str:
     if "RemoteDisconnected" in text or "Connection aborted" in text:
         return "the connection was closed without an answer"
     return text[:200]
+
+
+def _said(error: errors.OnecError) -> str:
+    """A failure in a few words for a deadline message: an error status with its code (``HTTP 503: busy``)."""
+    message = error.message.rstrip(".")
+    if isinstance(error, errors.ODataError) and not message.startswith(f"HTTP {error.status}"):
+        return f"HTTP {error.status}: {message}"
+    return message

@@ -74,6 +74,16 @@ def bomb(inflated: int) -> Behaviour:
     return run
 
 
+def busy(*, after: float) -> Behaviour:
+    """A 503 from the web server in front of 1C, ``after`` seconds of thinking."""
+    def run(conn: socket.socket) -> None:
+        time.sleep(after)
+        body = b"busy"
+        conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                     b"Content-Length: 4\r\n\r\n" + body)
+    return run
+
+
 def hang_up(after: int = 100, *, length: int = 1000) -> Behaviour:
     """Promise ``length`` bytes, send ``after`` of them, close."""
     def run(conn: socket.socket) -> None:

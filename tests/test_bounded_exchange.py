@@ -10,7 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hostile import bomb, drip, flood, hang_up, hostile, ok
+from hostile import bomb, busy, drip, flood, hang_up, hostile, ok
 
 from onec_history import errors
 from onec_history.transport import RetryPolicy, Transport
@@ -35,6 +35,22 @@ def test_a_byte_a_tenth_of_a_second_ends_at_the_deadline(headers_too: bool) -> N
     assert 2.5 < elapsed < 4.0, elapsed
     assert "3 s deadline" in caught.value.message
     assert "did not arrive in full" in caught.value.message  # it had begun: not "did not answer"
+
+
+@pytest.mark.parametrize("think", [0.5, 0.6, 0.7, 0.8, 0.9])
+def test_retries_of_a_busy_server_end_by_the_deadline_and_name_the_real_failure(think: float) -> None:
+    # Slow 503s with backoffs that would cross the deadline: no pause is slept past it, and the error
+    # is the server's 503 (or the deadline naming it), not a bare "no answer".
+    policy = RetryPolicy(attempts=50, deadline=2.0, backoff=0.5, max_backoff=1.5)
+    with hostile(busy(after=think)) as server, Transport(server.url, retry=policy) as tr:
+        started = time.monotonic()
+        with pytest.raises(errors.OnecError) as caught:
+            tr.get_json("Catalog_Контрагенты")
+        elapsed = time.monotonic() - started
+    assert elapsed <= 2.0 + 0.3, elapsed
+    assert server.connections >= 2  # it did retry
+    said = caught.value.explain()
+    assert "503" in said and "busy" in said, said
 
 
 def test_the_deadline_bounds_a_post_too() -> None:

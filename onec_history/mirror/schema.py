@@ -43,6 +43,9 @@ reads every version it lists, leaving out the columns an older mirror lacks.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -52,9 +55,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
+    TypeDecorator,
     inspect,
     select,
     update,
@@ -65,6 +70,7 @@ __all__ = [
     "READABLE_VERSIONS",
     "RUN",
     "SCHEMA_VERSION",
+    "Money",
     "counterparties",
     "documents",
     "event_participants",
@@ -78,16 +84,43 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 #: Versions this code reads: 1 has the same tables but no ``sync_state`` (completeness unknown);
-#: 1 and 2 lack the columns of :data:`ADDED_COLUMNS` (read as empty).
-READABLE_VERSIONS = ("1", "2", "3")
+#: 1 and 2 lack the columns of :data:`ADDED_COLUMNS` (read as empty); up to 3 a document's amount was
+#: a double precision column (4: NUMERIC, converted in place by :func:`upgrade`).
+READABLE_VERSIONS = ("1", "2", "3", "4")
 #: Versions that record completeness (``sync_state``).
-STATE_VERSIONS = ("2", "3")
+STATE_VERSIONS = ("2", "3", "4")
 #: The ``sync_state`` row of the run as a whole.
 RUN = "*"
 
 metadata = MetaData()
+
+
+class Money(TypeDecorator[float]):
+    """A sum of money, kept exact in the database: ``NUMERIC`` where the database has it (PostgreSQL: a
+    ``sum()`` over it does not drift the way ``double precision`` does), decimal text in SQLite (whose
+    NUMERIC is a float). 1C sends sums as JSON numbers of at most 15 significant digits (Число 15.2),
+    which a Python float holds exactly as its shortest ``repr``: that is the text stored, and a float is
+    what reading gives back, as the 1C path gives.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(repr(float(value))) if isinstance(value, float | int) else Decimal(value)
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Any) -> float | None:
+        return None if value is None else float(value)
 
 
 def _ref(name: str, *, primary_key: bool = False, nullable: bool = True) -> Column[str]:
@@ -198,7 +231,7 @@ documents = Table(
     Column("deleted", Boolean, nullable=False),
     _ref("counterparty"),
     _set("counterparty_set"),
-    Column("amount", Float),
+    Column("amount", Money),
     _ref("currency"),
     Column("title", Text),
     Column("kind", String(100)),
@@ -250,8 +283,22 @@ def upgrade(conn: Connection) -> list[str]:
         added.append(f"{table.name}.{name}")
     for index in _ADDED_INDEXES:
         index.create(conn, checkfirst=True)
+    _exact_amounts(conn, inspector)
     if "events.document_set" in added:
         # Before version 3 a mirror held one event set: the one its facts name.
         event_set = select(mirror_meta.c.value).where(mirror_meta.c.key == "event_set").scalar_subquery()
         conn.execute(update(events).where(events.c.document_set.is_(None)).values(document_set=event_set))
     return added
+
+
+
+def _exact_amounts(conn: Connection, inspector: Any) -> None:
+    """Up to version 3 ``documents.amount`` was ``double precision``: on PostgreSQL it becomes NUMERIC in
+    place (a float8 turns into the decimal of its 15 significant digits: a 1C sum exactly). SQLite keeps
+    its column (its types are affinities): the values written from now on are exact text, the older ones
+    read back as the same floats."""
+    if conn.dialect.name != "postgresql":
+        return
+    kind = next((c["type"] for c in inspector.get_columns(documents.name) if c["name"] == "amount"), None)
+    if isinstance(kind, Float):  # DOUBLE_PRECISION (a Float is a Numeric too)
+        conn.exec_driver_sql("ALTER TABLE documents ALTER COLUMN amount TYPE NUMERIC USING amount::numeric")

@@ -315,7 +315,7 @@ def test_an_old_schema_mirror_is_of_unknown_completeness_until_the_next_run(
         report = mirror.sync()
     assert all(s.mode == "incremental" and s.changed == 0 for s in report.sets)
     reader = MirrorReader(url)
-    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "3"
+    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "4"
     assert reader.sync_state().gaps() == []
     code, out, err = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url)
     assert code == 0 and isinstance(json.loads(out), list) and "WARNING" not in err
@@ -338,7 +338,7 @@ def test_a_version_2_mirror_is_read_as_it_is_and_upgraded_in_place(
         report = mirror.sync()
     assert all(s.mode == "incremental" and s.changed == 0 and s.deleted == 0 for s in report.sets)
     reader = MirrorReader(url)
-    assert reader.meta()["schema_version"] == "3"
+    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION
     events = list(reader.events())
     assert [e.ref for e in events] == before and {e.document_set for e in events} == {"Document_Событие"}
     assert all(c.partner is None for c in reader.counterparties())  # families A and B have no partners
