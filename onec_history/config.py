@@ -16,13 +16,14 @@ import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
+from .passwords import KEYRING, keyring_password
 from .paths import APP, config_dir, legacy_or
 from .transport import MAX_ANSWER_MB, RetryPolicy, service_root, split_credentials
 
@@ -37,6 +38,7 @@ ENV_URL = "ONEC_URL"
 ENV_USER = "ONEC_USER"
 ENV_PASSWORD = "ONEC_PASSWORD"
 ENV_CONFIG = "ONEC_CONFIG"
+ENV_PASSWORD_SOURCE = "ONEC_PASSWORD_SOURCE"
 
 
 class Settings(BaseModel):
@@ -47,6 +49,8 @@ class Settings(BaseModel):
     url: str | None = None
     user: str | None = None
     password: SecretStr | None = None
+    # "keyring": with no password given, it comes from the operating system's keyring (passwords.py)
+    password_source: Literal["keyring"] | None = None
     # 1C's first request after idle can take over 30 s while its process starts: the read
     # timeout must allow for that (odata-1c.md §5).
     connect_timeout: float = Field(10.0, gt=0)
@@ -187,12 +191,15 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    keyring: bool = True,
 ) -> Settings:
     """Merge the config file, the environment and explicit overrides (later wins).
 
     ``overrides`` holds what the command line gave; ``None`` values are ignored and a nested
     mapping is merged into the table of the same name, so ``{"retry": {"attempts": 3}}``
-    changes the attempts and keeps the file's other ``[retry]`` values.
+    changes the attempts and keeps the file's other ``[retry]`` values. With ``password_source =
+    "keyring"`` and no password given, the password is read from the system keyring (``keyring=False``:
+    not read, for the command that stores it there).
     """
     environ = os.environ if env is None else env
     data: dict[str, Any] = {}
@@ -205,7 +212,8 @@ def load_settings(
             raise ConfigError(f"The config file {path} does not exist")
         data.update(_read_file(path))
         source = str(path)
-    from_env = {key: environ[var] for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD))
+    from_env = {key: environ[var] for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD),
+                                                   ("password_source", ENV_PASSWORD_SOURCE))
                 if environ.get(var)}
     _take_credentials(from_env, f"{ENV_URL}, {ENV_USER} and {ENV_PASSWORD}")
     data.update(from_env)
@@ -214,7 +222,7 @@ def load_settings(
     _merge(data, given)
     data["source"] = source
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(_problem(err) for err in exc.errors())
         # source is the config file, or "defaults" when the values came from options and environment.
@@ -223,3 +231,6 @@ def load_settings(
             f"Invalid settings{where}: {problems}",
             hint="See README, 'Configuration', for the keys a config file may hold.",
         ) from None
+    if keyring and settings.password is None and settings.password_source == KEYRING and settings.url is not None:
+        settings.password = SecretStr(keyring_password(settings.url, settings.user))
+    return settings

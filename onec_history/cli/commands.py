@@ -13,6 +13,7 @@ from .export_cmd import events_export
 from .groups import counterparties, events
 from .import_cmd import import_counterparties_cmd
 from .mirror_cmd import mirror_cmd
+from .password_cmd import password_group
 from .read_cmds import list_cmd, search_cmd, show_cmd, show_event_cmd
 from .record_cmd import record
 from .report_cmds import report
@@ -25,7 +26,8 @@ GROUPS: tuple[tuple[click.Group, tuple[click.Command, ...]], ...] = (
     (events, (list_cmd, show_event_cmd, create_cmd, import_events_cmd, events_export, *UPDATE_COMMANDS)),
 )
 TOP_LEVEL: tuple[click.Command, ...] = (doctor, metadata_cmd, counterparties, events, chain_cmd, history_cmd,
-                                        links_cmd, demo, record, mirror_cmd, report, agenda_cmd)
+                                        links_cmd, demo, record, mirror_cmd, report, agenda_cmd,
+                                        password_group)
 
 
 def register(group: click.Group) -> None:
