@@ -9,11 +9,11 @@ script — can check the drawing against the chain.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from ..chains.model import Chain, DocKey, Node
 from ..chains.render import money, step_state
+from ..presentations import type_title
 from .layout import Box, layout
 
 __all__ = ["chain_svg", "node_lines", "type_title"]
@@ -22,27 +22,10 @@ BOX_W, BOX_H = 220, 70
 _LINE = 15
 _PAD = 8
 _CHARS = 29  # what fits on a line of a box at the font size of the page's style
-_WORD = re.compile(r"[А-ЯЁA-Z][а-яёa-z0-9]*|[^А-ЯЁA-Z]+")
 
 
 def _short(text: str, limit: int = _CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def type_title(entity_set: str) -> str:
-    """``Document_КоммерческоеПредложениеКлиенту`` → «Коммерческое предложение клиенту», as 1C's
-    synonyms read (the metadata name split at its capitals)."""
-    name = entity_set.partition("_")[2] or entity_set
-    words: list[tuple[str, bool]] = []  # (word, an abbreviation such as SMS: kept in capitals)
-    for w in _WORD.findall(name):
-        letter = len(w) == 1 and w.isupper()
-        if letter and words and (words[-1][1] or (len(words[-1][0]) == 1 and words[-1][0].isupper())):
-            words[-1] = (words[-1][0] + w, True)  # S, M, S → SMS
-        else:
-            words.append((w, False))
-    if len(words) <= 1:
-        return name
-    return " ".join([words[0][0], *(w if abbr else w.lower() for w, abbr in words[1:])])
 
 
 def node_lines(node: Node) -> list[str]:
