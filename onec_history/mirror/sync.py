@@ -48,13 +48,20 @@ _SCAN_PAGE = 5000  # Ref_Key+DataVersion rows are ~90 bytes: bigger pages spare 
 
 def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``: ``sqlite:///file``, a bare file path, or ``postgresql://…`` (psycopg 3)."""
+    given = url
     if "://" not in url:
         url = f"sqlite:///{url}"
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
         return sa.create_engine(url, future=True)
-    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
+    except ImportError as exc:  # the driver is an extra: SQLite needs nothing, PostgreSQL psycopg
+        if url.startswith("postgresql"):
+            raise ConfigError(f"The mirror database {without_password(given)} is PostgreSQL, and its driver "
+                              "(psycopg) is not installed",
+                              hint="Install it with: pip install 'onec-history[postgres]'.") from None
+        raise _database_error(url, exc) from None
+    except (sa.exc.ArgumentError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
         raise _database_error(url, exc) from None
 
 

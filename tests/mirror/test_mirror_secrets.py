@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from onec_history.cli.main import main
@@ -27,3 +29,15 @@ def test_report_from_a_mirror_never_prints_its_password(url: str, ut10: DemoServ
     assert code != 0 and err.startswith("Error: ")
     assert SECRET not in out + err
     assert "Traceback" not in err
+
+
+def test_postgresql_without_its_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # psycopg is the [postgres] extra: a machine without it gets the install line, not an ImportError.
+    from onec_history.errors import ConfigError
+    from onec_history.mirror.sync import engine_for
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(ConfigError) as caught:
+        engine_for("postgresql://odata:s3cret@db.local/mirror")
+    said = caught.value.explain()
+    assert "onec-history[postgres]" in said and "s3cret" not in said and "postgresql://odata:***@db.local" in said
