@@ -7,10 +7,14 @@ by their last run is refused (exit 9), or read with a loud warning under ``--all
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -18,24 +22,39 @@ import click
 from ..history import History
 from ..profiles import Family
 from ..reports import compute as rep
+from ..reports.layout import DEFAULT_ACTIVITY_DAYS, Period, Sheet, activity_period, sheet_for
 from ..reports.sources import NEEDS
+from ..reports.writers import write_csv, xlsx_bytes
+from . import output as out
 from .app import App, pass_app
 from .output import emit, output_file, plain
 from .params import DATE, UNTIL
+from .report_table import render_table
 
 __all__ = ["report"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-REPORT_FORMATS = ("table", "csv", "json")
+REPORT_FORMATS = ("table", "csv", "xlsx", "json", "jsonl")
+_BY_EXTENSION = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "jsonl"}
+
+
+def _format_options(fn: F) -> F:
+    """``--format`` and ``--excel`` shared by the reports."""
+    fn = click.option("--excel", is_flag=True,
+                      help="CSV for Excel on a Russian Windows: UTF-8 BOM, ';' between fields, CRLF, the title "
+                           "and period in the first line (implies --format csv; with xlsx it changes nothing).")(fn)
+    return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default=None,
+                        help="table for people (the default; with -o FILE the file's extension .csv, .xlsx, "
+                             ".json or .jsonl picks the format); csv or xlsx for Excel, with Russian numbers and "
+                             "dates; json or jsonl for scripts (numbers, ISO dates, stable identifiers).")(fn)
 
 
 def _report_options(fn: F) -> F:
-    """``--format`` and ``--as-of`` shared by the reports."""
+    """``--format``, ``--excel`` and ``--as-of`` shared by the reports."""
     fn = click.option("--as-of", "as_of", type=DATE,
                       help="Compute as of this moment instead of now (for reproducible reports).")(fn)
-    return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
-                        help="table for people; csv or json for scripts.")(fn)
+    return _format_options(fn)
 
 
 def _mirror_option(fn: F) -> F:
@@ -88,7 +107,8 @@ def _report_source(app: App, mirror_url: str | None, report_name: str,
 
 def _output_option(fn: Any) -> Any:
     return click.option("-o", "--output", default="-", show_default=True,
-                        help="Write the report to this file (UTF-8; written whole or not at all); - for stdout.")(fn)
+                        help="Write the report to this file (written whole or not at all; its extension picks the "
+                             "format when --format is not given); - for stdout.")(fn)
 
 
 @click.group()
@@ -110,13 +130,17 @@ def report() -> None:
 @_mirror_option
 @_output_option
 @pass_app
-def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str, as_of: datetime | None,
-                 mirror_url: str | None, allow_partial: bool, output: str) -> None:
+def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: str | None, excel: bool,
+                 as_of: datetime | None, mirror_url: str | None, allow_partial: bool, output: str) -> None:
     """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
+    fmt = _resolve_format(fmt, excel, output)
+    now = _moment(as_of)
     source, find_user, partial = _report_source(app, mirror_url, "inactive", allow_partial)
     manager_ref = find_user(manager) if manager else None
-    rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=as_of)
-    _emit_report(app, rows, fmt, rep.INACTIVE_COLUMNS, "buyers without a completed event", partial, output=output)
+    rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=now)
+    period = Period(now, now - timedelta(days=days), now)
+    sheet = _sheet("inactive", rows, period, source, days=days)
+    _emit_report(app, sheet, fmt, excel, "buyers without a completed event", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: a counterparty's contacts are the interactions with its partner and the partner's "
                  "contact persons; a partner with several counterparties gives each of them the same contacts. "
@@ -129,13 +153,16 @@ def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: s
 @_mirror_option
 @_output_option
 @pass_app
-def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | None, mirror_url: str | None,
-                allow_partial: bool, output: str) -> None:
+def overdue_cmd(app: App, responsible: str | None, fmt: str | None, excel: bool, as_of: datetime | None,
+                mirror_url: str | None, allow_partial: bool, output: str) -> None:
     """Planned events whose start has passed, per responsible."""
+    fmt = _resolve_format(fmt, excel, output)
+    now = _moment(as_of)
     source, find_user, partial = _report_source(app, mirror_url, "overdue", allow_partial)
     ref = find_user(responsible) if responsible else None
-    rows = rep.overdue(source, responsible=ref, now=as_of)
-    _emit_report(app, rows, fmt, rep.OVERDUE_COLUMNS, "overdue events", partial, output=output)
+    rows = rep.overdue(source, responsible=ref, now=now)
+    sheet = _sheet("overdue", rows, Period(now, None, now), source)
+    _emit_report(app, sheet, fmt, excel, "overdue events", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: a planned interaction is due on its РассмотретьПосле (one already reviewed is not "
                  "pending); the client shown is the partner the interaction names.")
@@ -143,18 +170,26 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str, as_of: datetime | N
 
 @report.command("activity")
 @click.option("--by", type=click.Choice(["manager", "kind", "week"]), default="manager", show_default=True)
-@click.option("--since", type=DATE, help="From this date (default: 30 days ago).")
+@click.option("--since", type=DATE, help=f"From this date (default: {DEFAULT_ACTIVITY_DAYS} days before --until).")
 @click.option("--until", type=UNTIL, help="Up to this date, a bare date included (default: now).")
 @_report_options
 @_mirror_option
 @_output_option
 @pass_app
-def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str,
+def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | None, fmt: str | None, excel: bool,
                  as_of: datetime | None, mirror_url: str | None, allow_partial: bool, output: str) -> None:
-    """Completed events: count, total and average duration, by manager, kind or week."""
+    """Completed events: count, total and average duration, by manager, kind or week.
+
+    Without --since the period is the 30 days up to --until (or now), and the report says so.
+    """
+    fmt = _resolve_format(fmt, excel, output)
+    now = _moment(as_of)
+    period = activity_period(since, until, now)
     source, _, partial = _report_source(app, mirror_url, "activity", allow_partial)
-    rows = rep.activity(source, by=by, since=since, until=until, now=as_of)
-    _emit_report(app, rows, fmt, rep.ACTIVITY_COLUMNS, "groups", partial, output=output)
+    if period.default_days is not None:
+        app.note(f"Period: {period.words()} (the default without --since; give --since and --until for another)")
+    rows = rep.activity(source, by=by, since=period.since, until=period.until, now=now)
+    _emit_report(app, _sheet("activity", rows, period, source, by=by), fmt, excel, "groups", partial, output=output)
 
 
 @report.command("funnel")
@@ -162,20 +197,21 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
 @click.option("--until", type=UNTIL, required=True, help="Up to this date (a bare date includes the whole day).")
 @click.option("--horizon", type=click.IntRange(min=0), default=90, show_default=True,
               help="Days after --until in which orders and deliveries still count.")
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
-              help="table for people; csv or json for scripts.")
+@_format_options
 @_mirror_option
 @_output_option
 @pass_app
-def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str, mirror_url: str | None,
-               allow_partial: bool, output: str) -> None:
+def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: str | None, excel: bool,
+               mirror_url: str | None, allow_partial: bool, output: str) -> None:
     """First incoming event → order → delivery: conversion at each step and median lead time.
 
     Built on the bulk chain graph: one paged pass per linked document set for the period.
     """
+    fmt = _resolve_format(fmt, excel, output)
     source, _, partial = _report_source(app, mirror_url, "funnel", allow_partial)
     rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
-    _emit_report(app, rows, fmt, rep.FUNNEL_COLUMNS, "steps", partial, output=output)
+    sheet = _sheet("funnel", rows, Period(_moment(None), since, until), source, horizon=horizon)
+    _emit_report(app, sheet, fmt, excel, "steps", partial, output=output)
     if _family(source) is Family.C:
         app.note("Family C: interactions reach customer orders through their deal (the interaction's subject), "
                  "sales through the order or the deal.")
@@ -185,16 +221,81 @@ def _family(source: rep.Source) -> Family:
     return source.profile.family if isinstance(source, History) else source.family
 
 
-def _emit_report(app: App, rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], what: str,
-                 partial: _Partial | None = None, *, output: str = "-") -> None:
-    with output_file(output) as stream:
-        if partial is not None and fmt == "json":
+def _moment(as_of: datetime | None) -> datetime:
+    """The report's moment: ``--as-of``, or now (to the second: it is printed and written to JSON)."""
+    return as_of or datetime.now().replace(microsecond=0)
+
+
+def _sheet(name: str, rows: list[dict[str, Any]], period: Period, source: rep.Source, **how: Any) -> Sheet:
+    return sheet_for(name, rows, period, _family(source), **how)
+
+
+def _resolve_format(fmt: str | None, excel: bool, output: str) -> str:
+    """The format asked for, else the one ``--excel`` or the output file's extension implies, else a table;
+    refused up front (exit 2) where it cannot be written, before anything is read from 1C."""
+    if fmt is None:
+        fmt = "csv" if excel else _BY_EXTENSION.get(Path(output).suffix.lower(), "table") if output != "-" \
+            else "table"
+    if excel and fmt not in ("csv", "xlsx"):
+        raise click.UsageError(f"--excel writes CSV for Excel (UTF-8 BOM, ';', Russian numbers); it does not apply "
+                               f"to --format {fmt}: drop --excel for {fmt}, or use --format csv or xlsx for Excel.")
+    if fmt == "xlsx" and output == "-" and sys.stdout.isatty():
+        raise click.UsageError("--format xlsx writes a workbook, which a terminal cannot show: give -o FILE.xlsx "
+                               "(or redirect the output to a file).")
+    return fmt
+
+
+def _emit_report(app: App, sheet: Sheet, fmt: str, excel: bool, what: str, partial: _Partial | None = None, *,
+                 output: str = "-") -> None:
+    if fmt == "xlsx":
+        _write_bytes(output, xlsx_bytes(sheet))
+        n = len(sheet.rows)
+    elif fmt == "table":
+        wide = output != "-" or not sys.stdout.isatty() or out.WIDE
+        text = render_table(sheet, None if wide else shutil.get_terminal_size((120, 24)).columns)
+        with output_file(output) as stream:
+            stream.write(text)
+        n = len(sheet.rows)
+    else:
+        buffer = io.StringIO(newline="")
+        if fmt == "csv":
+            n = write_csv(sheet, buffer, excel=excel)
+        elif partial is not None and fmt == "json":
             # Scripts must not take partial figures for whole ones: the rows come inside an object that says so.
-            stream.write(json.dumps(plain(partial.as_json(rows)), ensure_ascii=False, indent=2) + "\n")
-            n = len(rows)
+            doc = {**partial.as_json(sheet.json_rows()), **sheet.period.as_json()}
+            buffer.write(json.dumps(plain(doc), ensure_ascii=False, indent=2) + "\n")
+            n = len(sheet.rows)
         else:
-            n = emit(rows, fmt, columns=columns, out=stream)
+            rows = sheet.json_rows()
+            n = emit([{**r, "partial": True} for r in rows] if partial is not None else rows, fmt, out=buffer)
+        _write_text(output, buffer.getvalue())
     if output != "-":
         app.note(f"Written {output}")
+    if fmt == "csv" and not excel:
+        app.note(sheet.title)  # the file has no line for it: its first row is the headings
     if fmt == "table":
         app.note(f"{n} {what}" + (" (PARTIAL: the mirror is incomplete)" if partial is not None else ""))
+
+
+def _write_text(output: str, text: str) -> None:
+    """CSV and JSON in UTF-8 whatever the console's code page (a redirect on a Russian Windows would be cp1251)."""
+    if output == "-" and not sys.stdout.isatty():
+        _write_bytes(output, text.encode("utf-8"))
+        return
+    with output_file(output) as stream:
+        stream.write(text)
+
+
+def _write_bytes(output: str, data: bytes) -> None:
+    """``data`` to stdout, or to ``output`` through a temporary file renamed when complete."""
+    if output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

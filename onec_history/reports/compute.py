@@ -27,6 +27,7 @@ from ..errors import OnecError, check_period
 from ..history import History
 from ..models import EventState
 from ..profiles import Family
+from .layout import activity_period
 from .sources import OneCSource, RecentContacts, ReportEvent, ReportSource
 
 __all__ = [
@@ -157,7 +158,8 @@ def overdue(source: Source, *, responsible: str | None = None, now: datetime | N
 # -- activity -------------------------------------------------------------------------------------
 def activity(source: Source, *, by: str, since: datetime | None = None, until: datetime | None = None,
              now: datetime | None = None) -> list[dict[str, Any]]:
-    """Completed events of the period (default: the last 30 days) grouped ``by`` manager, kind or week.
+    """Completed events of the period grouped ``by`` manager, kind or week; by default the period is
+    the 30 days up to ``until`` (or now), :func:`.layout.activity_period`.
 
     The kind is 1C's value in families A and B; family C has no kind attribute (the document type
     is the kind), so its events group by the logical kind: call, meeting, email (both e-mail
@@ -166,8 +168,8 @@ def activity(source: Source, *, by: str, since: datetime | None = None, until: d
     if by not in ("manager", "kind", "week"):
         raise ValueError(f"by must be manager, kind or week, not {by!r}")
     now = now or datetime.now()
-    until = until or now
-    since = since or until - timedelta(days=30)
+    period = activity_period(since, until, now)
+    since, until = period.since or now, period.until or now
     check_period(since, until)
     src = _source(source, now=now)
     logicals = ("end", "kind", "responsible") if by != "kind" else ("end", "kind")
@@ -271,10 +273,10 @@ def funnel(source: Source, *, since: datetime, until: datetime, horizon_days: in
         if sale is not None and order is not None:
             to_sale.append(_days(start, sale))
     counts = [len(roots), len(to_order), len(to_sale)]
-    steps = [("first incoming event", None), ("order", to_order), ("delivery", to_sale)]
+    steps = [("first incoming event", None, None), ("order", to_order, order_set), ("delivery", to_sale, sale_set)]
     rows = []
-    for i, (label, lead) in enumerate(steps):
-        rows.append({"step": label, "count": counts[i],
+    for i, (label, lead, doc) in enumerate(steps):
+        rows.append({"step": label, "document_type": doc, "count": counts[i],
                      "conversion": _share(counts[i], counts[i - 1]) if i else None,
                      "conversion_total": _share(counts[i], counts[0]) if i else None,
                      "median_days": median_days([d for d in lead if d == d]) if lead is not None else None})
