@@ -150,6 +150,7 @@ class EventLabels:
     start: str
     end: str
     body: str
+    basis: str
     posted: str | None
 
 
@@ -157,15 +158,17 @@ _LABELS = {
     # УПП 1.3 / УТ 10.3 Событие: «Вид события», «Тип события» (incoming/outgoing); the list form
     # titles the subject «Описание»; the event can be posted.
     Family.A: EventLabels(kind="Вид события", direction="Тип события", state="Состояние", subject="Описание",
-                          start="Начало", end="Окончание", body="Содержание", posted="Проведен"),
+                          start="Начало", end="Окончание", body="Содержание", basis="Основание", posted="Проведен"),
     # УНФ 1.6.4 and 3.0.8: ТипСобытия's synonym is «Событие» (so is its list column), the list titles
     # ВходящееИсходящее «Тип»; Тема, Содержание, Состояние (a catalog); it cannot be posted.
     Family.B: EventLabels(kind="Событие", direction="Тип", state="Состояние", subject="Тема",
-                          start="Начало", end="Окончание", body="Содержание", posted=None),
+                          start="Начало", end="Окончание", body="Содержание", basis="Документ основание",
+                          posted=None),
     # УТ 11: the kind is the document type; the journal «Взаимодействия» has the Boolean column
     # «Входящий»; Тема, Описание; no interaction can be posted.
     Family.C: EventLabels(kind="Тип", direction="Входящий", state="Состояние", subject="Тема",
-                          start="Начало", end="Окончание", body="Описание", posted=None),
+                          start="Начало", end="Окончание", body="Описание", basis="Взаимодействие основание",
+                          posted=None),
 }
 
 

@@ -57,8 +57,11 @@ def test_event_card_reads_like_1c_and_takes_the_id_chains_print(capsys: pytest.C
                                                                  ut10: DemoServer) -> None:
     code, out, err = run(capsys, "--url", ut10.url, "events", "show", f"Document_Событие(guid'{OFFER}')")
     assert code == ExitCode.OK, err
-    assert "Дата: 02.03.2026 15:40:00" in out and "Проведён: да" in out and "True" not in out
+    assert "Дата: 02.03.2026 15:40:00" in out and "Проведен: да" in out and "True" not in out
     assert "Основание: Событие 00000000270 (Document_Событие(guid'" in out
+    # 1C's labels and presentations of УТ 10.3: «Вид события», «Тип события», «Описание»
+    assert "Вид события: Электронное письмо" in out and "Тип события: Исходящее" in out, out
+    assert "ЭлектронноеПисьмо" not in out and "\nОписание: " in out
 
 
 def test_event_card_names_participants(capsys: pytest.CaptureFixture[str], unf: DemoServer) -> None:
@@ -68,6 +71,9 @@ def test_event_card_names_participants(capsys: pytest.CaptureFixture[str], unf: 
     code, out, _ = run(capsys, "--url", unf.url, "events", "show", ref)
     assert code == ExitCode.OK
     assert "Участник 1: ООО Ромашка (Catalog_Контрагенты, " in out
+    # УНФ's labels: its ТипСобытия is «Событие», the subject «Тема»; an УНФ event is never posted
+    labels = {line.partition(": ")[0] for line in out.splitlines()}
+    assert {"Событие", "Тип", "Тема", "Состояние"} <= labels and not labels & {"Проведен", "Описание", "Вид"}
 
 
 def test_event_card_failures(capsys: pytest.CaptureFixture[str], ut10: DemoServer) -> None:

@@ -2,15 +2,24 @@
 
 The JSON form is a stable contract (``format`` names its version): every key is always present,
 nodes come in time order, edges sorted by (parent id, child id). Ids are OData addresses
-``Document_X(guid'…')``, the same in JSON, DOT and Mermaid comments.
+``Document_X(guid'…')``, the same in JSON, DOT and Mermaid comments. What people read (the tree,
+the history, the labels of DOT and Mermaid) names types, kinds and states as 1C shows them
+(«Заказ покупателя», «Телефонный звонок»: :mod:`onec_history.presentations`); JSON keeps the
+identifiers.
+
+The tree and the history take a ``width`` (a terminal's columns): a line longer than that goes on
+under itself, broken between words and never inside a date, a number, an amount, a name or a
+document's type and number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import textwrap
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from ..presentations import enum_title, type_title
 from .model import Chain, DocKey, Node
 from .timeline import Timeline
 
@@ -32,68 +41,104 @@ def money(amount: float) -> str:
     return f"{amount:,.2f}".replace(",", "\u00a0").replace(".", ",")
 
 
-def describe(node: Node, *, with_counterparty: bool = True, with_date: bool = True, with_state: bool = True) -> str:
-    """One line for a document: type, number, date, sum, counterparty, subject, state."""
+_GLUE = "\x1f"  # a space that a line is never broken at (inside a date, a number, a name…)
+
+
+def _glue(text: str) -> str:
+    return text.replace(" ", _GLUE)
+
+
+def _plain(text: str) -> str:
+    return text.replace(_GLUE, " ")
+
+
+def _wrap(text: str, width: int | None, first: str = "", rest: str = "") -> list[str]:
+    """``first`` + ``text`` in lines of at most ``width`` (``None``: one line), the next ones after
+    ``rest``; broken at spaces only, never at a glued one. A line is never made narrower than 24
+    characters of text: a deep tree in a narrow terminal goes past the edge rather than into slivers."""
+    if width is None:
+        return [_plain(first + text)]
+    wrapper = textwrap.TextWrapper(width=max(width, len(rest) + 24, len(first) + 24), initial_indent=first,
+                                   subsequent_indent=rest, break_on_hyphens=False, break_long_words=True)
+    return [_plain(line) for line in wrapper.wrap(text)] or [_plain(first)]
+
+
+def _label(node: Node) -> str:
+    """A document as a link's other end: «Заказ покупателя ТД000000030», its type as 1C shows it."""
+    return " ".join(x for x in (type_title(node.key.entity_set), node.number) if x)
+
+
+def _parts(node: Node, *, with_counterparty: bool, with_date: bool, with_state: bool) -> list[str]:
     key = node.key
     if node.missing:
-        return f"{key.type_name} {key.ref} ({'не опубликован' if node.missing == 'not published' else 'не найден'})"
-    parts = [key.type_name]
-    if node.number:
-        parts.append(node.number)
+        why = "не опубликован" if node.missing == "not published" else "не найден"
+        return [_glue(type_title(key.entity_set)), key.ref, f"({why})"]
+    parts = [_glue(" ".join(x for x in (type_title(key.entity_set), node.number) if x))]
     if node.date and with_date:
-        parts.append(f"от {_date(node.date)}")
+        parts.append(_glue(f"от {_date(node.date)}"))
     if node.amount is not None:
-        parts.append(money(node.amount) + (f" {node.currency_name}" if node.currency_name else ""))
+        parts.append(_glue(money(node.amount) + (f" {node.currency_name}" if node.currency_name else "")))
     if with_counterparty and node.counterparty_name:
-        parts.append(node.counterparty_name)
+        parts.append(_glue(node.counterparty_name))
     if node.title:
         parts.append(f"«{node.title}»")
-    extra = [x for x in (node.kind, node.state if with_state else None) if x]
+    extra = [x for x in (enum_title(node.kind), enum_title(node.state) if with_state else None) if x]
     if extra:
-        parts.append(f"({', '.join(extra)})")
+        parts.append(_glue(f"({', '.join(extra)})"))
     if node.deleted and with_state:
-        parts.append("[помечен на удаление]")
-    return " ".join(parts)
+        parts.append(_glue("[помечен на удаление]"))
+    return parts
+
+
+def describe(node: Node, *, with_counterparty: bool = True, with_date: bool = True, with_state: bool = True) -> str:
+    """One line for a document as 1C presents it: type, number, date, sum, counterparty, subject,
+    kind and state («Заказ покупателя ТД000000030 от 17.11.2025 13:31:00 2 730,00 руб.»)."""
+    return _plain(" ".join(_parts(node, with_counterparty=with_counterparty, with_date=with_date,
+                                  with_state=with_state)))
 
 
 # --------------------------------------------------------------------------- tree
 
 
-def to_tree(chain: Chain) -> str:
-    """The chain as an indented tree; a document reached twice is shown once, then «см. выше»."""
+def to_tree(chain: Chain, *, width: int | None = None) -> str:
+    """The chain as an indented tree; a document reached twice is shown once, then «см. выше».
+    ``width``: lines go on under themselves past that many characters (the tree's lines kept)."""
     lines: list[str] = []
     shown: set[DocKey] = set()
     roots = chain.roots()
     for root in roots:
-        _tree(chain, root, "", "", None, shown, lines)
+        _tree(chain, root, "", "", None, shown, lines, width)
     # Documents only reachable through a cycle have no root: show them from the earliest one.
     for node in chain.ordered():
         if node.key not in shown:
-            _tree(chain, node.key, "", "", None, shown, lines)
+            _tree(chain, node.key, "", "", None, shown, lines, width)
     if chain.truncated:
-        lines.append(f"… (глубина {chain.depth}: дальше не показано, увеличьте --depth)")
+        lines.extend(_wrap(f"… (глубина {chain.depth}: дальше не показано, увеличьте --depth)", width))
     return "\n".join(lines) + "\n"
 
 
 def _tree(chain: Chain, key: DocKey, lead: str, rest: str, via: tuple[str, ...] | None,
-          shown: set[DocKey], lines: list[str]) -> None:
+          shown: set[DocKey], lines: list[str], width: int | None) -> None:
     node = chain.nodes[key]
-    text = f"{lead}{MARKS[node.status]} {describe(node)}"
+    parts = [MARKS[node.status], *_parts(node, with_counterparty=True, with_date=True, with_state=True)]
     if via:
-        text += f"  [{', '.join(via)}]"
+        parts.append(" [" + ", ".join(via) + "]")
     if key == chain.start:
-        text += "  ◀"
-    if key in shown:
-        lines.append(text + "  (см. выше)")
+        parts.append(" ◀")
+    again = key in shown
+    if again:
+        parts.append(_glue(" (см. выше)"))
+    kids = [] if again else chain.children(key)
+    # the node's own further lines keep the tree's line down to its children
+    lines.extend(_wrap(" ".join(parts), width, lead, rest + ("│ " if kids else "  ")))
+    if again:
         return
-    lines.append(text)
     shown.add(key)
-    kids = chain.children(key)
     for i, child in enumerate(kids):
         last = i == len(kids) - 1
         names = tuple(sorted(chain.edges[(key, child)]))
         _tree(chain, child, rest + ("└── " if last else "├── "), rest + ("    " if last else "│   "),
-              names, shown, lines)
+              names, shown, lines, width)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -156,8 +201,8 @@ def _dot_quote(text: str) -> str:
 
 def _label_lines(node: Node) -> list[str]:
     if node.missing:
-        return [node.key.type_name, node.key.ref, node.missing]
-    first = " ".join(x for x in (node.key.type_name, node.number) if x)
+        return [type_title(node.key.entity_set), node.key.ref, node.missing]
+    first = _label(node)
     lines = [f"{MARKS[node.status]} {first}", _date(node.date)]
     if node.amount is not None:
         lines.append(money(node.amount) + (f" {node.currency_name}" if node.currency_name else ""))
@@ -290,10 +335,16 @@ def history_json(timeline: Timeline, client: dict[str, Any], stats: Mapping[str,
     return out
 
 
-def history_text(timeline: Timeline, title: str, client_ref: str) -> str:
-    """The timeline for people: chains in time order, each step with its state and what it was based on."""
+def history_text(timeline: Timeline, title: str, client_ref: str, *, width: int | None = None,
+                 client_refs: Collection[str] = ()) -> str:
+    """The timeline for people: chains in time order, each step with its state and what it was based on.
+
+    ``client_refs``: further references that are the client too (family C: its partner), whose name
+    is not repeated on each step. ``width``: lines go on under themselves past that many characters.
+    """
     chain = timeline.chain
-    lines = [f"{title} — документов: {len(chain.nodes)}, цепочек: {len(timeline.groups)}"]
+    own = {client_ref, *client_refs}
+    lines = _wrap(f"{_glue(title)} — документов: {len(chain.nodes)}, цепочек: {len(timeline.groups)}", width)
     current = 0
     for i, node, via in _history_rows(timeline):
         if i != current:
@@ -304,15 +355,22 @@ def history_text(timeline: Timeline, title: str, client_ref: str) -> str:
             lines.append("")
             lines.append(f"Цепочка {i}" + (f" ({len(group)} док., {span})" if len(group) > 1 else f" ({span})"))
         when = f"{node.when:%d.%m.%Y %H:%M}" if node.when else " " * 16
-        text = describe(node, with_counterparty=node.counterparty not in (None, client_ref), with_date=False,
-                        with_state=False)
-        line = f"  {when}  {MARKS[node.status]} {text} — {step_state(node)}"
+        parts = _parts(node, with_counterparty=node.counterparty not in (None, *own), with_date=False,
+                       with_state=False)
+        parts.append(_glue(f"— {step_state(node)}"))
         if node.key in timeline.outside:
-            line += " (вне периода)"
-        for names, parent in via:
-            label = " ".join(x for x in (parent.key.type_name, parent.number) if x)
-            line += f"  ← {names}: {label}"
-        lines.append(line)
+            parts.append(_glue("(вне периода)"))
+        bases = [f"←{_GLUE}{names}: {_glue(_label(parent))}" for names, parent in via]
+        lead = f"  {when}  {MARKS[node.status]} "
+        whole = _wrap("  ".join([" ".join(parts), *bases]), width, lead, " " * len(lead))
+        if len(whole) == 1 or not bases:
+            lines.extend(whole)
+            continue
+        # too long for one line: the step, then each document it was based on on a line of its own
+        lines.extend(_wrap(" ".join(parts), width, lead, " " * len(lead)))
+        for basis in bases:
+            lines.extend(_wrap(basis, width, " " * len(lead), " " * (len(lead) + 2)))
     if chain.truncated:
-        lines.append(f"\n… (глубина {chain.depth}: дальше не показано, увеличьте --depth)")
+        lines.append("")
+        lines.extend(_wrap(f"… (глубина {chain.depth}: дальше не показано, увеличьте --depth)", width))
     return "\n".join(lines) + "\n"

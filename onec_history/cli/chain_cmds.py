@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -15,6 +16,8 @@ from ..chains.render import chain_json, history_json, history_text, to_dot, to_m
 from ..chains.timeline import STRATEGIES
 from ..chains.walk import DEFAULT_DEPTH, AmbiguousDocumentError
 from ..exitcodes import ExitCode
+from ..presentations import type_title
+from . import output
 from .app import App, pass_app
 from .output import emit, format_option, output_file
 from .params import DATE, UNTIL, resolve_client
@@ -41,6 +44,14 @@ class _Meter:
         r = self.result()
         size = f"{r['bytes_received']:,}".replace(",", " ")
         return f"requests: {r['requests']}, bytes received: {size}, time: {r['seconds']:.2f} s (after $metadata)"
+
+
+def _width() -> int | None:
+    """The terminal's columns for the tree and the history; ``None`` (lines whole) when piped or
+    with --wide, as the tables do."""
+    if output.WIDE or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _warn(app: App, warnings: list[str]) -> None:
@@ -122,11 +133,11 @@ def chain_cmd(ctx: click.Context, app: App, doc: str, number: str | None, type_n
         from ..pages.svg import chain_svg
 
         node = chain.nodes.get(start)
-        title = " ".join(x for x in (start.type_name, node.number if node else None) if x)
+        title = " ".join(x for x in (type_title(start.entity_set), node.number if node else None) if x)
         page = chain_svg(chain, label=title) + "\n" if fmt == "svg" else chain_html(chain, title, base=app.base_label())
         _write_page(app, page, output)
     else:
-        click.echo(to_tree(chain), nl=False)
+        click.echo(to_tree(chain, width=_width()), nl=False)
     if stats:
         click.echo(meter.line(), err=True)
 
@@ -181,7 +192,8 @@ def history_cmd(ctx: click.Context, app: App, client: str, since: datetime | Non
         _write_page(app, history_html(timeline, fields, base=app.base_label(), generated=datetime.now()), output)
     else:
         title = cp.name + (f" (ИНН {cp.inn})" if cp.inn else "")
-        click.echo(history_text(timeline, title, cp.ref), nl=False)
+        click.echo(history_text(timeline, title, cp.ref, width=_width(),
+                                client_refs=[cp.partner] if cp.partner else []), nl=False)
     if stats:
         click.echo(meter.line() + f", strategy: {timeline.strategy}", err=True)
 

@@ -14,10 +14,11 @@ from ..counterparties.contacts import ContactCard, phones_of
 from ..errors import QueryError
 from ..history import EventFilter, History
 from ..models import Counterparty, Event, EventState
+from ..presentations import event_labels, kind_title, type_title
 from .app import App, pass_app
 from .output import emit, format_option, plain
 from .params import build_filter, event_filter_options, resolve_client
-from .rows import CP_COLUMNS, EVENT_COLUMNS, cp_row, event_row, marked
+from .rows import CP_COLUMNS, cp_row, event_columns, event_row, marked
 
 __all__ = ["list_cmd", "search_cmd", "show_cmd", "show_event_cmd"]
 
@@ -96,17 +97,19 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bo
             click.echo(f"  {label}: {value}")
     if persons and (card is None or not card.persons):
         click.echo("  Контактные лица партнера: " + ", ".join(persons))
+    family = history.profile.family
     last = last_contact(evs)
     if last is not None:
-        click.echo(f"  Последний контакт: {_detail(last.start or last.date)} ({last.kind_raw or last.kind}"
+        kind = kind_title(last.kind_raw, family, last.document_set) or (last.kind.value if last.kind else "")
+        click.echo(f"  Последний контакт: {_detail(last.start or last.date)} ({kind}"
                    + (f", {last.subject}" if last.subject else "") + ")")
     if card is not None:
         _echo_contacts(card)
     click.echo("")
     click.echo(f"События ({len(evs)}{'+' if limit and len(evs) >= limit else ''}):")
     postable = history.profile.can_post_events
-    emit((event_row(e, mark=True, postable=postable) for e in evs), "table",
-         columns=marked([c for c in EVENT_COLUMNS if c[0] != "who"], "table"))
+    emit((event_row(e, mark=True, postable=postable, family=family) for e in evs), "table",
+         columns=marked(event_columns(family, who=False), "table"))
 
 
 @click.command("list")
@@ -127,9 +130,11 @@ def list_cmd(ctx: click.Context, app: App, client: str | None, since: datetime |
     f = build_filter(history, counterparty=cp, since=since, until=until, kind=kind, state=state,
                      direction=direction, responsible=responsible)
     postable = history.profile.can_post_events
-    n = emit((event_row(e, mark=fmt == "table", postable=postable)
+    family = history.profile.family
+    people = fmt in ("table", "csv")  # 1C's presentations; json and jsonl keep the raw values
+    n = emit((event_row(e, mark=fmt == "table", postable=postable, family=family if people else None)
               for e in history.events(f, newest_first=not oldest_first, limit=limit or None)), fmt,
-             columns=marked(EVENT_COLUMNS, fmt))
+             columns=marked(event_columns(family), fmt))
     if fmt == "table":
         app.note(f"{n} events")
 
@@ -161,12 +166,20 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
 
         click.echo(json.dumps(plain(row), ensure_ascii=False, indent=2))
         return
-    labels = [("document_type", "Документ"), ("number", "Номер"), ("date", "Дата"), ("posted", "Проведён"),
-              ("deleted", "Помечен на удаление"), ("kind_raw", "Вид"), ("direction_raw", "Тип"),
-              ("state_raw", "Состояние"), ("who", "Контрагент"), ("partner_name", "Партнер"),
+    family = history.profile.family
+    names = event_labels(family)
+    present = event_row(e, family=family)
+    row.update({k: present[k] for k in ("kind_raw", "direction_raw", "state_raw")})
+    if row.get("document_type"):
+        row["document_type"] = type_title(str(row["document_type"]))
+        row["kind_raw"] = None  # family C: the document type is the kind
+    labels = [("document_type", "Документ"), ("number", "Номер"), ("date", "Дата"),
+              *([("posted", names.posted)] if names.posted else []),  # УНФ's and УТ 11's events are never posted
+              ("deleted", "Пометка удаления"), ("kind_raw", names.kind), ("direction_raw", names.direction),
+              ("state_raw", names.state), ("who", "Контрагент"), ("partner_name", "Партнер"),
               ("client_phones", "Телефоны"), ("contact_name", "Контактное лицо"),
-              ("responsible_name", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
-              ("subject", "Описание"), ("body", "Содержание"), ("comment", "Комментарий"),
+              ("responsible_name", "Ответственный"), ("start", names.start), ("end", names.end),
+              ("subject", names.subject), ("body", names.body), ("comment", "Комментарий"),
               ("topic_name", "Предмет"), ("reviewed", "Рассмотрено"), ("review_after", "Рассмотреть после"),
               ("ref", "Ссылка")]
     for key, label in labels:
@@ -174,7 +187,9 @@ def show_event_cmd(app: App, ref: str, contacts: bool, fmt: str) -> None:
         if value not in (None, "", []):
             click.echo(f"{label}: {_detail(value)}")
     if e.basis:
-        click.echo(f"Основание: {e.basis} ({e.basis.entity_set}(guid'{e.basis.ref}'))")
+        basis = " ".join(x for x in (type_title(e.basis.entity_set), (e.basis.number or "").strip(),
+                                     f"от {e.basis.date:%d.%m.%Y}" if e.basis.date else "") if x)
+        click.echo(f"{names.basis}: {basis} ({e.basis.entity_set}(guid'{e.basis.ref}'))")
     for p in e.participants:
         who = p.text or p.name or p.ref
         click.echo(f"Участник {p.line}: {who}" + (f" ({p.entity_set}, {p.ref})" if p.ref else " (текст)"))

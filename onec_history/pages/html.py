@@ -16,6 +16,7 @@ from typing import Any
 from ..chains.model import Chain
 from ..chains.render import MARKS, describe, step_state
 from ..chains.timeline import Timeline
+from ..presentations import type_title
 from .svg import chain_svg
 
 __all__ = ["chain_html", "history_html"]
@@ -123,7 +124,7 @@ def history_html(timeline: Timeline, card: Mapping[str, Any], *, base: str = "",
         for key in group:
             node = chain.nodes[key]
             via = ", ".join(f"{', '.join(sorted(chain.edges[(p, key)]))}: "
-                            f"{' '.join(x for x in (p.type_name, chain.nodes[p].number) if x)}"
+                            f"{' '.join(x for x in (type_title(p.entity_set), chain.nodes[p].number) if x)}"
                             for p in chain.parents(key))
             classes = ["step", *(["own"] if key in timeline.own else []),
                        *(["outside"] if key in timeline.outside else [])]

@@ -28,9 +28,10 @@ def test_chain_tree_from_the_first_call(ut10: DemoServer, capsys: pytest.Capture
     assert len(lines) == 8
     assert lines[0].startswith("✓ Событие 00000000270 от 02.03.2026 10:15:04 ООО Ромашка «Интересуются покупкой")
     assert lines[0].endswith("◀")
-    assert lines[3] == ("│       └── ✓ ЗаказПокупателя ТД000000035 от 05.03.2026 11:30:00 79\u00a0000,00 руб. "
+    # types as 1C's «Структура подчиненности» names them (the links keep their attribute names)
+    assert lines[3] == ("│       └── ✓ Заказ покупателя ТД000000035 от 05.03.2026 11:30:00 79\u00a0000,00 руб. "
                         "ООО Ромашка  [ДокументОснование]")
-    assert "РеализацияТоваровУслуг ТД000000018" in lines[5] and "[Сделка, Товары.ЗаказПокупателя]" in lines[5]
+    assert "Реализация товаров и услуг ТД000000018" in lines[5] and "[Сделка, Товары.ЗаказПокупателя]" in lines[5]
     assert "requests: " in err and "bytes received: " in err
 
 
