@@ -156,7 +156,8 @@ def ru_text(value: Any, kind: Kind) -> str:
         if monday is None:
             return str(value)
         sunday = monday + timedelta(days=6)
-        return f"{monday:%d.%m}–{sunday:%d.%m.%Y}"
+        first = f"{monday:%d.%m}" if monday.year == sunday.year else f"{monday:%d.%m.%Y}"
+        return f"{first}–{sunday:%d.%m.%Y}"
     if isinstance(value, datetime):
         return f"{value:%d.%m.%Y}" if kind is Kind.DATE else f"{value:%d.%m.%Y %H:%M}"
     if isinstance(value, date):
