@@ -32,13 +32,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["Settings", "default_config_path", "load_settings"]
+__all__ = ["Settings", "base_names", "default_config_path", "load_settings", "password_variable"]
 
 ENV_URL = "ONEC_URL"
 ENV_USER = "ONEC_USER"
 ENV_PASSWORD = "ONEC_PASSWORD"
 ENV_CONFIG = "ONEC_CONFIG"
 ENV_PASSWORD_SOURCE = "ONEC_PASSWORD_SOURCE"
+ENV_BASE = "ONEC_BASE"
 
 
 class Settings(BaseModel):
@@ -66,6 +67,7 @@ class Settings(BaseModel):
     profile: dict[str, Any] = Field(default_factory=dict)
     lengths: dict[str, dict[str, int]] = Field(default_factory=dict)
     source: str = "defaults"
+    base: str | None = None  # the named base ([bases.NAME] of the config file) these settings are for
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +194,7 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     keyring: bool = True,
+    base: str | None = None,
 ) -> Settings:
     """Merge the config file, the environment and explicit overrides (later wins).
 
@@ -200,25 +203,36 @@ def load_settings(
     changes the attempts and keeps the file's other ``[retry]`` values. With ``password_source =
     "keyring"`` and no password given, the password is read from the system keyring (``keyring=False``:
     not read, for the command that stores it there).
+
+    ``base`` (else ``ONEC_BASE``, else the file's ``default_base``) picks a ``[bases.NAME]`` table of the
+    config file, laid over the file's shared keys; without one the file's top-level keys are the base.
     """
     environ = os.environ if env is None else env
     data: dict[str, Any] = {}
     source = "defaults"
-    path = config_file or (Path(environ[ENV_CONFIG]) if environ.get(ENV_CONFIG) else None)
-    if path is None and default_config_path().is_file():
-        path = default_config_path()
+    path = _config_path(config_file, environ)
+    bases: dict[str, Any] = {}
+    default_base: str | None = None
     if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"The config file {path} does not exist")
         data.update(_read_file(path))
         source = str(path)
+        bases, default_base = _bases_of(data, path)
+    name = base or environ.get(ENV_BASE) or default_base
+    if name is not None:
+        name = _one_base(name, bases, path)
+        table = dict(bases[name])
+        _take_credentials(table, f"[bases.{name}] of the config file {path}")
+        _merge(data, table)  # the base's own keys over the file's shared ones, a table key by key
+        data["base"] = name
     from_env = {key: environ[var] for key, var in (("url", ENV_URL), ("user", ENV_USER), ("password", ENV_PASSWORD),
                                                    ("password_source", ENV_PASSWORD_SOURCE))
                 if environ.get(var)}
     _take_credentials(from_env, f"{ENV_URL}, {ENV_USER} and {ENV_PASSWORD}")
-    data.update(from_env)
     given = dict(overrides or {})
     _take_credentials(given, "The command-line options")
+    if name is not None:
+        _named_base_stays(name, data, from_env, given, environ)
+    data.update(from_env)
     _merge(data, given)
     data["source"] = source
     try:
@@ -227,6 +241,8 @@ def load_settings(
         problems = "; ".join(_problem(err) for err in exc.errors())
         # source is the config file, or "defaults" when the values came from options and environment.
         where = f" (config file {source})" if path is not None else ""
+        if name is not None:
+            where = f" (config file {source}, base {name!r})"
         raise ConfigError(
             f"Invalid settings{where}: {problems}",
             hint="See README, 'Configuration', for the keys a config file may hold.",
@@ -234,3 +250,71 @@ def load_settings(
     if keyring and settings.password is None and settings.password_source == KEYRING and settings.url is not None:
         settings.password = SecretStr(keyring_password(settings.url, settings.user))
     return settings
+
+
+def _config_path(config_file: Path | None, environ: Mapping[str, str]) -> Path | None:
+    path = config_file or (Path(environ[ENV_CONFIG]) if environ.get(ENV_CONFIG) else None)
+    if path is None and default_config_path().is_file():
+        path = default_config_path()
+    if path is not None and not path.is_file():
+        raise ConfigError(f"The config file {path} does not exist")
+    return path
+
+
+def _bases_of(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], str | None]:
+    """Take the named bases (``[bases.NAME]`` tables) and ``default_base`` out of a config file's data."""
+    bases = data.pop("bases", {})
+    default_base = data.pop("default_base", None)
+    if not isinstance(bases, dict) or not all(isinstance(t, dict) for t in bases.values()):
+        raise ConfigError(f"The config file {path}: 'bases' must hold one table per base ([bases.msk], [bases.spb])",
+                          hint="See README, 'Many bases', for the layout.")
+    if default_base is not None and not isinstance(default_base, str):
+        raise ConfigError(f"The config file {path}: default_base must be the name of a base, as a string")
+    return bases, default_base
+
+
+def _one_base(name: str, bases: Mapping[str, Any], path: Path | None) -> str:
+    if name in bases:
+        return name
+    if name == "all":
+        raise ConfigError("--base all runs a command on every base, and this command works on one base",
+                          hint="Name one base (onec-history bases lists them); 'all' is taken by mirror, "
+                               "events export and bases.")
+    if not bases:
+        where = f"the config file {path}" if path is not None else "no config file"
+        raise ConfigError(f"There is no base named {name!r}: {where} has no [bases.NAME] tables",
+                          hint="Add one per base to the config file (README, 'Many bases'), or drop --base / "
+                               "ONEC_BASE.")
+    raise ConfigError(f"There is no base named {name!r} in the config file {path}",
+                      hint=f"Known bases: {', '.join(sorted(bases))}.")
+
+
+def password_variable(name: str) -> str:
+    """The environment variable of a named base's own password: ``ONEC_PASSWORD_MSK`` for ``msk``
+    (letters and digits upper-cased, anything else an underscore)."""
+    return ENV_PASSWORD + "_" + "".join(ch.upper() if ch.isascii() and ch.isalnum() else "_" for ch in name)
+
+
+def _named_base_stays(name: str, data: dict[str, Any], from_env: dict[str, Any], given: dict[str, Any],
+                      environ: Mapping[str, str]) -> None:
+    """A named base is that base: an ONEC_URL or --url naming another one is refused, not obeyed in
+    silence (a stale ONEC_URL in a cron environment would send the job to the wrong base). Its own
+    password variable (ONEC_PASSWORD_MSK) wins over the shared ONEC_PASSWORD."""
+    for layer, what in ((from_env, ENV_URL), (given, "--url")):
+        url = layer.get("url")
+        if url is not None and data.get("url") is not None and service_root(url) != service_root(data["url"]):
+            raise ConfigError(f"{what} names {url}, but the base {name!r} of the config file is {data['url']}",
+                              hint=f"Unset {what} to use the base {name!r}, or drop --base / ONEC_BASE to use "
+                                   f"{what}.")
+    own = environ.get(password_variable(name))
+    if own:
+        from_env["password"] = own
+
+
+def base_names(config_file: Path | None = None, *, env: Mapping[str, str] | None = None) -> list[str]:
+    """The names of the config file's bases, in the file's order (``--base all``, ``onec-history bases``)."""
+    environ = os.environ if env is None else env
+    path = _config_path(config_file, environ)
+    if path is None:
+        return []
+    return list(_bases_of(_read_file(path), path)[0])

@@ -33,6 +33,7 @@ class App:
     quiet: bool = False
     demo_dataset: str = "ut10"
     demo_asked: bool = False  # --demo was given on the command line
+    base: str | None = None  # --base NAME (else ONEC_BASE, else the config file's default_base)
     _settings: Settings | None = None
     _client: Client | None = None
     _demo: Any = None
@@ -41,7 +42,7 @@ class App:
     def settings(self) -> Settings:
         """The settings, loaded once on first use."""
         if self._settings is None:
-            self._settings = load_settings(self.config_file, overrides=self.overrides)
+            self._settings = load_settings(self.config_file, overrides=self.overrides, base=self.base)
         return self._settings
 
     def server_tz(self) -> tzinfo | None:
@@ -88,6 +89,9 @@ class App:
             raise ConfigError(f"--demo {self.demo_dataset} asks for the built-in demo base, but a base is "
                               f"configured ({settings.url}, from {where})",
                               hint="Drop --demo to use that base, or unset ONEC_URL / drop --url for the demo.")
+        if url is None and settings.base is not None:  # a named base never falls back to the demo
+            raise ConfigError(f"The base {settings.base!r} has no url in the config file",
+                              hint=f"Add url = \"https://…/odata/standard.odata/\" to [bases.{settings.base}].")
         if url is None:
             from ..demo.server import start_demo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .agenda_cmd import agenda_cmd
+from .bases_cmd import bases_cmd
 from .chain_cmds import chain_cmd, history_cmd, links_cmd
 from .create_cmds import create_cmd, import_events_cmd
 from .demo_cmds import demo
@@ -27,7 +28,7 @@ GROUPS: tuple[tuple[click.Group, tuple[click.Command, ...]], ...] = (
 )
 TOP_LEVEL: tuple[click.Command, ...] = (doctor, metadata_cmd, counterparties, events, chain_cmd, history_cmd,
                                         links_cmd, demo, record, mirror_cmd, report, agenda_cmd,
-                                        password_group)
+                                        password_group, bases_cmd)
 
 
 def register(group: click.Group) -> None:

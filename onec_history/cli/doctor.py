@@ -12,6 +12,7 @@ from ..errors import AmbiguousError
 from ..exitcodes import ExitCode, exit_code_for
 from ..metadata import EntitySet, Metadata
 from .app import App, pass_app
+from .many import overall_code, run_per_base, selected_bases, summary_json, summary_table
 from .output import emit, format_option
 
 __all__ = ["doctor", "metadata_cmd", "publish_snippet"]
@@ -33,7 +34,21 @@ def _exit_code(diagnosis: Diagnosis) -> ExitCode:
 @pass_app
 @click.pass_context
 def doctor(ctx: click.Context, app: App, fmt: str) -> None:
-    """Check the base: reachable, credentials, OData published, needed sets, clocks."""
+    """Check the base: reachable, credentials, OData published, needed sets, clocks.
+
+    With --base all every base of the config file, as 'onec-history bases' does."""
+    names = selected_bases(app)
+    if names is not None:
+        from .bases_cmd import check_base
+
+        outcomes = run_per_base(app, names, check_base, jobs=4)
+        if fmt == "json":
+            click.echo(summary_json(outcomes))
+        else:
+            summary_table(outcomes, [("family", "Семейство"), ("url", "URL")])
+        if overall_code(outcomes):
+            ctx.exit(int(overall_code(outcomes)))
+        return
     settings = app.settings()
     demo = app.using_demo()
     diagnosis = diagnose(app.client(), settings, demo=demo)

@@ -51,6 +51,9 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="onec-history")
 # ONEC_URL, ONEC_USER, ONEC_PASSWORD and ONEC_CONFIG are read by config.load_settings alone (no click
 # envvar): an option given here is an override and wins over them, as README's precedence says.
+@click.option("--base", "base_name", metavar="NAME",
+              help="A base named in the config file ([bases.NAME]; env ONEC_BASE); 'all' for mirror, "
+                   "events export and bases.")
 @click.option("--url", help="Service root, …/odata/standard.odata/ (env ONEC_URL).")
 @click.option("--user", help="1C infobase user (env ONEC_USER). Password: env ONEC_PASSWORD.")
 @click.option(
@@ -79,6 +82,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(
     ctx: click.Context,
+    base_name: str | None,
     url: str | None,
     user: str | None,
     config_file: Path | None,
@@ -115,7 +119,7 @@ def cli(
                               hint="Pipe the password in: 'printf %s \"$SECRET\" | onec-history --password-stdin …'.")
         overrides["password"] = line
     output.WIDE = wide
-    app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet,
+    app = App(config_file=config_file, overrides=overrides, verbose=verbose, quiet=quiet, base=base_name,
               demo_dataset=demo_dataset,
               demo_asked=ctx.get_parameter_source("demo_dataset") is click.core.ParameterSource.COMMANDLINE)
     ctx.obj = app
