@@ -90,7 +90,11 @@ def test_csv_joins_every_phone(capsys: pytest.CaptureFixture[str], case: WideCas
     assert code == ExitCode.OK
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["Ссылка"] for r in rows} == _expected_day(case)
-    assert set(rows[0]) >= {"Ответственный", "Начало", "Контрагент", "Телефоны", "Вид", "Описание"}
+    kind, subject = ("Вид события", "Описание") if case.raw.family == "ut10" else ("Событие", "Тема")  # УНФ's names
+    assert set(rows[0]) >= {"Ответственный", "Начало", "Контрагент", "Телефоны", kind, subject}
+    assert {r[kind] for r in rows} <= {"Телефонный звонок", "Личная встреча", "Электронное письмо", "Почтовое письмо",
+                                       "Сообщение SMS", "Запись", "Прочее"}  # 1C's synonyms, not ТелефонныйЗвонок
+    assert {r["Просрочено"] for r in rows} <= {"да", "нет"}
     wide = next(r for r in rows if r["Ссылка"] == case.wide)
     phones = case.raw.phones(str(case.raw.client_of(case.template)))
     assert wide["Телефоны"] == ", ".join(phones)
@@ -107,7 +111,8 @@ def test_table_groups_per_responsible_in_the_russian_way(capsys: pytest.CaptureF
     assert sum(counts) == len(expected)
     for block, n in zip(blocks, counts, strict=True):
         lines = block.splitlines()
-        assert lines[1].split() == ["Начало", "Контрагент", "Телефон", "Вид", "Описание"]
+        kind, subject = (["Вид", "события"], "Описание") if case.raw.family == "ut10" else (["Событие"], "Тема")
+        assert lines[1].split() == ["Начало", "Контрагент", "Телефон", *kind, subject]
         assert len(lines) == 3 + n
         for line in lines[3:]:
             assert line.startswith(_day(case) + " ")  # 15.04.2026 10:00

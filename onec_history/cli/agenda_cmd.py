@@ -2,7 +2,10 @@
 
 Registered in ``commands.py``. The table is one small table per responsible under a heading; on a
 terminal it is cut to the terminal's width like every other table (``output.emit``), piped it keeps
-whole values. csv, json and jsonl are one flat row per event, sorted the same way.
+whole values. csv, json and jsonl are one flat row per event, sorted the same way. The table and
+csv are for people: the kind as 1C shows it («Телефонный звонок») under the family's headings
+(«Вид события» and «Описание» in УТ 10.3, «Событие» and «Тема» in УНФ); json and jsonl keep the
+identifiers.
 """
 
 from __future__ import annotations
@@ -14,19 +17,31 @@ from typing import Any
 
 import click
 
-from ..agenda import AgendaItem, agenda, base_now, by_responsible, day_period, kind_label, week_period
+from ..agenda import AgendaItem, agenda, base_now, by_responsible, day_period, week_period
 from ..dates import DATE_HELP, parse_datetime_text
+from ..presentations import event_labels, kind_title
+from ..profiles import Family
 from .app import App, pass_app
 from .output import emit, format_option
 
-__all__ = ["AGENDA_COLUMNS", "TABLE_COLUMNS", "agenda_cmd", "agenda_row"]
+__all__ = ["agenda_cmd", "agenda_columns", "agenda_row", "table_columns"]
 
-TABLE_COLUMNS = [("when", "Начало"), ("client", "Контрагент"), ("phone", "Телефон"), ("kind_label", "Вид"),
-                 ("subject", "Описание")]
-AGENDA_COLUMNS = [("responsible", "Ответственный"), ("start", "Начало"), ("end", "Окончание"),
-                  ("client", "Контрагент"), ("phones", "Телефоны"), ("kind_raw", "Вид"), ("subject", "Описание"),
-                  ("overdue", "Просрочено"), ("number", "Номер"), ("ref", "Ссылка")]
-"""csv: the event's fields as 1C names them; JSON carries every field of :func:`agenda_row`."""
+
+def table_columns(family: Family | str) -> list[tuple[str, str]]:
+    """The table under each responsible: time, client, phone, kind, subject. The keys are the ones
+    a narrow terminal's fitting keeps whole (``output._fit``): the time a date, the client a name,
+    the phone a number; the kind and the subject are what gets shortened."""
+    labels = event_labels(family)
+    return [("date", labels.start), ("name", "Контрагент"), ("number", "Телефон"), ("kind_label", labels.kind),
+            ("subject", labels.subject)]
+
+
+def agenda_columns(family: Family | str) -> list[tuple[str, str]]:
+    """csv: the event's fields as the family's 1C names them; JSON carries every field of :func:`agenda_row`."""
+    labels = event_labels(family)
+    return [("responsible", "Ответственный"), ("start", labels.start), ("end", labels.end),
+            ("client", "Контрагент"), ("phones", "Телефоны"), ("kind_raw", labels.kind),
+            ("subject", labels.subject), ("overdue", "Просрочено"), ("number", "Номер"), ("ref", "Ссылка")]
 
 _DAYS = {"today": 0, "сегодня": 0, "tomorrow": 1, "завтра": 1, "yesterday": -1, "вчера": -1}
 
@@ -39,10 +54,10 @@ def agenda_row(item: AgendaItem) -> dict[str, Any]:
             "number": item.number, "ref": item.ref}
 
 
-def _table_row(item: AgendaItem) -> dict[str, Any]:
+def _table_row(item: AgendaItem, family: Family | str) -> dict[str, Any]:
     # Always date and time, as 1C's lists show them (output's cell drops a midnight time).
-    return {"when": f"{item.start:%d.%m.%Y %H:%M}" if item.start else "", "client": item.client,
-            "phone": item.phone, "kind_label": kind_label(item), "subject": item.subject}
+    return {"date": f"{item.start:%d.%m.%Y %H:%M}" if item.start else "", "name": item.client,
+            "number": item.phone, "kind_label": kind_title(item.kind_raw, family), "subject": item.subject}
 
 
 def _day(text: str, today: date, server_tz: Any) -> date:
@@ -99,8 +114,13 @@ def agenda_cmd(app: App, responsible: str | None, day_text: str | None, week: bo
     ref = history.find_user(responsible) if responsible else None
     items = agenda(history, start=start, end=end, responsible=ref, overdue=overdue, now=now)
     empty = f"no planned events {what}" + (f" for {responsible}" if responsible else "")
+    family = history.profile.family
     if fmt != "table":
-        emit((agenda_row(i) for i in items), fmt, columns=AGENDA_COLUMNS)
+        rows = (agenda_row(i) for i in items)
+        if fmt == "csv":  # for people: the kind as 1C shows it, да/нет
+            rows = ({**row, "kind_raw": kind_title(row["kind_raw"], family),
+                     "overdue": "да" if row["overdue"] else "нет"} for row in rows)
+        emit(rows, fmt, columns=agenda_columns(family))
         if not items:
             app.note(empty)
         return
@@ -112,5 +132,5 @@ def agenda_cmd(app: App, responsible: str | None, day_text: str | None, week: bo
         if n:
             click.echo("")
         click.echo(_heading(f"{who} — {len(group)}"))
-        emit((_table_row(i) for i in group), "table", columns=TABLE_COLUMNS)
+        emit((_table_row(i, family) for i in group), "table", columns=table_columns(family))
     app.note(f"{len(items)} planned events {what}, {len(groups)} responsible")
