@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
+from onec_history.client import Client
+from onec_history.demo.server import DemoServer
+from onec_history.history import History
 from onec_history.reports.layout import Column, Kind, Period, Sheet, days_word, ru_text, week_monday
 from onec_history.reports.writers import write_csv, xlsx_bytes
+from onec_history.transport import Transport
 
 
 @pytest.mark.parametrize(("value", "kind", "text"), [
@@ -58,7 +63,7 @@ def _sheet() -> Sheet:
                  Period(datetime(2026, 7, 1), datetime(2026, 1, 1), datetime(2026, 6, 30, 23, 59, 59)))
 
 
-def test_every_kind_of_cell_in_a_workbook(tmp_path: object) -> None:
+def test_every_kind_of_cell_in_a_workbook() -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(_sheet())))
     ws = book.active
     assert ws is not None and ws.title == "Проверка" and ws["A1"].value == "Проверка 01.01.2026 – 30.06.2026"
@@ -81,3 +86,15 @@ def test_csv_for_excel_and_plain() -> None:
     text = excel.getvalue()
     assert text.startswith("\ufeffПроверка 01.01.2026 – 30.06.2026\r\nИмя;Число;") and text.endswith("\r\n")
     assert text.splitlines()[2] == "=1+1;3;2,5;25,0 %;02.03.2026;да;02.03–08.03.2026"
+
+
+def test_a_script_writes_the_workbook_as_the_package_doc_says(ut10: DemoServer, tmp_path: Path) -> None:
+    from onec_history import reports
+
+    history, moment = History(Client(Transport(ut10.url))), datetime(2026, 6, 30, 18)
+    rows = reports.overdue(history, now=moment)
+    sheet = reports.sheet_for("overdue", rows, reports.Period(moment, None, moment), history.profile.family)
+    (tmp_path / "overdue.xlsx").write_bytes(reports.xlsx_bytes(sheet))
+    ws = openpyxl.load_workbook(tmp_path / "overdue.xlsx").active
+    assert ws is not None and ws.max_row == len(rows) + 2 and ws["B2"].value == "Начало"
+    assert [ws.cell(i, 3).value for i in range(3, len(rows) + 3)] == [r["days_overdue"] for r in rows]

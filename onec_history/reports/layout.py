@@ -21,7 +21,8 @@ from .. import family_c
 from ..presentations import event_labels, kind_title, type_title
 from ..profiles import Family
 
-__all__ = ["Column", "Kind", "Period", "Sheet", "activity_period", "ru_text", "sheet_for"]
+__all__ = ["DEFAULT_ACTIVITY_DAYS", "Column", "Kind", "Period", "Sheet", "activity_period", "bound_text", "days_word",
+           "kind_presenter", "ru_text", "sheet_for", "visible", "week_monday"]
 
 DEFAULT_ACTIVITY_DAYS = 30
 
