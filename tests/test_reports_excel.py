@@ -268,6 +268,12 @@ def test_xlsx_to_a_terminal_is_refused(capsys: pytest.CaptureFixture[str], monke
     assert code == 2 and "-o FILE.xlsx" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("isolated")
+def test_a_missing_folder_is_refused_before_1c_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["--url", UNREACHABLE, "report", "overdue", "-o", str(tmp_path / "no" / "such.xlsx")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err  # not exit 4: nothing was asked of 1C
+
+
 # -- a Russian Windows, reproduced ---------------------------------------------------------------------
 def _subprocess(url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONIOENCODING": "cp1251", "XDG_CACHE_HOME": str(tmp / "cache"),

@@ -239,6 +239,8 @@ def _resolve_format(fmt: str | None, excel: bool, output: str) -> str:
     if excel and fmt not in ("csv", "xlsx"):
         raise click.UsageError(f"--excel writes CSV for Excel (UTF-8 BOM, ';', Russian numbers); it does not apply "
                                f"to --format {fmt}: drop --excel for {fmt}, or use --format csv or xlsx for Excel.")
+    if output != "-" and not Path(output).parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="--output")
     if fmt == "xlsx" and output == "-" and sys.stdout.isatty():
         raise click.UsageError("--format xlsx writes a workbook, which a terminal cannot show: give -o FILE.xlsx "
                                "(or redirect the output to a file).")
