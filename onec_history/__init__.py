@@ -1,5 +1,15 @@
 """onec-history: the history of relationships with clients in 1C:Enterprise bases over OData.
 
+A script in two lines — the same config file, ``ONEC_URL``/``ONEC_USER``/``ONEC_PASSWORD`` and
+defaults as the command line (:mod:`onec_history.api`; README, "Python API")::
+
+    import onec_history
+
+    with onec_history.connect(demo="ut10") as h:        # connect(): the base the command line uses
+        romashka = h.find_counterparty("7701000001")
+        rows = onec_history.to_records(h.events(counterparty=romashka, since="2026-03-01", kind="call"))
+        print(len(rows), rows[0]["kind"], rows[0]["subject"])
+
 The library's public names, importable from the package itself::
 
     from onec_history import Client, EventFilter, History, Transport
@@ -20,6 +30,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import errors, query
+from .api import Connection, connect
 from .client import Client
 from .errors import (
     AmbiguousError,
@@ -37,6 +48,7 @@ from .history import EventFilter, History
 from .metadata import Metadata
 from .models import Counterparty, Direction, DocumentRef, Event, EventKind, EventState, Participant
 from .profiles import Profile, detect_profile
+from .records import to_dataframe, to_records
 from .transport import RetryPolicy, Transport
 
 __all__ = [
@@ -44,6 +56,7 @@ __all__ = [
     "AuthError",
     "Client",
     "ConfigError",
+    "Connection",
     "Counterparty",
     "Direction",
     "DocumentRef",
@@ -65,7 +78,10 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "connect",
     "detect_profile",
     "errors",
     "query",
+    "to_dataframe",
+    "to_records",
 ]

@@ -39,14 +39,19 @@ def test_the_package_exports_the_front_door() -> None:
     assert onec_history.Client is client.Client and onec_history.Transport is transport.Transport
     assert onec_history.OnecError is errors.OnecError and onec_history.errors is errors
     assert issubclass(onec_history.NoMatchError, onec_history.NotFoundError)
+    from onec_history import api, records
+
+    assert onec_history.connect is api.connect and issubclass(onec_history.Connection, onec_history.History)
+    assert onec_history.to_records is records.to_records and onec_history.to_dataframe is records.to_dataframe
 
 
 def test_the_docstring_example_runs(ut10: DemoServer, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     doc = onec_history.__doc__ or ""
     code = "\n".join(line[4:] for line in doc.splitlines() if line.startswith("    "))
-    assert "History(Client(transport))" in code
+    assert "History(Client(transport))" in code and "onec_history.connect(demo=\"ut10\")" in code
     code = re.sub(r'Transport\("[^"]+", user="odata", password="…"\)', "Transport(URL)", code)
     exec(compile(code, "onec_history.__doc__", "exec"), {"URL": ut10.url})  # our own docstring, run as written
     out = capsys.readouterr().out
-    assert "Интересуются покупкой 5 мониторов" in out
+    assert "Интересуются покупкой 5 мониторов" in out  # the History example
+    assert re.search(r"^[1-9]\d* call \S", out, re.M), out  # the connect() example: calls since March

@@ -137,3 +137,23 @@ class Chain:
         """Nodes in time order (undated ones last), ties by set and reference."""
         for key in self._sorted(self.nodes):
             yield self.nodes[key]
+
+    def _repr_svg_(self) -> str:
+        """Jupyter draws a chain by itself: the picture of ``chain --format svg``
+        (:func:`onec_history.pages.svg.chain_svg`), the start marked, with the page's styles inside
+        the SVG so that it reads the same outside the page (a notebook shows it as an image)."""
+        from ..pages.svg import chain_svg
+
+        head, _, rest = chain_svg(self).partition("\n")
+        return f"{head}\n<style>{_picture_css()}</style>\n{rest}"
+
+
+def _picture_css() -> str:
+    """The chain picture's rules of the HTML page's stylesheet (pages/html.py), taken from it so
+    that the two never drift: the ``svg.chain`` rules, and the page's font for the picture."""
+    from ..pages import html
+
+    lines = html._CSS.splitlines()
+    font = next((line.replace(":root", "svg.chain", 1) for line in lines if line.startswith(":root")), "")
+    return "\n".join([font, *(line for line in lines if line.startswith("svg.chain"))])
+
