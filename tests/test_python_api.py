@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -343,3 +344,36 @@ def test_importing_the_package_does_not_import_pandas() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+# -- README, "Python API": every example runs as written --------------------------------------------------
+def readme_examples() -> list[str]:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.+?)\n```", section, re.S)
+
+
+def test_the_readme_section_shows_each_main_use() -> None:
+    examples = readme_examples()
+    for use in ("find_counterparty", "h.events(", "to_dataframe", "h.chain(", "h.create(", "h.export("):
+        assert any(use in code for code in examples), use
+
+
+@pytest.mark.parametrize("number", range(len(readme_examples())))
+def test_a_readme_example_runs_and_prints_what_it_says(number: int, monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each block on a fresh demo base reached by ONEC_URL, in a folder of its own; every ``# → …``
+    line under a print is a line the block prints (the beginning of it), in that order."""
+    code = readme_examples()[number]
+    if "to_dataframe" in code:
+        pytest.importorskip("pandas", reason="the optional [pandas] extra is not installed")
+    monkeypatch.chdir(tmp_path)
+    with start_demo("ut10") as srv:
+        monkeypatch.setenv("ONEC_URL", srv.url)
+        exec(compile(code, f"README.md, Python API, example {number + 1}", "exec"), {})  # our own README
+    printed = capsys.readouterr().out.splitlines()
+    expected = [line.split("# → ", 1)[1] for line in code.splitlines() if "# → " in line]
+    assert expected, "an example shows what it prints"
+    rest = iter(printed)
+    for want in expected:
+        assert any(line.startswith(want) for line in rest), (want, printed)
