@@ -1,79 +1,58 @@
 """``events export``: events of a period to CSV, JSONL or XLSX, streamed, incremental, for cron.
 
 The run itself is the library's (``export.run_export``); this command reads the options, turns
-SIGTERM into Ctrl-C, shows a running count at a terminal and prints the summary.
+SIGTERM into Ctrl-C, shows the progress line at a terminal (cli/progress.py), says what an
+interruption left and prints the summary.
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from ..export import FORMATS, CsvOptions, ExportOptions, run_export
 from .app import App, pass_app
 from .exitcodes import ExitCode, exit_code_of
+from .interrupt import on_interrupt, sigterm_as_interrupt
 from .params import build_filter, event_filter_options, resolve_client
+from .progress import Progress, progress
 
 __all__ = ["events_export"]
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """cron and systemd stop jobs with SIGTERM: turn it into KeyboardInterrupt so cleanup runs."""
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+class _Counter:
+    """The rows written so far (what the Ctrl-C message tells), fed to the progress line too."""
 
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. inside a test runner's worker): nothing to do
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.written = 0
+        self.stage = ""
 
+    def advance(self, n: int) -> None:
+        if self.stage != "scanning":
+            self.written += n
+        self.bar.advance(n)
 
-class _Progress:
-    """A running count on stderr for a person at a terminal (the total is not known in advance)."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self._shown = 0.0
-        self._width = 0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.monotonic()
-        if now - self._shown >= 0.2:
-            self._shown = now
-            text = f"exporting… {self.done} events"
-            self._width = len(text)
-            sys.stderr.write(f"\r{text}")
-            sys.stderr.flush()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._shown:
-            # erase the counter line with spaces, not an ANSI sequence (a legacy Windows console prints those)
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
+    def begin(self, label: str, total: int | None) -> None:
+        self.stage = label
+        self.bar.stage(label, total=total, unit="events")
 
 
-def _progress(quiet: bool) -> contextlib.AbstractContextManager[_Progress | None]:
-    if quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext(None)
-    return _Progress()
+def _interrupted(counter: _Counter, output: str, state_path: Path | None) -> str:
+    """What a Ctrl-C (or cron's SIGTERM) leaves: the output, the state, what a rerun does."""
+    rerun = ("Running the same command again starts this export over" +
+             (" and exports every change since the last complete run." if state_path is not None else "."))
+    state = f" The state file {state_path} is unchanged." if state_path is not None else ""
+    if output == "-":
+        return (f"{counter.written} events had been written to standard output: what received them holds an "
+                f"incomplete export.{state} {rerun}")
+    target = Path(output)
+    kept = "is left as it was" if target.exists() else "was not created"
+    return (f"{counter.written} events had been written to a temporary file, now removed; {output} {kept}."
+            f"{state} {rerun}")
 
 
 @click.command("export")
@@ -92,7 +71,8 @@ def _progress(quiet: bool) -> contextlib.AbstractContextManager[_Progress | None
               help="Incremental: remember what was exported here; the next run exports only new, changed "
                    "and deleted events (column 'change').")
 @click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Lock file against overlapping runs (default: STATE_FILE.lock, or OUTPUT.lock).")
+              help="A lock file of yours against overlapping runs, held besides the lock on the output and "
+                   "the state that every run takes in the user's data folder (locks/).")
 @click.option("--quiet", "local_quiet", is_flag=True, help="No summary line on stderr.")
 @pass_app
 @click.pass_context
@@ -122,10 +102,13 @@ def events_export(ctx: click.Context, app: App, client: str | None, since: datet
                        direction=direction, responsible=responsible)
     options = ExportOptions(fmt=fmt, csv=csv_options, headings=headings)
     quiet = local_quiet or app.quiet
-    with _sigterm_as_interrupt(), _progress(quiet) as bar:
-        result = run_export(history, flt, sys.stdout.buffer if output == "-" else output, options=options,
-                            state_path=state_path, lock_path=lock_path,
-                            progress=bar.update if bar is not None else None)
+    with sigterm_as_interrupt(), progress("export", unit="events", quiet=quiet) as bar:
+        counter = _Counter(bar)
+        with on_interrupt(lambda: _interrupted(counter, output, state_path)):
+            result = run_export(history, flt, sys.stdout.buffer if output == "-" else output, options=options,
+                                state_path=state_path, lock_path=lock_path, progress=counter.advance,
+                                # the scan's total costs a $count per set: asked only for the progress line
+                                on_stage=counter.begin, scan_total=bar.enabled)
     if not quiet:
         click.echo(result.summary(), err=True)
     if result.names_unavailable and not quiet:

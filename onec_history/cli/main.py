@@ -17,6 +17,7 @@ from ..errors import ConfigError, OnecError
 from ..exitcodes import ExitCode, exit_code_for
 from . import output
 from .app import App, setup_logging
+from .interrupt import message_of
 
 __all__ = ["cli", "main"]
 
@@ -185,12 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     except OnecError as exc:
         click.echo(f"Error: {exc.explain()}", err=True)
         return int(exit_code_for(exc))
-    except (_Interrupted, KeyboardInterrupt):
-        click.echo(
-            "Interrupted (Ctrl-C). Anything already written to 1C stays there; run the same command again "
-            "to finish: imports skip the rows they already created, a mirror copies only what is missing.",
-            err=True,
-        )
+    except (_Interrupted, KeyboardInterrupt) as exc:
+        # The interrupted command's own account of what was done, if it gave one (cli/interrupt.py).
+        click.echo(f"Interrupted (Ctrl-C). {message_of(exc)}", err=True)
         return INTERRUPTED
     except click.exceptions.Abort:
         click.echo("Aborted: nothing more was done.", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..local.lock import LockedError, RunLock, lock_path_for
 from .export import ExportOptions, ExportResult, Outcome, export_events
 from .rows import EVENT_COLUMNS, EventRowMapper
-from .run import Target, default_lock_path, run_export, state_meta
+from .run import Target, export_locks, lock_folder, run_export, state_meta
 from .state import DiffCounts, StateFile, StateRun, scope_key
 from .writers import FORMATS, AtomicOutput, Column, CsvOptions, cleanup_stale_partials, needs_seek, open_writer
 
@@ -26,8 +26,9 @@ __all__ = [
     "StateRun",
     "Target",
     "cleanup_stale_partials",
-    "default_lock_path",
     "export_events",
+    "export_locks",
+    "lock_folder",
     "lock_path_for",
     "needs_seek",
     "open_writer",

@@ -173,7 +173,8 @@ class _View:
 
 class _Exporter:
     def __init__(self, history: History, flt: EventFilter, sink: BinaryIO, options: ExportOptions,
-                 state: StateRun | None, progress: Callable[[int], None] | None) -> None:
+                 state: StateRun | None, progress: Callable[[int], None] | None,
+                 on_stage: Callable[[str, int | None], None] | None = None, scan_total: bool = True) -> None:
         self.history = history
         self.client = history.client
         self.profile = history.profile
@@ -181,6 +182,8 @@ class _Exporter:
         self.options = options
         self.state = state
         self.progress = progress
+        self.on_stage = on_stage
+        self.scan_total = scan_total and on_stage is not None
         self.preloader = NamePreloader(history.names)  # one for every set: they name the same clients
         reader = history.event_reader
         readers = reader.readers if isinstance(reader, InteractionReader) else [reader]
@@ -235,8 +238,22 @@ class _Exporter:
             else:
                 for name, group in itertools.groupby(mapped, key=operator.itemgetter(_DOCUMENT)):
                     state.record(((m[0], str(m[_VERSION] or ""), bool(m[_DELETED])) for m in group), name)
-        if self.progress is not None:
-            self.progress(len(mapped))
+        self._advance(len(mapped))
+
+    def _advance(self, n: int) -> None:
+        if self.progress is not None and n:
+            self.progress(n)
+
+    def _stage(self, label: str, total: int | None) -> None:
+        if self.on_stage is not None:
+            self.on_stage(label, total)
+
+    def _total(self) -> int | None:
+        """The events of the period, one ``$count`` per document set; unknown (``None``) for one
+        client's events, whose participants would need a request of their own."""
+        if self.targets is not None:
+            return None
+        return sum(self.client.count(v.event_set, v.base) for v in self.views)
 
     def _count(self, change: str) -> None:
         if change == "new":
@@ -293,9 +310,11 @@ class _Exporter:
         return {str(r["Ref_Key"]) for page in self.client.iter_any(ts_set, terms, query) for r in page}
 
     def full(self) -> None:
-        if self.targets is None:
-            # One $count per set lets the name preloader decide on the first page (see NamePreloader).
-            self.preloader.expected_rows = sum(self.client.count(v.event_set, v.base) for v in self.views)
+        total = self._total()
+        if total is not None:
+            # The same $count per set lets the name preloader decide on the first page (see NamePreloader).
+            self.preloader.expected_rows = total
+        self._stage("exporting", total)
         if len(self.views) == 1:
             view = self.views[0]
             for page in self._pages(view, view.select, self.options.page_size):
@@ -314,12 +333,16 @@ class _Exporter:
     def incremental(self) -> None:
         state = self.state
         assert state is not None
+        # The scan's total costs one $count per set: asked only when someone shows it.
+        self._stage("scanning", self._total() if self.scan_total else None)
         for view in self.views:
             for page in self._pages(view, _SCAN_SELECT, self.options.scan_page_size):
-                state.add_scan(((str(r["Ref_Key"]), str(r.get("DataVersion") or "")) for r in page), view.event_set)
+                self._advance(state.add_scan(((str(r["Ref_Key"]), str(r.get("DataVersion") or "")) for r in page),
+                                             view.event_set))
         diff = state.diff()
         log.info("incremental: %d scanned, %d new, %d changed, %d gone", diff.scanned, diff.new, diff.changed,
                  diff.gone)
+        self._stage("exporting", diff.todo + diff.gone)
         # The names the changed rows need, projected from the to-do count (see NamePreloader).
         self.preloader.expected_rows = diff.todo
         for view in self.views:
@@ -412,6 +435,7 @@ class _Exporter:
             return
         self.writer.write_rows(vanished_row(r, change, entity_set) for r in refs)
         self.result.exported += len(refs)
+        self._advance(len(refs))
         if change == "left":
             self.result.left += len(refs)
         else:
@@ -479,17 +503,25 @@ def _page_is_cheaper(changed: int, per_key: int, page: int) -> bool:
 
 
 def export_events(history: History, flt: EventFilter, sink: BinaryIO, *, options: ExportOptions | None = None,
-                  state: StateRun | None = None, progress: Callable[[int], None] | None = None) -> ExportResult:
+                  state: StateRun | None = None, progress: Callable[[int], None] | None = None,
+                  on_stage: Callable[[str, int | None], None] | None = None,
+                  scan_total: bool = True) -> ExportResult:
     """Export the events of ``flt`` to ``sink``, oldest first; incremental when ``state`` has a last run.
 
     The caller owns ``sink`` (an :class:`~onec_history.export.writers.AtomicOutput` for files)
-    and ``state`` (commit it only after the output was committed). ``progress`` is called with
-    the number of rows written after each page.
+    and ``state`` (commit it only after the output was committed).
+
+    ``on_stage(label, total)`` says a phase begins: ``"exporting"`` (its total the events of the
+    period from one ``$count`` per document set, the number of new, changed and gone events in
+    an incremental run, ``None`` for one client's events), preceded in an incremental run by
+    ``"scanning"`` (the period's ``Ref_Key, DataVersion``; its total, one more ``$count`` per set,
+    asked only with ``on_stage`` and ``scan_total``). ``progress(n)`` says ``n`` more of the
+    current phase are done: rows written, or scanned.
     """
     opts = options or ExportOptions()
     stats = history.client.transport.stats
     req0, bytes0, started = stats.requests, stats.bytes_received, time.monotonic()
-    exporter = _Exporter(history, flt, sink, opts, state, progress)
+    exporter = _Exporter(history, flt, sink, opts, state, progress, on_stage, scan_total)
     if state is not None and state.has_old:
         exporter.incremental()
     else:

@@ -4,30 +4,37 @@
 ...                     state_path="events.state")
 >>> result.summary()  # doctest: +SKIP
 
-A run holds the lock (``--lock``; by default ``STATE.lock``, else ``OUTPUT.lock``), removes what a
-killed run left beside the output and the state, writes the rows to a temporary file beside the
-output and commits the output first, the state second: a crash between the two exports the same
-changes again next time (at least once) instead of losing them. A stream target (stdout) gets
+A run holds a lock on each file it replaces — the output and the state — kept in the user's
+locks folder (``paths.data_dir()/locks``, beside the imports' locks: nothing is left beside the
+output), named by a hash of the file's absolute path, so two runs writing the same file under
+different spellings (``./out.csv``, ``/data/out.csv``, a symlink) still meet; ``--lock FILE`` adds
+one of the caller's. The lock is the operating system's (``flock``), released when its process
+ends, however it ends: a killed run never blocks the next one. Under the locks the run removes
+what a killed run left beside the output and the state, writes the rows to a temporary file
+beside the output and commits the output first, the state second: a crash between the two
+exports the same changes again next time (at least once) instead of losing them. A stream target (stdout) gets
 the rows as they come; a format that seeks (XLSX) is built in a temporary file and then copied.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from .. import paths
 from ..history import EventFilter, History
-from ..local.lock import RunLock, lock_path_for
+from ..local.lock import RunLock
 from .export import ExportOptions, ExportResult, export_events
 from .state import StateFile, scope_key
 from .writers import AtomicOutput, cleanup_stale_partials, needs_seek
 
-__all__ = ["Target", "default_lock_path", "run_export", "state_meta"]
+__all__ = ["Target", "export_locks", "lock_folder", "run_export", "state_meta"]
 
 #: A file to replace atomically, or an open binary stream (``sys.stdout.buffer``) to write to.
 Target = str | os.PathLike[str] | BinaryIO
@@ -35,31 +42,57 @@ Target = str | os.PathLike[str] | BinaryIO
 
 def run_export(history: History, flt: EventFilter, target: Target, *, options: ExportOptions | None = None,
                state_path: str | Path | None = None, lock_path: str | Path | None = None,
-               progress: Callable[[int], None] | None = None) -> ExportResult:
+               progress: Callable[[int], None] | None = None,
+               on_stage: Callable[[str, int | None], None] | None = None, scan_total: bool = True) -> ExportResult:
     """Export the events of ``flt`` to ``target``: incremental against ``state_path`` when given.
 
-    Raises :class:`~onec_history.errors.LockedError` when another run holds the lock; the output
-    and the state are then untouched. Any failure leaves the old output and the old state as
-    they were. ``progress`` is called with the number of rows written after each page.
+    Raises :class:`~onec_history.errors.LockedError` when another run holds a lock on the output
+    or the state (or ``lock_path``); the output and the state are then untouched. Any failure
+    leaves the old output and the old state as they were. ``progress``, ``on_stage`` and
+    ``scan_total`` are those of :func:`~onec_history.export.export_events`.
     """
     opts = options or ExportOptions()
     path = Path(target) if isinstance(target, str | os.PathLike) else None
     state = Path(state_path) if state_path is not None else None
-    lock = Path(lock_path) if lock_path is not None else default_lock_path(path, state)
-    with RunLock(lock) if lock is not None else nullcontext():
-        # Under the lock no other run can be writing them: partial files now are a killed run's.
+    with ExitStack() as held:
+        if lock_path is not None:
+            held.enter_context(RunLock(lock_path))
+        for lock in export_locks(path, state):
+            held.enter_context(lock)
+        # Under the locks no other run can be writing them: partial files now are a killed run's.
         if path is not None:
             cleanup_stale_partials(path)
         if state is not None:
             cleanup_stale_partials(state)
-        return _export(history, flt, target, opts, state, progress)
+        return _export(history, flt, target, opts, state, (progress, on_stage, scan_total))
 
 
-def default_lock_path(output: Path | None, state_path: Path | None) -> Path | None:
-    """``STATE.lock`` for an incremental run, else ``OUTPUT.lock``; none for a stream without state."""
-    if state_path is not None:
-        return lock_path_for(state_path)
-    return lock_path_for(output) if output is not None else None
+def lock_folder() -> Path:
+    """Where the export's locks live: the user's data folder's ``locks`` (the imports' locks too)."""
+    return paths.data_dir() / "locks"
+
+
+def export_locks(output: Path | None, state_path: Path | None, *, folder: Path | None = None) -> list[RunLock]:
+    """One lock per file the run replaces (the output, the state), in ``folder`` (:func:`lock_folder`).
+
+    Keyed by the file's absolute, resolved path (case-folded where the file system ignores case),
+    so every spelling of one file takes the same lock. A stream without a state needs none.
+    """
+    where = folder or lock_folder()
+    locks: dict[str, RunLock] = {}
+    for file, what in ((output, "writing"), (state_path, "updating the state file")):
+        if file is None:
+            continue
+        absolute = os.path.normcase(str(Path(file).resolve()))
+        digest = hashlib.sha256(absolute.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        if digest in locks:
+            continue
+        where.mkdir(parents=True, exist_ok=True)
+        locks[digest] = RunLock(where / f"export-{digest}.lock",
+                                message=f"Another onec-history export is {what} {absolute}",
+                                hint="Wait for it to finish and run again (cron sees exit 14). A run that was "
+                                     "killed releases the lock when its process ends.")
+    return list(locks.values())
 
 
 def state_meta(history: History, flt: EventFilter) -> dict[str, str]:
@@ -75,13 +108,16 @@ def state_meta(history: History, flt: EventFilter) -> dict[str, str]:
 
 
 def _export(history: History, flt: EventFilter, target: Target, options: ExportOptions, state_path: Path | None,
-            progress: Callable[[int], None] | None) -> ExportResult:
+            hooks: tuple[Callable[[int], None] | None, Callable[[str, int | None], None] | None, bool]
+            ) -> ExportResult:
     # This opens the base (detects its profile) first: the result counts the export's own requests.
     meta = state_meta(history, flt)
     with ExitStack() as stack:
         run = stack.enter_context(StateFile(state_path).begin(meta)) if state_path is not None else None
         stream, commit = stack.enter_context(_sink(target, seek=needs_seek(options.fmt)))
-        result = export_events(history, flt, stream, options=options, state=run, progress=progress)
+        progress, on_stage, scan_total = hooks
+        result = export_events(history, flt, stream, options=options, state=run, progress=progress,
+                               on_stage=on_stage, scan_total=scan_total)
         # Output first, state second: a crash between the two re-exports the same changes next
         # time (at least once) instead of losing them.
         commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,11 @@ def fresh_ut10() -> Iterator[DemoServer]:
     """A demo base a test may change."""
     with start_demo("ut10") as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _own_locks(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export's locks live in the user's data folder: each test has its own, never the developer's."""
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    return data / "onec-history" / "locks"

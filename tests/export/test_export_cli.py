@@ -17,7 +17,7 @@ import pytest
 from onec_history.cli.main import main
 from onec_history.demo.server import DemoServer, Faults, start_demo
 from onec_history.exitcodes import ExitCode
-from onec_history.export import RunLock
+from onec_history.export import export_locks
 
 SUMMARY = re.compile(r"^exported \d+ events( \(\d+ new, \d+ changed, \d+ deleted\))? in [\d.]+ s, \d+ requests, "
                      r"[\d.]+ [KMG]?B$")
@@ -58,16 +58,15 @@ def test_incremental_cron_run_codes_and_one_summary_line(capsys: pytest.CaptureF
     assert out.read_bytes().decode("utf-8-sig").count("\r\n") == 1  # the heading only
     code, _, err = cli(capsys, *args, "--quiet")
     assert code == ExitCode.NOTHING_TO_DO and err == ""
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == ["events.csv", "state.db",
-                                                                            "state.db.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == ["events.csv", "state.db"]
 
 
 def test_overlapping_run_is_locked_out(capsys: pytest.CaptureFixture[str], base: DemoServer, tmp_path: Path) -> None:
     state = tmp_path / "state.db"
-    with RunLock(tmp_path / "state.db.lock"):
+    with export_locks(None, state)[0]:
         code, _, err = cli(capsys, "--url", base.url, "events", "export", "-o", str(tmp_path / "e.jsonl"),
                            "--format", "jsonl", "--state-file", str(state))
-    assert code == ExitCode.LOCKED and "Another run holds the lock" in err
+    assert code == ExitCode.LOCKED and f"Another onec-history export is updating the state file {state}" in err
     assert not state.exists() and not (tmp_path / "e.jsonl").exists()
 
 

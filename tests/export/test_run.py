@@ -18,8 +18,8 @@ from onec_history.export import (
     ExportResult,
     RunLock,
     StateFile,
-    default_lock_path,
     export_events,
+    export_locks,
     run_export,
     state_meta,
 )
@@ -60,7 +60,7 @@ def test_the_output_appears_whole_only_when_the_export_is_done(history: History,
     assert result.exported > 0 and not result.incremental
     text = out.read_bytes().decode("utf-8")
     assert text.startswith("ref,number,date,") and text.count("\r\n") == result.exported + 1
-    assert partials(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "events.csv.lock"]
+    assert partials(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]
 
 
 def test_a_state_file_makes_the_second_run_export_nothing_new(history: History, tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_a_state_file_makes_the_second_run_export_nothing_new(history: History, 
     again = run_export(history, SINCE, out, options=options, state_path=state)
     assert (again.exported, again.nothing_to_do) == (0, True)
     assert out.read_bytes() == b""  # the output of this run: nothing new
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "events.state", "events.state.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "events.state"]  # no FILE.lock
 
 
 def test_a_failed_run_leaves_the_old_output_and_the_old_state(history: History, tmp_path: Path,
@@ -112,17 +112,29 @@ def test_a_held_lock_refuses_the_run_before_anything_is_touched(history: History
     out, state = tmp_path / "events.csv", tmp_path / "events.state"
     stale = tmp_path / ".events.csv.onec-partial-abc123"
     stale.write_bytes(b"half")
-    with RunLock(tmp_path / "events.state.lock"), pytest.raises(LockedError, match="Another run holds the lock"):
+    state_lock = export_locks(None, state)[0]
+    with state_lock, pytest.raises(LockedError, match="Another onec-history export is updating the state file"):
         run_export(history, SINCE, out, state_path=state)
+    with export_locks(out, None)[0], pytest.raises(LockedError, match=f"is writing {out}"):
+        run_export(history, SINCE, out)
     with RunLock(tmp_path / "mine.lock"), pytest.raises(LockedError):
         run_export(history, SINCE, out, lock_path=tmp_path / "mine.lock")
     assert not out.exists() and not state.exists() and stale.exists()
 
 
-def test_default_lock_paths() -> None:
-    assert default_lock_path(Path("out.csv"), Path("s.db")) == Path("s.db.lock")
-    assert default_lock_path(Path("out.csv"), None) == Path("out.csv.lock")
-    assert default_lock_path(None, None) is None
+def test_locks_live_in_the_users_folder_keyed_by_the_absolute_path(tmp_path: Path, _own_locks: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "sub")
+    monkeypatch.chdir(tmp_path)
+    spellings = [Path("sub/out.csv"), tmp_path / "sub" / "out.csv", Path("link/../sub/./out.csv"),
+                 tmp_path / "link" / "out.csv"]
+    paths = {lock.path for p in spellings for lock in export_locks(p, None)}
+    assert len(paths) == 1 and next(iter(paths)).parent == _own_locks
+    both = export_locks(Path("sub/out.csv"), Path("sub/out.state"))
+    assert len({lock.path for lock in both}) == 2
+    assert len(export_locks(Path("x"), Path("x"))) == 1  # one file, one lock (else a run would lock itself out)
+    assert export_locks(None, None) == []
 
 
 def test_a_stream_gets_the_rows_and_an_xlsx_through_a_temporary_file(history: History, tmp_path: Path) -> None:
