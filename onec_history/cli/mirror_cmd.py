@@ -29,9 +29,10 @@ def mirror_cmd(app: App, db_url: str, full: bool, fmt: str) -> None:
     interaction document (column document_set), the client the partner.
     """
     # Imported here: SQLAlchemy is needed by this command only.
+    from ..mirror.schema import DEFAULT_BASE
     from ..mirror.sync import Mirror, SetReport
 
-    mirror = Mirror(app.history(), db_url, link_overrides=app.links())
+    mirror = Mirror(app.history(), db_url, link_overrides=app.links(), base=app.settings().base or DEFAULT_BASE)
     click.get_current_context().call_on_close(mirror.close)
 
     def progress(rep: SetReport) -> None:

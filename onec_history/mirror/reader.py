@@ -17,6 +17,7 @@ the reader itself serves whatever the tables hold — reports check the state fi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from ..errors import ConfigError, IncompleteMirrorError
 from ..history import EventFilter
 from ..models import Counterparty, DocumentRef, Event, Participant
 from . import schema as ms
+from .migrate import current_version
 from .sync import EngineOwner, engine_for, without_password
 
 __all__ = ["ROLES", "ROLE_TABLES", "MirrorReader", "MirrorState", "SetState"]
@@ -115,58 +117,52 @@ _CP_COLUMNS = ("ref", "data_version", "code", "name", "full_name", "inn", "kpp",
 
 
 class MirrorReader(EngineOwner):
-    """Read-only access to a mirror database made by :class:`~onec_history.mirror.sync.Mirror`."""
+    """Read-only access to a mirror database made by :class:`~onec_history.mirror.sync.Mirror`: the rows
+    of one of the bases it holds (``base``; may be left out when it holds one)."""
 
-    def __init__(self, db_url: str) -> None:
-        self.engine = engine_for(db_url)
+    def __init__(self, db_url: str, *, base: str | None = None) -> None:
         self.url = without_password(db_url)
-        try:
-            with self.engine.connect() as conn:
-                self._meta = {r.key: r.value for r in conn.execute(sa.select(ms.mirror_meta))}
-        except sa.exc.SQLAlchemyError as exc:
+        self.engine, held = _open(db_url, self.url)
+        if base is None and len(held) > 1:
             self.close()
-            raise ConfigError(f"{self.url} is not an onec-history mirror ({exc.__class__.__name__})",
-                              hint="Create it with 'onec-history mirror --db URL'.") from None
-        if not self._meta:  # the tables exist: a first run was stopped before it wrote anything
+            raise ConfigError(f"The mirror {self.url} holds {len(held)} bases ({', '.join(held)})",
+                              hint="Name one with --base NAME, or ask a report for --base all.")
+        if base is not None and base not in held:
             self.close()
-            raise IncompleteMirrorError(
-                f"The mirror {self.url} was never synced: its first run stopped before copying anything",
-                tables=sorted(ROLE_TABLES.values()),
-                hint=f"Run `onec-history mirror --db {self.url}` again to complete it.")
-        if self._meta.get("schema_version") not in ms.READABLE_VERSIONS:
-            version = self._meta.get("schema_version")
-            self.close()
-            raise ConfigError(f"The mirror {self.url} has schema version {version!r}; "
-                              f"this onec-history reads version {ms.SCHEMA_VERSION}",
-                              hint="Re-create it with 'onec-history mirror --db URL --full'.")
+            raise ConfigError(f"The mirror {self.url} holds no base named {base!r}",
+                              hint=f"It holds: {', '.join(held)}. Mirror that base first with "
+                                   f"'onec-history --base {base} mirror --db {self.url}'.")
+        self.base: str = base if base is not None else held[0]
+        m = ms.mirror_meta
+        with self.engine.connect() as conn:
+            self._meta = {r.key: r.value for r in conn.execute(sa.select(m).where(m.c.base == self.base))}
         self._names: dict[tuple[str, str], str] | None = None
-        # A mirror of an older schema lacks the columns added since (ms.ADDED_COLUMNS): read as empty.
-        self._missing: set[tuple[str, str]] = set()
-        if self._meta.get("schema_version") != ms.SCHEMA_VERSION:
-            with self.engine.connect() as conn:
-                inspector = sa.inspect(conn)
-                for _, table, column in ms.ADDED_COLUMNS:
-                    if column not in {c["name"] for c in inspector.get_columns(table.name)}:
-                        self._missing.add((table.name, column))
 
-    def _columns(self, table: sa.Table) -> list[sa.Column[Any]]:
-        return [c for c in table.c if (table.name, c.name) not in self._missing]
+    @staticmethod
+    def bases(db_url: str) -> list[dict[str, Any]]:
+        """The bases a mirror database holds (``bases``): name, url, family, last sync times; the
+        database must be of the current schema."""
+        engine, _ = _open(db_url, without_password(db_url))
+        try:
+            with engine.connect() as conn:
+                return [dict(r) for r in conn.execute(sa.select(ms.bases).order_by(ms.bases.c.base)).mappings()]
+        finally:
+            engine.dispose()
+
+    def _mine(self, table: sa.Table) -> Any:
+        return table.c.base == self.base
 
     # -- facts ------------------------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
-        """base_url, family, event_set, counterparty_set, users_set, state_catalog, schema_version;
-        since version 3 also event_sets (every event document mirrored) and partner_set (family C)."""
+        """The base's facts: base_url, family, event_set, counterparty_set, users_set, state_catalog,
+        schema_version, event_sets (every event document mirrored) and partner_set (family C)."""
         return dict(self._meta)
 
     def sync_state(self) -> MirrorState:
         """Whether the run as a whole and each set's last run completed."""
-        if self._meta.get("schema_version") not in ms.STATE_VERSIONS:  # version 1: no sync_state (or a stale one)
-            return MirrorState(known=False, run=None)
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(sa.select(ms.sync_state).order_by(ms.sync_state.c.entity_set)).mappings().all()
-        except sa.exc.SQLAlchemyError:  # a version-2 mark without the table: not one of ours to trust
-            return MirrorState(known=False, run=None)
+        t = ms.sync_state
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t).where(self._mine(t)).order_by(t.c.entity_set)).mappings().all()
         states = [SetState(entity_set=r["entity_set"], role=r["role"], status=r["status"], started_at=r["started_at"],
                            completed_at=r["completed_at"], last_complete_at=r["last_complete_at"], rows=r["rows"])
                   for r in rows]
@@ -186,10 +182,12 @@ class MirrorReader(EngineOwner):
             return None
         if self._names is None:
             with self.engine.connect() as conn:
-                names = {(r.entity_set, r.ref): r.name for r in conn.execute(sa.select(ms.names))}
+                names = {(r.entity_set, r.ref): r.name
+                         for r in conn.execute(sa.select(ms.names).where(self._mine(ms.names)))}
                 cps = self._meta.get("counterparty_set", "")
+                c = ms.counterparties
                 names.update({(cps, r.ref): r.name for r in conn.execute(
-                    sa.select(ms.counterparties.c.ref, ms.counterparties.c.name))})
+                    sa.select(c.c.ref, c.c.name).where(self._mine(c)))})
             self._names = names
         return self._names.get((entity_set, ref))
 
@@ -197,7 +195,7 @@ class MirrorReader(EngineOwner):
     def counterparties(self, *, buyers_only: bool = False, folders: bool = False,
                        include_deleted: bool = True) -> Iterator[Counterparty]:
         t = ms.counterparties
-        stmt = sa.select(*self._columns(t)).order_by(t.c.name, t.c.ref)
+        stmt = sa.select(t).where(self._mine(t)).order_by(t.c.name, t.c.ref)
         if not folders:
             stmt = stmt.where(t.c.is_folder.is_(False))
         if buyers_only:
@@ -208,7 +206,7 @@ class MirrorReader(EngineOwner):
 
     def counterparty(self, ref: str) -> Counterparty | None:
         t = ms.counterparties
-        return next(self._counterparties(sa.select(*self._columns(t)).where(t.c.ref == ref)), None)
+        return next(self._counterparties(sa.select(t).where(self._mine(t), t.c.ref == ref)), None)
 
     def _counterparties(self, stmt: Any) -> Iterator[Counterparty]:
         cps, users = self._meta.get("counterparty_set"), self._meta.get("users_set")
@@ -227,7 +225,7 @@ class MirrorReader(EngineOwner):
         """Events as :meth:`History.events` yields them: by client (header or participant), period, kind…"""
         f = f or EventFilter()
         t, p = ms.events, ms.event_participants
-        conds: list[Any] = []
+        conds: list[Any] = [self._mine(t)]
         if f.since:
             conds.append(t.c.date >= f.since)
         if f.until:
@@ -241,10 +239,10 @@ class MirrorReader(EngineOwner):
             conds.append(t.c.responsible == f.responsible)
         if f.counterparty:
             clients = self._clients_of(f.counterparty)
-            as_participant = sa.select(p.c.event_ref).where(p.c.ref.in_(clients))
+            as_participant = sa.select(p.c.event_ref).where(self._mine(p), p.c.ref.in_(clients))
             conds.append(sa.or_(t.c.counterparty.in_(clients), t.c.ref.in_(as_participant)))
         order = (t.c.date.desc(), t.c.ref.desc()) if newest_first else (t.c.date, t.c.ref)
-        stmt = sa.select(*self._columns(t)).where(*conds).order_by(*order)
+        stmt = sa.select(t).where(*conds).order_by(*order)
         if limit:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
@@ -252,7 +250,8 @@ class MirrorReader(EngineOwner):
             parts: dict[str, list[Participant]] = {}
             refs = [r["ref"] for r in rows]
             for i in range(0, len(refs), 500):
-                for pr in conn.execute(sa.select(p).where(p.c.event_ref.in_(refs[i:i + 500])).order_by(p.c.line)):
+                for pr in conn.execute(sa.select(p).where(self._mine(p), p.c.event_ref.in_(refs[i:i + 500]))
+                                       .order_by(p.c.line)):
                     parts.setdefault(pr.event_ref, []).append(
                         Participant(line=pr.line, ref=pr.ref, entity_set=pr.entity_set, text=pr.text))
         users = self._meta.get("users_set")
@@ -263,12 +262,11 @@ class MirrorReader(EngineOwner):
         """What stands for the counterparty in the events: itself, and (family C) its partner —
         the mirror holds a contact person's interactions under the person's partner."""
         clients = [counterparty]
-        if ("counterparties", "partner") not in self._missing:
-            t = ms.counterparties
-            with self.engine.connect() as conn:
-                partner = conn.execute(sa.select(t.c.partner).where(t.c.ref == counterparty)).scalar()
-            if partner:
-                clients.append(partner)
+        t = ms.counterparties
+        with self.engine.connect() as conn:
+            partner = conn.execute(sa.select(t.c.partner).where(self._mine(t), t.c.ref == counterparty)).scalar()
+        if partner:
+            clients.append(partner)
         return clients
 
     def _event(self, r: Any, participants: tuple[Participant, ...], users: str | None) -> Event:
@@ -289,7 +287,7 @@ class MirrorReader(EngineOwner):
                   until: datetime | None = None) -> Iterator[Node]:
         """Documents of the linked sets (events included) as chain nodes, oldest first."""
         t = ms.documents
-        conds: list[Any] = []
+        conds: list[Any] = [self._mine(t)]
         if entity_set:
             conds.append(t.c.entity_set == entity_set)
         if since:
@@ -308,7 +306,55 @@ class MirrorReader(EngineOwner):
         """Every (child, link attribute, parent): the child was entered on the basis of the parent."""
         t = ms.links
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t).order_by(t.c.parent_set, t.c.parent_ref, t.c.child_set,
-                                                      t.c.child_ref, t.c.link)).all()
+            rows = conn.execute(sa.select(t).where(self._mine(t)).order_by(
+                t.c.parent_set, t.c.parent_ref, t.c.child_set, t.c.child_ref, t.c.link)).all()
         for r in rows:
             yield DocKey(r.child_set, r.child_ref), r.link, DocKey(r.parent_set, r.parent_ref)
+
+
+def _open(db_url: str, shown: str) -> tuple[sa.Engine, list[str]]:
+    """The engine of a mirror of the current schema and the bases it holds; ConfigError (the engine
+    disposed of) for anything else: no such file, not a mirror, an earlier schema, never synced."""
+    _must_exist(db_url, shown)
+    engine = engine_for(db_url)
+    try:
+        with engine.connect() as conn:
+            version = current_version(conn)
+            held = [str(r[0]) for r in conn.execute(sa.select(ms.bases.c.base).order_by(ms.bases.c.base))] \
+                if version == ms.SCHEMA_VERSION else []
+        if version is None:
+            raise ConfigError(f"{shown} is not an onec-history mirror: it has none of the mirror's tables",
+                              hint=f"Make one with 'onec-history mirror --db {shown}'.")
+        if version != ms.SCHEMA_VERSION:
+            raise ConfigError(f"The mirror {shown} was made by an earlier onec-history (schema version {version}, "
+                              f"this one reads {ms.SCHEMA_VERSION})",
+                              hint=f"Run 'onec-history mirror --db {shown}' once: it upgrades the database in "
+                                   "place, keeping every row, and brings it up to date.")
+        if not held:  # the tables exist: a first run was stopped before it wrote anything
+            raise IncompleteMirrorError(
+                f"The mirror {shown} was never synced: its first run stopped before copying anything",
+                tables=sorted(ROLE_TABLES.values()),
+                hint=f"Run `onec-history mirror --db {shown}` again to complete it.")
+    except sa.exc.SQLAlchemyError:
+        engine.dispose()
+        raise ConfigError(f"{shown} is not an onec-history mirror: its tables cannot be read as one",
+                          hint="Name the database 'onec-history mirror --db URL' made, or make one with it.") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, held
+
+
+def _must_exist(db_url: str, shown: str) -> None:
+    """A SQLite file that is not there is said so, not created empty by opening it."""
+    url = db_url if "://" in db_url else f"sqlite:///{db_url}"
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return  # engine_for words the malformed URL
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if not os.path.exists(parsed.database):
+        raise ConfigError(f"The mirror database {parsed.database} does not exist",
+                          hint=f"Make it with 'onec-history mirror --db {shown}' (the first run copies the base), "
+                               "or check the path given to --from-mirror / ONEC_MIRROR_DB.")

@@ -1,9 +1,10 @@
-"""The mirror's tables (SQLAlchemy Core): one schema for SQLite and PostgreSQL.
+"""The mirror's tables (SQLAlchemy Core): one schema for SQLite and PostgreSQL, many bases in one database.
 
 =====================  ==========================================================================
 table                  what it holds (one row per …)
 =====================  ==========================================================================
-mirror_meta            key/value facts: schema version, the base's URL, family, set names
+bases                  base in the database: its name, URL (no credentials), family, last sync times
+mirror_meta            key/value facts of a base: schema version, its URL, family, set names
 mirror_sets            synced entity set: rows, time of the last complete run and of the last full copy
 sync_state             entity set, plus ``*`` for the run as a whole: whether its last run completed
 counterparties         counterparty or folder of the catalog (``Counterparty`` model fields; family C:
@@ -18,27 +19,25 @@ links                  "child was entered on the basis of parent": (child, link 
 names                  display name of a referenced catalog item (users/employees, УНФ states)
 =====================  ==========================================================================
 
+Every table but ``bases`` has the column ``base`` first in its primary key: the name of the base in
+the config file (``[bases.msk]``), or ``default`` for a configuration with one unnamed base. Families
+A, B and C land in the same tables; one base's rows never touch another's.
+
 References are 1C's ``Ref_Key`` GUIDs as text (36 characters, lower case); an empty reference is
 NULL. Dates are naive 1C server-local times, as 1C sends them. ``data_version`` is 1C's opaque
 ``DataVersion``: the next run compares it with a ``Ref_Key, DataVersion`` scan and fetches only
 the rows whose version moved. Deletion marks are the ``deleted`` columns; objects deleted in 1C
-physically disappear from the mirror.
+physically disappear from the mirror. Sums are exact (:class:`Money`).
 
-Completeness (``sync_state``, schema version 2): a run first commits its plan — every set it will
-copy, ``pending`` when the set has no row yet — and the ``*`` row as ``running``. Each set is then
-committed as ``running`` (``completed_at`` NULL) before anything of it is written, and as
-``complete`` in the same transaction as its last rows; the last set's transaction also completes
-``*``. So a run killed at any moment leaves the sets it had not finished ``running`` or
-``pending``, never ``complete``. ``last_complete_at`` keeps the end of a set's last complete run
-through a later run that was killed. A mirror of schema version 1 (made before ``sync_state``
-existed) has unknown completeness until the next run, which adds the table in place.
+Completeness (``sync_state``): a run first commits its plan — every set it will copy, ``pending``
+when the set has no row yet — and the ``*`` row as ``running``. Each set is then committed as
+``running`` (``completed_at`` NULL) before anything of it is written, and as ``complete`` in the same
+transaction as its last rows; the last set's transaction also completes ``*``. So a run killed at
+any moment leaves the sets it had not finished ``running`` or ``pending``, never ``complete``.
+``last_complete_at`` keeps the end of a set's last complete run through a later run that was killed.
 
-Evolution: a new table is added in place by ``create_all``; a new column of an existing table is
-listed in :data:`ADDED_COLUMNS` with the version that brought it, and :func:`upgrade` adds it in
-place (``ALTER TABLE … ADD COLUMN``, both dialects) at the start of the next run. Version 3 added
-``counterparties.partner`` and ``events.document_set`` (filled for the rows already there from the
-event set the mirror's facts name: before version 3 a mirror held one event set). The reader
-reads every version it lists, leaving out the columns an older mirror lacks.
+Evolution is alembic's (:mod:`onec_history.mirror.migrate`, revisions in ``migrations/versions``):
+version 2 added ``sync_state``, 3 the family-C columns, 4 exact sums, 5 the base in every key.
 """
 
 from __future__ import annotations
@@ -49,9 +48,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
-    Connection,
     DateTime,
-    Float,
     Index,
     Integer,
     MetaData,
@@ -60,17 +57,14 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    inspect,
-    select,
-    update,
 )
 
 __all__ = [
-    "ADDED_COLUMNS",
-    "READABLE_VERSIONS",
+    "DEFAULT_BASE",
     "RUN",
     "SCHEMA_VERSION",
     "Money",
+    "bases",
     "counterparties",
     "documents",
     "event_participants",
@@ -81,20 +75,16 @@ __all__ = [
     "mirror_sets",
     "names",
     "sync_state",
-    "upgrade",
 ]
 
-SCHEMA_VERSION = "4"
-#: Versions this code reads: 1 has the same tables but no ``sync_state`` (completeness unknown);
-#: 1 and 2 lack the columns of :data:`ADDED_COLUMNS` (read as empty); up to 3 a document's amount was
-#: a double precision column (4: NUMERIC, converted in place by :func:`upgrade`).
-READABLE_VERSIONS = ("1", "2", "3", "4")
-#: Versions that record completeness (``sync_state``).
-STATE_VERSIONS = ("2", "3", "4")
+SCHEMA_VERSION = "5"
 #: The ``sync_state`` row of the run as a whole.
 RUN = "*"
+#: The base of a configuration that names none (its one url).
+DEFAULT_BASE = "default"
 
-metadata = MetaData()
+# Primary keys named pk_<table>, as the version-5 migration names them: the same on a new database.
+metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
 
 
 class Money(TypeDecorator[float]):
@@ -123,6 +113,10 @@ class Money(TypeDecorator[float]):
         return None if value is None else float(value)
 
 
+def _base() -> Column[str]:
+    return Column("base", String(100), primary_key=True)
+
+
 def _ref(name: str, *, primary_key: bool = False, nullable: bool = True) -> Column[str]:
     return Column(name, String(36), primary_key=primary_key, nullable=nullable and not primary_key)
 
@@ -131,14 +125,25 @@ def _set(name: str, *, primary_key: bool = False) -> Column[str]:
     return Column(name, String(200), primary_key=primary_key, nullable=not primary_key)
 
 
+bases = Table(
+    "bases", metadata,
+    Column("base", String(100), primary_key=True),
+    Column("url", Text, nullable=False),  # without credentials
+    Column("family", String(10)),
+    Column("last_sync_at", DateTime),  # when its last run started
+    Column("last_complete_at", DateTime),  # when its last complete run ended
+)
+
 mirror_meta = Table(
     "mirror_meta", metadata,
+    _base(),
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 mirror_sets = Table(
     "mirror_sets", metadata,
+    _base(),
     _set("entity_set", primary_key=True),
     Column("role", String(30), nullable=False),  # counterparties | events | documents | names
     Column("rows", Integer, nullable=False),
@@ -148,6 +153,7 @@ mirror_sets = Table(
 
 sync_state = Table(
     "sync_state", metadata,
+    _base(),
     _set("entity_set", primary_key=True),  # a synced set, or RUN ("*") for the run as a whole
     Column("role", String(30), nullable=False),  # counterparties | events | documents | names | run
     Column("status", String(20), nullable=False),  # pending | running | complete | skipped | failed
@@ -159,6 +165,7 @@ sync_state = Table(
 
 counterparties = Table(
     "counterparties", metadata,
+    _base(),
     _ref("ref", primary_key=True),
     Column("data_version", String(64)),
     Column("code", String(50)),
@@ -173,13 +180,14 @@ counterparties = Table(
     Column("supplier", Boolean),
     Column("deleted", Boolean, nullable=False),
     Column("comment", Text),
-    _ref("partner"),  # version 3; family C: the partner (Catalog_Партнеры) the counterparty belongs to
-    Index("ix_counterparties_inn", "inn"),
-    Index("ix_counterparties_parent", "parent"),
+    _ref("partner"),  # family C: the partner (Catalog_Партнеры) the counterparty belongs to
+    Index("ix_counterparties_inn", "base", "inn"),
+    Index("ix_counterparties_parent", "base", "parent"),
 )
 
 events = Table(
     "events", metadata,
+    _base(),
     _ref("ref", primary_key=True),
     Column("data_version", String(64)),
     Column("number", String(50)),
@@ -204,24 +212,27 @@ events = Table(
     Column("comment", Text),
     _set("basis_set"),
     _ref("basis_ref"),
-    _set("document_set"),  # version 3; the event's document (family C: six of them)
-    Index("ix_events_counterparty", "counterparty"),
-    Index("ix_events_date", "date"),
-    Index("ix_events_responsible", "responsible"),
+    _set("document_set"),  # the event's document (family C: six of them)
+    Index("ix_events_counterparty", "base", "counterparty"),
+    Index("ix_events_date", "base", "date"),
+    Index("ix_events_responsible", "base", "responsible"),
+    Index("ix_events_document_set", "base", "document_set"),
 )
 
 event_participants = Table(
     "event_participants", metadata,
+    _base(),
     _ref("event_ref", primary_key=True),
     Column("line", Integer, primary_key=True),
     _ref("ref"),
     _set("entity_set"),
     Column("text", Text),
-    Index("ix_event_participants_ref", "ref"),
+    Index("ix_event_participants_ref", "base", "ref"),
 )
 
 documents = Table(
     "documents", metadata,
+    _base(),
     _set("entity_set", primary_key=True),
     _ref("ref", primary_key=True),
     Column("data_version", String(64)),
@@ -236,69 +247,26 @@ documents = Table(
     Column("title", Text),
     Column("kind", String(100)),
     Column("state", String(200)),
-    Index("ix_documents_counterparty", "counterparty"),
-    Index("ix_documents_date", "date"),
+    Index("ix_documents_counterparty", "base", "counterparty"),
+    Index("ix_documents_date", "base", "date"),
 )
 
 links = Table(
     "links", metadata,
+    _base(),
     _set("child_set", primary_key=True),
     _ref("child_ref", primary_key=True),
     Column("link", String(200), primary_key=True),  # the attribute: "Основание", "Товары.ЗаказПокупателя"
     _set("parent_set", primary_key=True),
     _ref("parent_ref", primary_key=True),
-    Index("ix_links_parent", "parent_set", "parent_ref"),
+    Index("ix_links_parent", "base", "parent_set", "parent_ref"),
 )
 
 names = Table(
     "names", metadata,
+    _base(),
     _set("entity_set", primary_key=True),
     _ref("ref", primary_key=True),
     Column("data_version", String(64)),
     Column("name", Text, nullable=False),
 )
-
-
-#: Columns added to existing tables after version 2, in the order they came: (version, table, column).
-ADDED_COLUMNS: tuple[tuple[str, Table, str], ...] = (
-    ("3", counterparties, "partner"),
-    ("3", events, "document_set"),
-)
-_ADDED_INDEXES = (Index("ix_events_document_set", events.c.document_set),)
-
-
-def upgrade(conn: Connection) -> list[str]:
-    """Bring the tables of an older mirror up to :data:`SCHEMA_VERSION` in place: add the columns of
-    :data:`ADDED_COLUMNS` it lacks (and their indexes), fill ``events.document_set`` of the rows it
-    holds. Returns the ``table.column`` names added (empty for a current mirror)."""
-    inspector = inspect(conn)
-    added: list[str] = []
-    for _, table, name in ADDED_COLUMNS:
-        if name in {c["name"] for c in inspector.get_columns(table.name)}:
-            continue
-        column = table.c[name]
-        kind = column.type.compile(dialect=conn.dialect)
-        quote = conn.dialect.identifier_preparer.quote
-        conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {kind}")
-        added.append(f"{table.name}.{name}")
-    for index in _ADDED_INDEXES:
-        index.create(conn, checkfirst=True)
-    _exact_amounts(conn, inspector)
-    if "events.document_set" in added:
-        # Before version 3 a mirror held one event set: the one its facts name.
-        event_set = select(mirror_meta.c.value).where(mirror_meta.c.key == "event_set").scalar_subquery()
-        conn.execute(update(events).where(events.c.document_set.is_(None)).values(document_set=event_set))
-    return added
-
-
-
-def _exact_amounts(conn: Connection, inspector: Any) -> None:
-    """Up to version 3 ``documents.amount`` was ``double precision``: on PostgreSQL it becomes NUMERIC in
-    place (a float8 turns into the decimal of its 15 significant digits: a 1C sum exactly). SQLite keeps
-    its column (its types are affinities): the values written from now on are exact text, the older ones
-    read back as the same floats."""
-    if conn.dialect.name != "postgresql":
-        return
-    kind = next((c["type"] for c in inspector.get_columns(documents.name) if c["name"] == "amount"), None)
-    if isinstance(kind, Float):  # DOUBLE_PRECISION (a Float is a Numeric too)
-        conn.exec_driver_sql("ALTER TABLE documents ALTER COLUMN amount TYPE NUMERIC USING amount::numeric")

@@ -36,10 +36,10 @@ class MirrorSource:
     """
 
     def __init__(self, mirror: MirrorReader | str, *, needs: Iterable[str] | None = None,
-                 allow_partial: bool = False) -> None:
+                 allow_partial: bool = False, base: str | None = None) -> None:
         own = isinstance(mirror, str)  # a reader the caller passed stays the caller's to close
         if isinstance(mirror, str):
-            mirror = MirrorReader(mirror)
+            mirror = MirrorReader(mirror, base=base)
         self.m = mirror
         self.needs = tuple(ROLES if needs is None else needs)
         self.state = state = mirror.sync_state()

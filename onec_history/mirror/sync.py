@@ -1,6 +1,7 @@
-"""A local database copy of a base's counterparties, events and document links, kept current.
+"""A local database copy of a base's counterparties, events and document links, kept current; many
+bases may share one database (each row keyed by its base's name).
 
->>> report = Mirror(history, "sqlite:///mirror.db").sync()       # doctest: +SKIP
+>>> report = Mirror(history, "sqlite:///mirror.db", base="msk").sync()       # doctest: +SKIP
 
 The first run copies every set in one paged pass each. Later runs read ``Ref_Key, DataVersion``
 of each set (a few bytes per object), compare with the stored versions, fetch only the rows that
@@ -36,6 +37,7 @@ from ..export.rows import NamePreloader
 from ..history import History
 from ..models import Event
 from . import schema as ms
+from .migrate import migrate
 
 __all__ = ["EngineOwner", "Mirror", "MirrorReport", "SetReport", "engine_for"]
 
@@ -122,6 +124,7 @@ class MirrorReport:
 class _Unit:
     """One entity set and how its rows land in the tables."""
 
+    base: str
     entity_set: str
     role: str
     select: tuple[str, ...]
@@ -131,9 +134,10 @@ class _Unit:
     set_column: str = "entity_set"  # events: document_set (family C keeps six sets in the one table)
 
     def scope(self, table: sa.Table, set_column: str | None = "entity_set") -> Any:
+        """This base's rows of this set in ``table`` (every table has the base first in its key)."""
         if set_column and set_column in table.c:
-            return table.c[set_column] == self.entity_set
-        return sa.true()
+            return sa.and_(table.c.base == self.base, table.c[set_column] == self.entity_set)
+        return table.c.base == self.base
 
     def own(self) -> Any:
         """The rows of this set in its own table."""
@@ -142,8 +146,9 @@ class _Unit:
     def child_scope(self, table: sa.Table, ref_column: str, set_column: str | None) -> Any:
         """The rows of this set in a child table: by its set column, else by the parent's refs."""
         if set_column and set_column in table.c:
-            return table.c[set_column] == self.entity_set
-        return table.c[ref_column].in_(sa.select(self.table.c.ref).where(self.own()))
+            return sa.and_(table.c.base == self.base, table.c[set_column] == self.entity_set)
+        return sa.and_(table.c.base == self.base,
+                       table.c[ref_column].in_(sa.select(self.table.c.ref).where(self.own())))
 
 
 _Owner = TypeVar("_Owner", bound="EngineOwner")
@@ -166,10 +171,13 @@ class EngineOwner:
 
 
 class Mirror(EngineOwner):
-    """Copies one base into one database."""
+    """Copies one base into a database, as the rows of ``base`` (the base's name; other bases' rows in
+    the same database are never touched)."""
 
-    def __init__(self, history: History, db_url: str, *, link_overrides: Any = None) -> None:
+    def __init__(self, history: History, db_url: str, *, link_overrides: Any = None,
+                 base: str = ms.DEFAULT_BASE) -> None:
         self.history = history
+        self.base = base
         self.client = history.client
         self.profile = history.profile
         self.engine = engine_for(db_url)
@@ -221,7 +229,7 @@ class Mirror(EngineOwner):
                 out.append({c: d.get(c) for c in cols})
             return {ms.counterparties: out}
 
-        return _Unit(self.profile.counterparty_set, "counterparties", _with_version(mapper.select()),
+        return _Unit(self.base, self.profile.counterparty_set, "counterparties", _with_version(mapper.select()),
                      ms.counterparties, convert)
 
     def _event_unit(self, events: EventReader, table: LinkTable, reader: NodeReader) -> _Unit:
@@ -249,7 +257,7 @@ class Mirror(EngineOwner):
             docs = self._doc_rows(event_set, rows, reader, own)
             return {ms.events: [_event_row(e) for e in mapped], ms.event_participants: parts, **docs}
 
-        return _Unit(event_set, "events", select, ms.events, convert,
+        return _Unit(self.base, event_set, "events", select, ms.events, convert,
                      children=((ms.event_participants, "event_ref", None), (ms.documents, "ref", "entity_set"),
                                (ms.links, "child_ref", "child_set")), set_column="document_set")
 
@@ -261,7 +269,7 @@ class Mirror(EngineOwner):
         def convert(rows: list[dict[str, Any]]) -> Rows:
             return self._doc_rows(entity_set, rows, reader, own)
 
-        return _Unit(entity_set, "documents", select, ms.documents, convert,
+        return _Unit(self.base, entity_set, "documents", select, ms.documents, convert,
                      children=((ms.links, "child_ref", "child_set"),))
 
     def _doc_rows(self, entity_set: str, rows: list[dict[str, Any]], reader: NodeReader,
@@ -293,7 +301,7 @@ class Mirror(EngineOwner):
                                 "data_version": r.get("DataVersion"), "name": str(r.get(name_prop) or "").strip()}
                                for r in rows]}
 
-        return _Unit(entity_set, "names", _with_version(("Ref_Key", name_prop)), ms.names, convert)
+        return _Unit(self.base, entity_set, "names", _with_version(("Ref_Key", name_prop)), ms.names, convert)
 
     # -- running ----------------------------------------------------------------------------------
     def sync(self, *, full: bool = False, progress: Callable[[SetReport], None] | None = None) -> MirrorReport:
@@ -304,16 +312,15 @@ class Mirror(EngineOwner):
             raise _database_error(self.engine.url.render_as_string(hide_password=False), exc) from None
 
     def _sync(self, *, full: bool, progress: Callable[[SetReport], None] | None) -> MirrorReport:
-        ms.metadata.create_all(self.engine)  # also adds sync_state to a mirror of schema version 1
-        with self.engine.begin() as conn:
-            added = ms.upgrade(conn)  # the columns of later versions, in place
+        before = migrate(self.engine, base_name=self._claim())
         report = MirrorReport()
+        self._rename_default(report)
         units = self._units(report)
-        if added and self.profile.documents:
+        if before in ("1", "2") and self.profile.documents:
             # Family C was not mirrored before version 3 (one document, contact persons as clients):
             # copy it again rather than keep rows of the old shape.
-            report.warnings.append(f"the mirror was made by an earlier onec-history ({', '.join(added)} "
-                                   "added): every set is copied again")
+            report.warnings.append(f"the mirror was made by an earlier onec-history (schema version {before}): "
+                                   "every set is copied again")
             full = True
         self._begin_run(units, report)
         current: _Unit | None = None
@@ -341,36 +348,43 @@ class Mirror(EngineOwner):
         p = self.profile
         meta, state = ms.mirror_meta, ms.sync_state
         url = self.client.transport.safe_base_url
+        base = self.base
         facts = {"schema_version": ms.SCHEMA_VERSION, "base_url": url,
                  "family": p.family.value, "event_set": p.event_set, "counterparty_set": p.counterparty_set,
                  "users_set": p.users_set, "state_catalog": p.state_catalog or "",
                  "event_sets": ",".join(u.entity_set for u in units if u.role == "events"),
                  "partner_set": p.partner_set or ""}
         with self.engine.begin() as conn:
-            before = conn.execute(sa.select(meta.c.value).where(meta.c.key == "base_url")).scalar()
+            before = conn.execute(sa.select(meta.c.value).where(meta.c.base == base, meta.c.key == "base_url")).scalar()
             if before and before != url:
                 # Keys of another base never match: the run below replaces its rows (each set in one pass).
-                report.warnings.append(f"the database mirrored {without_password(before)}; it now mirrors "
-                                       f"{without_password(url)}")
-            conn.execute(meta.delete())
-            conn.execute(meta.insert(), [{"key": k, "value": v} for k, v in facts.items()])
-            known = {r.entity_set: r for r in conn.execute(sa.select(state))}
+                report.warnings.append(f"the base {base!r} of this database was {without_password(before)}; it is "
+                                       f"now {without_password(url)}, whose rows replace it")
+            conn.execute(meta.delete().where(meta.c.base == base))
+            conn.execute(meta.insert(), [{"base": base, "key": k, "value": v} for k, v in facts.items()])
+            bases = ms.bases
+            moved = conn.execute(bases.update().where(bases.c.base == base).values(
+                url=url, family=p.family.value, last_sync_at=_now()))
+            if moved.rowcount == 0:
+                conn.execute(bases.insert().values(base=base, url=url, family=p.family.value, last_sync_at=_now()))
+            known = {r.entity_set: r for r in conn.execute(sa.select(state).where(state.c.base == base))}
             planned = {u.entity_set for u in units}
             report.resumed = [name for name, r in known.items()
                               if name in planned and r.status in ("running", "failed", "pending")]
             stale = [name for name in known if name not in planned and name != ms.RUN]
             if stale:  # sets no longer copied (the link table changed): nothing waits for them
-                conn.execute(state.delete().where(state.c.entity_set.in_(stale)))
+                conn.execute(state.delete().where(state.c.base == base, state.c.entity_set.in_(stale)))
             for unit in units:
                 if unit.entity_set not in known:
-                    conn.execute(state.insert().values(entity_set=unit.entity_set, role=unit.role, status="pending"))
-            _upsert(conn, state, ms.RUN, role="run", status="running", started_at=_now(), completed_at=None)
+                    conn.execute(state.insert().values(base=base, entity_set=unit.entity_set, role=unit.role,
+                                                       status="pending"))
+            _upsert(conn, state, base, ms.RUN, role="run", status="running", started_at=_now(), completed_at=None)
 
     def _mark_running(self, unit: _Unit) -> None:
         """Committed before anything of the set is written: a kill from here on leaves it 'running'."""
         with self.engine.begin() as conn:
-            _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="running", started_at=_now(),
-                    completed_at=None)
+            _upsert(conn, ms.sync_state, self.base, unit.entity_set, role=unit.role, status="running",
+                    started_at=_now(), completed_at=None)
 
     def _complete(self, conn: sa.Connection, unit: _Unit, rep: SetReport, *, last: bool) -> None:
         """In the transaction of the set's last rows: the set, and after the last set the run, complete."""
@@ -380,8 +394,8 @@ class Mirror(EngineOwner):
         values: dict[str, Any] = {"role": unit.role, "rows": rows, "synced_at": now}
         if rep.mode == "full":
             values["full_at"] = now
-        _upsert(conn, ms.mirror_sets, unit.entity_set, **values)
-        _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="complete", completed_at=now,
+        _upsert(conn, ms.mirror_sets, self.base, unit.entity_set, **values)
+        _upsert(conn, ms.sync_state, self.base, unit.entity_set, role=unit.role, status="complete", completed_at=now,
                 last_complete_at=now, rows=rows)
         if last:
             self._complete_run(conn, now)
@@ -390,13 +404,15 @@ class Mirror(EngineOwner):
         """A set the base does not publish: nothing to wait for (its earlier rows, if any, stay)."""
         now = _now()
         with self.engine.begin() as conn:
-            _upsert(conn, ms.sync_state, unit.entity_set, role=unit.role, status="skipped", completed_at=now)
+            _upsert(conn, ms.sync_state, self.base, unit.entity_set, role=unit.role, status="skipped",
+                    completed_at=now)
             if last:
                 self._complete_run(conn, now)
 
-    @staticmethod
-    def _complete_run(conn: sa.Connection, now: datetime) -> None:
-        _upsert(conn, ms.sync_state, ms.RUN, role="run", status="complete", completed_at=now, last_complete_at=now)
+    def _complete_run(self, conn: sa.Connection, now: datetime) -> None:
+        _upsert(conn, ms.sync_state, self.base, ms.RUN, role="run", status="complete", completed_at=now,
+                last_complete_at=now)
+        conn.execute(ms.bases.update().where(ms.bases.c.base == self.base).values(last_complete_at=now))
 
     def _mark_failed(self, unit: _Unit | None) -> None:
         """Best effort: the database itself may be what failed."""
@@ -404,8 +420,8 @@ class Mirror(EngineOwner):
             with self.engine.begin() as conn:
                 t = ms.sync_state
                 names = [ms.RUN] + ([unit.entity_set] if unit is not None else [])
-                conn.execute(t.update().where(t.c.entity_set.in_(names), t.c.status == "running")
-                             .values(status="failed"))
+                conn.execute(t.update().where(t.c.base == self.base, t.c.entity_set.in_(names),
+                                              t.c.status == "running").values(status="failed"))
         except sa.exc.SQLAlchemyError:
             log.debug("could not record the failed run", exc_info=True)
 
@@ -480,23 +496,53 @@ class Mirror(EngineOwner):
                 self._insert(conn, unit.convert(rows))
             finish(conn)
 
-    @staticmethod
-    def _insert(conn: sa.Connection, rows: Rows) -> None:
+    def _insert(self, conn: sa.Connection, rows: Rows) -> None:
+        base = self.base
         for table, items in rows.items():
             for i in range(0, len(items), _BATCH):
                 if items[i:i + _BATCH]:
-                    conn.execute(table.insert(), items[i:i + _BATCH])
+                    conn.execute(table.insert(), [{**row, "base": base} for row in items[i:i + _BATCH]])
+
+    def _rename_default(self, report: MirrorReport) -> None:
+        """Rows of this base's URL kept as ``default`` (a single-base mirror, from before the base had a
+        name) become this base's rather than being copied a second time beside it."""
+        if self.base == ms.DEFAULT_BASE:
+            return
+        b = ms.bases
+        with self.engine.begin() as conn:
+            names = dict(conn.execute(sa.select(b.c.base, b.c.url)).all())
+            if self.base in names or names.get(ms.DEFAULT_BASE) != self.client.transport.safe_base_url:
+                return
+            for table in ms.metadata.sorted_tables:
+                conn.execute(table.update().where(table.c.base == ms.DEFAULT_BASE).values(base=self.base))
+        report.warnings.append(f"the rows this database kept for {without_password(names[ms.DEFAULT_BASE])} "
+                               f"as base {ms.DEFAULT_BASE!r} are now base {self.base!r}")
+
+    def _claim(self) -> str:
+        """The base the rows of a mirror made before version 5 (one base, no base column) belong to:
+        this one when the mirror's URL is this base's, else ``default`` (a later run of that base
+        under another name claims them, see :meth:`_rename_default`)."""
+        try:
+            with self.engine.connect() as conn:
+                tables = sa.inspect(conn).get_table_names()
+                if "mirror_meta" not in tables or "base" in {c["name"] for c in sa.inspect(conn).get_columns(
+                        "mirror_meta")}:
+                    return self.base
+                url = conn.execute(sa.text("SELECT value FROM mirror_meta WHERE key = 'base_url'")).scalar()
+        except sa.exc.SQLAlchemyError:
+            return self.base
+        return self.base if url == self.client.transport.safe_base_url else ms.DEFAULT_BASE
 
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def _upsert(conn: sa.Connection, table: sa.Table, entity_set: str, **values: Any) -> None:
-    """Update the row of ``entity_set``, or insert it (both dialects, no ON CONFLICT)."""
-    done = conn.execute(table.update().where(table.c.entity_set == entity_set).values(**values))
+def _upsert(conn: sa.Connection, table: sa.Table, base: str, entity_set: str, **values: Any) -> None:
+    """Update the row of ``entity_set`` of ``base``, or insert it (both dialects, no ON CONFLICT)."""
+    done = conn.execute(table.update().where(table.c.base == base, table.c.entity_set == entity_set).values(**values))
     if done.rowcount == 0:
-        conn.execute(table.insert().values(entity_set=entity_set, **values))
+        conn.execute(table.insert().values(base=base, entity_set=entity_set, **values))
 
 
 def _with_version(select: Iterable[str]) -> tuple[str, ...]:

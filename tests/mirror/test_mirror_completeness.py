@@ -23,6 +23,7 @@ import pytest
 pytest.importorskip("sqlalchemy", reason="the mirror needs SQLAlchemy 2 (pip install 'sqlalchemy>=2')")
 
 import sqlalchemy as sa
+from old_schema import as_made_by_version
 
 from onec_history.cli.exitcodes import ExitCode
 from onec_history.cli.main import main
@@ -54,11 +55,11 @@ def die() -> None:
 
 if how == "insert":  # after a batch of this table's rows went into the open transaction
     original = sync.Mirror._insert
-    def insert(conn, rows):
-        original(conn, rows)
+    def insert(self, conn, rows):
+        original(self, conn, rows)
         if any(t.name == where and items for t, items in rows.items()):
             die()
-    sync.Mirror._insert = staticmethod(insert)
+    sync.Mirror._insert = insert
 elif how == "commit":  # just before the N-th commit reaches the database (0: count them)
     seen = [0]
     @sa.event.listens_for(sa.Engine, "commit")
@@ -280,60 +281,38 @@ def test_a_killed_second_run_is_refused_and_names_the_last_complete_copy(
 
 # -- (d) a mirror made before completeness was recorded ---------------------------------------------
 
-def _as_made_by_version(url: str, version: str) -> None:
-    """What an earlier onec-history left: version 2 without the columns of version 3 (partner,
-    document_set), version 1 also without sync_state."""
-    engine = engine_for(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_events_document_set")
-        for _, table, column in ms.ADDED_COLUMNS:
-            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" DROP COLUMN "{column}"')
-        if version == "1":
-            ms.sync_state.drop(conn)
-        conn.execute(ms.mirror_meta.update().where(ms.mirror_meta.c.key == "schema_version").values(value=version))
-    engine.dispose()
-
-
 def _as_made_by_version_1(url: str) -> None:
-    _as_made_by_version(url, "1")
+    as_made_by_version(url, "1")
 
 
-def test_an_old_schema_mirror_is_of_unknown_completeness_until_the_next_run(
+def test_an_old_schema_mirror_is_refused_until_the_next_run_upgrades_it(
         base: DemoServer, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = lite(tmp_path)
     full_mirror(base, url)
     _as_made_by_version_1(url)
-    assert MirrorReader(url).sync_state().known is False
+    # An earlier schema is not read as if it were the current one: one mirror run upgrades it.
     code, out, err = cli(capsys, *INACTIVE, "--from-mirror", url)
-    assert code == 9 and out == ""
-    assert "completeness is unknown" in err and f"`onec-history mirror --db {url}` again" in err
-    code, out, err = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url, "--allow-partial")
-    assert code == 0 and "WARNING: PARTIAL DATA" in err and "completeness unknown" in err
-    assert json.loads(out)["partial"] is True
+    assert code == 3 and out == "" and "Traceback" not in err
+    assert "schema version 1" in err and f"'onec-history mirror --db {url}' once" in err
     # One more run migrates it in place (incrementally: nothing changed in 1C) and records completeness.
     with Mirror(History(Client(Transport(base.url))), url) as mirror:
         report = mirror.sync()
     assert all(s.mode == "incremental" and s.changed == 0 for s in report.sets)
     reader = MirrorReader(url)
-    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "4"
+    assert reader.meta()["schema_version"] == ms.SCHEMA_VERSION == "5"
     assert reader.sync_state().gaps() == []
     code, out, err = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url)
     assert code == 0 and isinstance(json.loads(out), list) and "WARNING" not in err
 
 
-def test_a_version_2_mirror_is_read_as_it_is_and_upgraded_in_place(
+def test_a_version_2_mirror_is_upgraded_in_place(
         base: DemoServer, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Version 3 added counterparties.partner and events.document_set: a version-2 mirror still
-    serves reports, and the next run adds the columns without copying anything again."""
+    """Version 3 added counterparties.partner and events.document_set, version 5 the base in every key:
+    the next run of a version-2 mirror migrates it without copying anything again or losing a row."""
     url = lite(tmp_path)
     full_mirror(base, url)
     before = [e.ref for e in MirrorReader(url).events()]
-    _as_made_by_version(url, "2")
-    old = MirrorReader(url)
-    assert old.sync_state().known is True and old.sync_state().gaps() == []
-    assert [e.ref for e in old.events()] == before and all(e.document_set is None for e in old.events())
-    code, out, _ = cli(capsys, *INACTIVE, "--format", "json", "--from-mirror", url)
-    assert code == 0 and isinstance(json.loads(out), list)
+    as_made_by_version(url, "2")
     with Mirror(History(Client(Transport(base.url))), url) as mirror:
         report = mirror.sync()
     assert all(s.mode == "incremental" and s.changed == 0 and s.deleted == 0 for s in report.sets)

@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("sqlalchemy", reason="the mirror needs SQLAlchemy 2 (pip install 'sqlalchemy>=2')")
 
 import sqlalchemy as sa
+from old_schema import as_made_by_version
 
 from onec_history.client import Client, entity_path
 from onec_history.demo.server import DemoServer, start_demo
@@ -197,13 +198,7 @@ def test_a_family_c_mirror_of_an_older_schema_is_copied_again(ut11: DemoServer, 
     h = history(ut11)
     with Mirror(h, url) as mirror:
         mirror.sync()
-    engine = engine_for(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_events_document_set")
-        for _, t, column in ms.ADDED_COLUMNS:
-            conn.exec_driver_sql(f'ALTER TABLE "{t.name}" DROP COLUMN "{column}"')
-        conn.execute(ms.mirror_meta.update().where(ms.mirror_meta.c.key == "schema_version").values(value="2"))
-    engine.dispose()
+    as_made_by_version(url, "2")
     with Mirror(h, url) as mirror:
         report = mirror.sync()
     assert all(s.mode == "full" for s in report.sets)
@@ -244,13 +239,7 @@ def test_postgresql_holds_the_same_family_c_rows_and_is_upgraded_in_place(ut11: 
         key = [c.name for c in t.primary_key]
         assert (sorted(table(lite, t), key=lambda r: [r[k] for k in key])
                 == sorted(table(pg_url, t), key=lambda r: [r[k] for k in key])), t.name
-    engine = engine_for(pg_url)
-    with engine.begin() as conn:  # as a version-2 mirror: without the columns of version 3
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_document_set")
-        for _, t, column in ms.ADDED_COLUMNS:
-            conn.exec_driver_sql(f'ALTER TABLE "{t.name}" DROP COLUMN "{column}"')
-        conn.execute(ms.mirror_meta.update().where(ms.mirror_meta.c.key == "schema_version").values(value="2"))
-    engine.dispose()
+    as_made_by_version(pg_url, "2")  # without the columns of version 3
     with Mirror(h, pg_url) as mirror:
         report = mirror.sync()
     assert all(s.mode == "full" for s in report.sets)
