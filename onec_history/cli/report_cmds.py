@@ -19,14 +19,16 @@ from typing import Any, TypeVar
 
 import click
 
+from ..exitcodes import ExitCode
 from ..history import History
 from ..profiles import Family
 from ..reports import compute as rep
-from ..reports.layout import DEFAULT_ACTIVITY_DAYS, Period, Sheet, activity_period, sheet_for
+from ..reports.layout import DEFAULT_ACTIVITY_DAYS, Column, Period, Sheet, activity_period, sheet_for
 from ..reports.sources import NEEDS
 from ..reports.writers import write_csv, xlsx_bytes
 from . import output as out
 from .app import App, pass_app
+from .many import ALL
 from .output import emit, output_file, plain
 from .params import DATE, UNTIL
 from .report_table import render_table
@@ -81,23 +83,25 @@ class _Partial:
                 "synced_at": self.synced_at, "rows": rows}
 
 
-def _report_source(app: App, mirror_url: str | None, report_name: str,
-                   allow_partial: bool = False) -> tuple[rep.Source, Callable[[str], str], _Partial | None]:
-    """The source to read, how to turn a user's name into a reference there, and what is partial."""
+def _report_source(app: App, mirror_url: str | None, report_name: str, allow_partial: bool = False,
+                   base: str | None = None) -> tuple[rep.Source, Callable[[str], str], _Partial | None]:
+    """The source to read, how to turn a user's name into a reference there, and what is partial;
+    ``base``: the base of a mirror holding several."""
     if mirror_url:
         from ..mirror.source import MirrorSource
 
-        mirror = MirrorSource(mirror_url, needs=NEEDS[report_name], allow_partial=allow_partial)
+        mirror = MirrorSource(mirror_url, needs=NEEDS[report_name], allow_partial=allow_partial, base=base)
         click.get_current_context().call_on_close(mirror.close)
         # A mirror is only as current as its last complete run: say how old the figures are.
         synced = mirror.synced_at
+        whose = f" (base {mirror.m.base})" if base else ""
         if not mirror.gaps:
-            app.note(f"From the mirror, synced {synced:%d.%m.%Y %H:%M}" if synced else "From the mirror")
+            app.note(f"From the mirror{whose}, synced {synced:%d.%m.%Y %H:%M}" if synced else f"From the mirror{whose}")
             return mirror, mirror.find_user, None
         when = (f"last complete sync {synced:%d.%m.%Y %H:%M}" if synced
                 else "never completely synced" if mirror.state.known else "completeness unknown")
         # Loud, and whatever -q says: these figures are not what 1C holds.
-        click.echo(f"WARNING: PARTIAL DATA — the mirror {mirror.m.url} is incomplete ({when}): "
+        click.echo(f"WARNING: PARTIAL DATA — the mirror {mirror.m.url}{whose} is incomplete ({when}): "
                    + "; ".join(mirror.gaps) + f". This report reads only what it holds (--allow-partial); run "
                    f"`onec-history mirror --db {mirror.m.url}` again to complete it.", err=True)
         return mirror, mirror.find_user, _Partial(mirror.gaps, mirror.gap_tables, synced)
@@ -135,16 +139,17 @@ def inactive_cmd(app: App, days: int, manager: str | None, lookback: int, fmt: s
     """Buyers nobody has completed an event with for N days, per manager, with the next planned event."""
     fmt = _resolve_format(fmt, excel, output)
     now = _moment(as_of)
-    source, find_user, partial = _report_source(app, mirror_url, "inactive", allow_partial)
-    manager_ref = find_user(manager) if manager else None
-    rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=now)
-    period = Period(now, now - timedelta(days=days), now)
-    sheet = _sheet("inactive", rows, period, source, days=days)
-    _emit_report(app, sheet, fmt, excel, "buyers without a completed event", partial, output=output)
-    if _family(source) is Family.C:
-        app.note("Family C: a counterparty's contacts are the interactions with its partner and the partner's "
-                 "contact persons; a partner with several counterparties gives each of them the same contacts. "
-                 "Buyers are counterparties whose partner is a client; the manager is the partner's.")
+
+    def make(source: rep.Source, find_user: Callable[[str], str]) -> Sheet:
+        manager_ref = find_user(manager) if manager else None
+        rows = rep.inactive(source, days=days, manager=manager_ref, lookback_days=lookback, now=now)
+        if _family(source) is Family.C:
+            app.note("Family C: a counterparty's contacts are the interactions with its partner and the partner's "
+                     "contact persons; a partner with several counterparties gives each of them the same contacts. "
+                     "Buyers are counterparties whose partner is a client; the manager is the partner's.")
+        return _sheet("inactive", rows, Period(now, now - timedelta(days=days), now), source, days=days)
+
+    _run(app, mirror_url, "inactive", allow_partial, make, fmt, excel, "buyers without a completed event", output)
 
 
 @report.command("overdue")
@@ -158,14 +163,16 @@ def overdue_cmd(app: App, responsible: str | None, fmt: str | None, excel: bool,
     """Planned events whose start has passed, per responsible."""
     fmt = _resolve_format(fmt, excel, output)
     now = _moment(as_of)
-    source, find_user, partial = _report_source(app, mirror_url, "overdue", allow_partial)
-    ref = find_user(responsible) if responsible else None
-    rows = rep.overdue(source, responsible=ref, now=now)
-    sheet = _sheet("overdue", rows, Period(now, None, now), source)
-    _emit_report(app, sheet, fmt, excel, "overdue events", partial, output=output)
-    if _family(source) is Family.C:
-        app.note("Family C: a planned interaction is due on its РассмотретьПосле (one already reviewed is not "
-                 "pending); the client shown is the partner the interaction names.")
+
+    def make(source: rep.Source, find_user: Callable[[str], str]) -> Sheet:
+        ref = find_user(responsible) if responsible else None
+        rows = rep.overdue(source, responsible=ref, now=now)
+        if _family(source) is Family.C:
+            app.note("Family C: a planned interaction is due on its РассмотретьПосле (one already reviewed is not "
+                     "pending); the client shown is the partner the interaction names.")
+        return _sheet("overdue", rows, Period(now, None, now), source)
+
+    _run(app, mirror_url, "overdue", allow_partial, make, fmt, excel, "overdue events", output)
 
 
 @report.command("activity")
@@ -185,11 +192,14 @@ def activity_cmd(app: App, by: str, since: datetime | None, until: datetime | No
     fmt = _resolve_format(fmt, excel, output)
     now = _moment(as_of)
     period = activity_period(since, until, now)
-    source, _, partial = _report_source(app, mirror_url, "activity", allow_partial)
     if period.default_days is not None:
         app.note(f"Period: {period.words()} (the default without --since; give --since and --until for another)")
-    rows = rep.activity(source, by=by, since=period.since, until=period.until, now=now)
-    _emit_report(app, _sheet("activity", rows, period, source, by=by), fmt, excel, "groups", partial, output=output)
+
+    def make(source: rep.Source, _find_user: Callable[[str], str]) -> Sheet:
+        rows = rep.activity(source, by=by, since=period.since, until=period.until, now=now)
+        return _sheet("activity", rows, period, source, by=by)
+
+    _run(app, mirror_url, "activity", allow_partial, make, fmt, excel, "groups", output)
 
 
 @report.command("funnel")
@@ -208,13 +218,59 @@ def funnel_cmd(app: App, since: datetime, until: datetime, horizon: int, fmt: st
     Built on the bulk chain graph: one paged pass per linked document set for the period.
     """
     fmt = _resolve_format(fmt, excel, output)
-    source, _, partial = _report_source(app, mirror_url, "funnel", allow_partial)
-    rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
-    sheet = _sheet("funnel", rows, Period(_moment(None), since, until), source, horizon=horizon)
-    _emit_report(app, sheet, fmt, excel, "steps", partial, output=output)
-    if _family(source) is Family.C:
-        app.note("Family C: interactions reach customer orders through their deal (the interaction's subject), "
-                 "sales through the order or the deal.")
+
+    def make(source: rep.Source, _find_user: Callable[[str], str]) -> Sheet:
+        rows = rep.funnel(source, since=since, until=until, horizon_days=horizon)
+        if _family(source) is Family.C:
+            app.note("Family C: interactions reach customer orders through their deal (the interaction's subject), "
+                     "sales through the order or the deal.")
+        return _sheet("funnel", rows, Period(_moment(None), since, until), source, horizon=horizon)
+
+    _run(app, mirror_url, "funnel", allow_partial, make, fmt, excel, "steps", output)
+
+
+def _run(app: App, mirror_url: str | None, name: str, allow_partial: bool,
+         make: Callable[[rep.Source, Callable[[str], str]], Sheet], fmt: str, excel: bool, what: str,
+         output: str) -> None:
+    """One report: from 1C or a mirror's base, or with --base all from every base a mirror holds, one
+    sheet with the base as its first column (the union of the bases' own reports)."""
+    if app.base != ALL:
+        source, find_user, partial = _report_source(app, mirror_url, name, allow_partial, base=app.base)
+        _emit_report(app, make(source, find_user), fmt, excel, what, partial, output=output)
+        return
+    if not mirror_url:
+        raise click.UsageError("--base all reports on every base a mirror holds: add --from-mirror URL "
+                               "(made by 'onec-history --base all mirror --db URL'), or name one base.")
+    from ..errors import OnecError
+    from ..mirror.reader import MirrorReader
+
+    sheets: list[tuple[str, Sheet]] = []
+    gaps: list[_Partial] = []
+    failed: list[tuple[str, OnecError]] = []
+    for base in (b["base"] for b in MirrorReader.bases(mirror_url)):
+        try:
+            source, find_user, partial = _report_source(app, mirror_url, name, allow_partial, base=base)
+            sheets.append((base, make(source, find_user)))
+        except OnecError as exc:
+            failed.append((base, exc))
+            continue
+        if partial is not None:
+            gaps.append(_Partial([f"{base}: {g}" for g in partial.gaps], [f"{base}.{t}" for t in partial.tables],
+                                 partial.synced_at))
+    for base, problem in failed:
+        click.echo(f"{base}: not in this report — {problem.explain()}", err=True)
+    if not sheets:
+        raise failed[0][1]
+    first = sheets[0][1]
+    combined = Sheet(first.name, first.title, first.sheet_name,
+                     [Column("base", "База", fit="name"), *first.columns],
+                     [{"base": base, **row} for base, sheet in sheets for row in sheet.rows], first.period,
+                     group=None, totals=first.totals)
+    partial = _Partial([g for p in gaps for g in p.gaps], [t for p in gaps for t in p.tables],
+                       min((p.synced_at for p in gaps if p.synced_at), default=None)) if gaps else None
+    _emit_report(app, combined, fmt, excel, what, partial, output=output)
+    if failed:
+        click.get_current_context().exit(int(ExitCode.PARTIAL))
 
 
 def _family(source: rep.Source) -> Family:

@@ -39,7 +39,7 @@ from ..models import Event
 from . import schema as ms
 from .migrate import migrate
 
-__all__ = ["EngineOwner", "Mirror", "MirrorReport", "SetReport", "engine_for"]
+__all__ = ["EngineOwner", "Mirror", "MirrorReport", "SetReport", "database_error", "engine_for"]
 
 log = logging.getLogger("onec_history.mirror")
 
@@ -55,16 +55,19 @@ def engine_for(url: str) -> sa.Engine:
         url = f"sqlite:///{url}"
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    # SQLite lets one writer at a time: bases mirrored in parallel into one file wait their turn
+    # (a set is one transaction) rather than fail after pysqlite's 5 s.
+    options: dict[str, Any] = {"connect_args": {"timeout": 600}} if url.startswith("sqlite") else {}
     try:
-        return sa.create_engine(url, future=True)
+        return sa.create_engine(url, future=True, **options)
     except ImportError as exc:  # the driver is an extra: SQLite needs nothing, PostgreSQL psycopg
         if url.startswith("postgresql"):
             raise ConfigError(f"The mirror database {without_password(given)} is PostgreSQL, and its driver "
                               "(psycopg) is not installed",
                               hint="Install it with: pip install 'onec-history[postgres]'.") from None
-        raise _database_error(url, exc) from None
+        raise database_error(url, exc) from None
     except (sa.exc.ArgumentError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
-        raise _database_error(url, exc) from None
+        raise database_error(url, exc) from None
 
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
@@ -75,7 +78,7 @@ def without_password(text: str) -> str:
     return _PASSWORD_IN_URL.sub(r"\1:***@", text)
 
 
-def _database_error(url: str, exc: BaseException) -> ConfigError:
+def database_error(url: str, exc: BaseException) -> ConfigError:
     """The mirror database cannot be used: one paragraph naming it (without its password) and why."""
     shown = without_password(url)
     reason = without_password(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
@@ -309,7 +312,7 @@ class Mirror(EngineOwner):
         try:
             return self._sync(full=full, progress=progress)
         except sa.exc.SQLAlchemyError as exc:  # the local database, not 1C: unreachable, read-only, full
-            raise _database_error(self.engine.url.render_as_string(hide_password=False), exc) from None
+            raise database_error(self.engine.url.render_as_string(hide_password=False), exc) from None
 
     def _sync(self, *, full: bool, progress: Callable[[SetReport], None] | None) -> MirrorReport:
         before = migrate(self.engine, base_name=self._claim())

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from old_schema import as_made_by_version
+from warehouse_helpers import DATA, rows_of
 
 from onec_history.client import Client, entity_path
 from onec_history.demo.server import DemoServer, start_demo
@@ -21,21 +21,6 @@ from onec_history.mirror.reader import MirrorReader
 from onec_history.mirror.sync import Mirror, engine_for
 from onec_history.query import Query, eq
 from onec_history.transport import Transport
-
-DATA = [t for t in ms.metadata.sorted_tables if t.name not in ("bases", "mirror_meta", "mirror_sets", "sync_state")]
-
-
-def rows_of(url: str, base: str) -> dict[str, list[tuple[Any, ...]]]:
-    """A base's rows, without the base column, in one comparable order."""
-    engine = engine_for(url)
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    with engine.connect() as conn:
-        for t in DATA:
-            cols = [c for c in t.c if c.name != "base"]
-            got = conn.execute(sa.select(*cols).where(t.c.base == base)).all()
-            out[t.name] = sorted((tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got), key=repr)
-    engine.dispose()
-    return out
 
 
 def history_of(server: DemoServer) -> History:
