@@ -117,6 +117,7 @@ def connect(url: str | None = None, *, config: str | Path | None = None, demo: s
     loaded = load_settings(Path(config) if config is not None else None, env=env, overrides=overrides,
                            keyring=demo is None)
     if demo is None:
+        ledger = ledger or (os.environ if env is None else env).get(ENV_LEDGER) or None
         return Connection(client_for(loaded), settings=loaded, ledger=ledger)
     from .demo.server import start_demo
 

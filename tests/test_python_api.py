@@ -251,6 +251,17 @@ def test_create_on_the_demo_keeps_its_ledger_in_memory(tmp_path: Path) -> None:
     assert not list((tmp_path / "data").rglob("*.sqlite"))
 
 
+def test_create_uses_onec_ledger_as_the_command_line_does(fresh: DemoServer, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = tmp_path / "from-env.sqlite"
+    monkeypatch.setenv("ONEC_LEDGER", str(ledger))
+    with onec_history.connect(fresh.url) as h:
+        assert h.create(kind="call", counterparty="7701000001", start="2026-06-03 09:00").status.value == "created"
+    assert ledger.is_file()
+    with onec_history.connect(fresh.url, env={"ONEC_LEDGER": str(tmp_path / "given.sqlite")}) as h:
+        assert Path(h.ledger_path) == tmp_path / "given.sqlite"
+
+
 def test_create_failures_raise_the_librarys_errors(fresh: DemoServer, tmp_path: Path) -> None:
     with onec_history.connect(fresh.url, ledger=tmp_path / "l.sqlite") as h:
         with pytest.raises(onec_history.ValidationError) as invalid:
