@@ -100,7 +100,16 @@ def test_cli_reads_the_mirror_named_by_the_option_or_the_environment(
 
 
 def test_a_database_that_is_no_mirror_is_refused(tmp_path: Path) -> None:
-    result = CliRunner().invoke(report, ["overdue", "--from-mirror", f"sqlite:///{tmp_path / 'empty.db'}"],
-                                obj=App())
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:  # somebody else's database
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    conn.close()
+    result = CliRunner().invoke(report, ["overdue", "--from-mirror", f"sqlite:///{other}"], obj=App())
     assert isinstance(result.exception, ConfigError)
     assert "not an onec-history mirror" in str(result.exception)
+    missing = tmp_path / "empty.db"
+    result = CliRunner().invoke(report, ["overdue", "--from-mirror", f"sqlite:///{missing}"], obj=App())
+    assert isinstance(result.exception, ConfigError) and "does not exist" in str(result.exception)
+    assert not missing.exists()  # looking for a mirror never leaves an empty file behind
