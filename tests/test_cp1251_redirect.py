@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from onec_history.demo.server import DemoServer
 
 
@@ -44,13 +42,15 @@ def test_tables_and_trees_degrade_to_the_nearest_ascii(ut10: DemoServer, tmp_pat
     assert tree.startswith("v Событие 00000000270") and "+-- v Событие" in tree and "`-- " in tree
 
 
-def test_the_export_counter_is_erased_without_an_ansi_sequence(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A legacy Windows console prints ESC [ K as text: the counter line is overwritten with spaces."""
-    from onec_history.cli import export_cmd
+def test_the_progress_line_is_erased_without_an_ansi_sequence() -> None:
+    """A legacy Windows console prints ESC [ K as text: the line is overwritten with spaces instead."""
+    from onec_history.cli.progress import Progress
 
     err = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", err)
-    with export_cmd._Progress() as progress:
-        progress.update(1000)
+    with Progress("export", unit="events", stream=err, columns=80) as line:
+        line.advance(1000)
+        line.note("a message above the line")
     text = err.getvalue()
-    assert "exporting… 1000 events" in text and "\x1b" not in text and text.endswith("\r")
+    assert "export: 1000 events" in text and "a message above the line\n" in text
+    assert "\x1b" not in text
+    assert text.endswith(" \r")  # erased by spaces, the cursor back at the start of the line

@@ -168,6 +168,10 @@ def test_csv_for_excel_has_bom_semicolons_crlf_a_title_line_and_russian_numbers(
     assert lines[0][0].startswith("Воронка продаж: первые обращения 01.01.2026 – 30.06.2026")
     assert lines[1][0] == "Шаг" and len(lines[1]) == 5
     assert lines[2][0] == "Первое обращение"
+    # --excel with a workbook's name writes the workbook (never CSV bytes in a file called .xlsx)
+    code, _, err = run(capsys, base, *REPORTS["funnel"], "--excel", "-o", str(tmp_path / "funnel.xlsx"))
+    assert code == 0, err
+    assert openpyxl.load_workbook(tmp_path / "funnel.xlsx").active is not None
     for text, row in zip(lines[2:], rows, strict=True):
         assert text[1] == str(row["count"])
         if row["conversion"] is not None:

@@ -290,8 +290,8 @@ def _resolve_format(fmt: str | None, excel: bool, output: str) -> str:
     """The format asked for, else the one ``--excel`` or the output file's extension implies, else a table;
     refused up front (exit 2) where it cannot be written, before anything is read from 1C."""
     if fmt is None:
-        fmt = "csv" if excel else _BY_EXTENSION.get(Path(output).suffix.lower(), "table") if output != "-" \
-            else "table"
+        implied = _BY_EXTENSION.get(Path(output).suffix.lower()) if output != "-" else None
+        fmt = implied or ("csv" if excel else "table")
     if excel and fmt not in ("csv", "xlsx"):
         raise click.UsageError(f"--excel writes CSV for Excel (UTF-8 BOM, ';', Russian numbers); it does not apply "
                                f"to --format {fmt}: drop --excel for {fmt}, or use --format csv or xlsx for Excel.")

@@ -3,7 +3,10 @@
 Rows arrive as tuples in column order, already plain values: ``str``, ``int``, ``float``,
 ``bool``, ``None``, and dates as the ISO text 1C sends (``2024-07-03T10:02:53``). Each writer
 converts only what its format needs, so the hot loop does no per-cell type dispatch beyond
-the date and flag columns it was told about.
+the date and flag columns it was told about. XLSX writes real cells — numbers, booleans (which a
+Russian Excel shows as ИСТИНА/ЛОЖЬ and filters as such), dates (``dd.mm.yyyy hh:mm:ss``) — with a
+frozen heading, an autofilter and widths by kind; CSV for Excel (``CsvOptions.excel()``) writes
+the same values as a Russian Excel reads them from text.
 
 Nothing is ever held back: CSV and JSONL write each batch through; XLSX uses XlsxWriter's
 ``constant_memory`` mode (each row is flushed to a temporary file when the next one starts,
@@ -58,14 +61,20 @@ class Column:
 
 @dataclass(frozen=True)
 class CsvOptions:
-    """CSV dialect. ``excel()`` is what a Russian-locale Excel opens by double-click: BOM and ``;``."""
+    """CSV dialect. ``excel()`` is what a Russian-locale Excel opens by double-click: a BOM, ``;``
+    and Russian values (``russian``): dates ``dd.mm.yyyy HH:MM:SS``, the decimal comma, да/нет.
+
+    The default (``,``, no BOM, ``2024-07-03 10:02:53``, ``30.0``, ``true``) is what scripts read:
+    it does not change.
+    """
 
     delimiter: str = ","
     bom: bool = False
+    russian: bool = False
 
     @classmethod
     def excel(cls) -> CsvOptions:
-        return cls(delimiter=";", bom=True)
+        return cls(delimiter=";", bom=True, russian=True)
 
 
 class RowWriter(Protocol):
@@ -85,8 +94,13 @@ class _CsvWriter:
         self._csv.writerow(headings)
         self._dates = [i for i, c in enumerate(columns) if c.kind == "datetime"]
         self._flags = [i for i, c in enumerate(columns) if c.kind == "bool"]
+        self._numbers = [i for i, c in enumerate(columns) if c.kind == "number"]
+        self._russian = options.russian
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        if self._russian:
+            self._write_russian(rows)
+            return
         dates, flags = self._dates, self._flags
         out = []
         for row in rows:
@@ -100,6 +114,28 @@ class _CsvWriter:
                 v = cells[i]
                 if v is not None:
                     cells[i] = "true" if v else "false"
+            out.append(cells)
+        self._csv.writerows(out)
+
+    def _write_russian(self, rows: Iterable[Sequence[Any]]) -> None:
+        """What a Russian Excel (and LibreOffice in a Russian locale) reads as dates, numbers and
+        flags: ``03.07.2024 10:02:53``, ``12,5`` (a whole number without decimals), ``да``/``нет``."""
+        dates, flags, numbers = self._dates, self._flags, self._numbers
+        out = []
+        for row in rows:
+            cells = list(row)
+            for i in dates:
+                v = cells[i]
+                if v:
+                    cells[i] = f"{v[8:10]}.{v[5:7]}.{v[0:4]} {v[11:19]}".rstrip()
+            for i in flags:
+                v = cells[i]
+                if v is not None:
+                    cells[i] = "да" if v else "нет"
+            for i in numbers:
+                v = cells[i]
+                if isinstance(v, float):
+                    cells[i] = str(int(v)) if v.is_integer() else repr(v).replace(".", ",")
             out.append(cells)
         self._csv.writerows(out)
 
@@ -140,17 +176,21 @@ class _XlsxWriter:
         self._sheets += 1
         name = "events" if self._sheets == 1 else f"events {self._sheets}"
         self._sheet = self._book.add_worksheet(name)
+        # Widths before the first row: in constant_memory mode the columns are written with it.
+        for i, (c, heading) in enumerate(zip(self._columns, self._headings, strict=True)):
+            self._sheet.set_column(i, i, max(_WIDTHS.get(c.kind, 12), min(len(heading) + 2, 40)))
         self._sheet.write_row(0, 0, self._headings, self._bold)
         self._sheet.freeze_panes(1, 0)
-        for i, c in enumerate(self._columns):
-            if c.kind == "datetime":
-                self._sheet.set_column(i, i, 19)
         self._row = 1
+
+    def _close_sheet(self) -> None:
+        self._sheet.autofilter(0, 0, max(self._row - 1, 1), len(self._columns) - 1)
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         sheet, dates, fmt = self._sheet, self._dates, self._date_fmt
         for row in rows:
             if self._row >= XLSX_MAX_ROWS:
+                self._close_sheet()
                 self._new_sheet()
                 sheet = self._sheet
             r = self._row
@@ -168,7 +208,12 @@ class _XlsxWriter:
             self._row = r + 1
 
     def close(self) -> None:
+        self._close_sheet()
         self._book.close()
+
+
+# Column widths (in characters) by kind: what a date, a flag, a number and a text need to be read.
+_WIDTHS = {"datetime": 19, "bool": 8, "number": 10, "text": 16}
 
 
 def needs_seek(fmt: str) -> bool:
