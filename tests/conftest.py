@@ -54,6 +54,8 @@ def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     """Every test has its own metadata cache: demo bases come and go on reused ports, and two test
     runs at once must not read each other's cached $metadata (a ut10 model for an unf base)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    # A COLUMNS exported by the shell that runs the tests would cut the output that tests read piped.
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 @pytest.fixture

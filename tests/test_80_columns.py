@@ -62,6 +62,29 @@ def test_piped_output_keeps_every_column_whole() -> None:
     assert "x" * 150 in out.getvalue() and "6f1c2a34-0000-0000-0000-000000000001" in out.getvalue()
 
 
+@pytest.mark.usefixtures("isolated")
+def test_columns_in_the_environment_is_a_width_asked_for_even_when_piped(ut10: DemoServer) -> None:
+    """``COLUMNS=80 onec-history … | less`` (or a capture of an 80-column screen) fits 80 columns;
+    without COLUMNS the same pipe gets whole lines."""
+    import subprocess
+    import sys
+
+    def run(*args: str, columns: str | None) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        if columns is not None:
+            env["COLUMNS"] = columns
+        done = subprocess.run([sys.executable, "-m", "onec_history", "--url", ut10.url, "-q", *args],
+                              capture_output=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        return done.stdout.decode("utf-8").splitlines()
+
+    for args in (["events", "list", "--limit", "10"], ["history", "7701000001"], ["chain", "Событие", "270"],
+                 ["report", "overdue"], ["counterparties", "search", "Ром"]):
+        narrow, whole = run(*args, columns="80"), run(*args, columns=None)
+        assert max(len(line) for line in narrow) <= 80, (args, max(narrow, key=len))
+        assert max(len(line) for line in whole) > 80, args
+
+
 def test_shortening_in_the_middle() -> None:
     assert shorten("ООО Ромашка", 20) == "ООО Ромашка"
     assert shorten("Общество с ограниченной ответственностью «Ромашка»", 21) == "Общество с… «Ромашка»"

@@ -137,6 +137,10 @@ def test_80_columns_on_a_terminal(capsys: pytest.CaptureFixture[str], case: Wide
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stdout", piped)
     assert main(["--url", case.server.url, "agenda", "--day", _day(case)]) == ExitCode.OK
+    assert max(map(len, piped.getvalue().splitlines())) <= 80  # COLUMNS set: a width asked for, even piped
+    monkeypatch.delenv("COLUMNS")
+    piped.seek(0), piped.truncate()
+    assert main(["--url", case.server.url, "agenda", "--day", _day(case)]) == ExitCode.OK
     assert "Очень " * 29 in piped.getvalue()  # piped output keeps whole values, as every table does
 
 

@@ -10,8 +10,6 @@ identifiers.
 
 from __future__ import annotations
 
-import shutil
-import sys
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +20,7 @@ from ..dates import DATE_HELP, parse_datetime_text
 from ..presentations import event_labels, kind_title
 from ..profiles import Family
 from .app import App, pass_app
-from .output import emit, format_option
+from .output import emit, format_option, terminal_width
 
 __all__ = ["agenda_cmd", "agenda_columns", "agenda_row", "table_columns"]
 
@@ -75,9 +73,9 @@ def _day(text: str, today: date, server_tz: Any) -> date:
 
 def _heading(text: str) -> str:
     """A heading cut to the terminal, as emit cuts the table under it."""
-    if not sys.stdout.isatty():
+    width = terminal_width()
+    if width is None:
         return text
-    width = shutil.get_terminal_size((120, 24)).columns
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 

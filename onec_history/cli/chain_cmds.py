@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from datetime import datetime
@@ -49,9 +48,7 @@ class _Meter:
 def _width() -> int | None:
     """The terminal's columns for the tree and the history; ``None`` (lines whole) when piped or
     with --wide, as the tables do."""
-    if output.WIDE or not sys.stdout.isatty():
-        return None
-    return shutil.get_terminal_size((120, 24)).columns
+    return output.terminal_width()
 
 
 def _warn(app: App, warnings: list[str]) -> None:

@@ -92,6 +92,27 @@ def _cell(value: Any) -> str:
 
 
 WIDE = False
+
+
+def terminal_width(stream: IO[str] | None = None) -> int | None:
+    """The columns that output for people must fit, or ``None``: lines whole.
+
+    ``--wide``: whole. A terminal: its width (``COLUMNS`` first, as ``shutil`` reads it). Piped or
+    redirected: whole — for whoever reads the file — unless ``COLUMNS`` is set in the environment,
+    which a shell does not export by itself: a width asked for on purpose (``COLUMNS=80 onec-history
+    history X | less``, a capture of what an 80-column terminal shows) is kept.
+    """
+    if WIDE:
+        return None
+    out = stream if stream is not None else sys.stdout
+    try:
+        tty = out.isatty()
+    except (ValueError, OSError):
+        tty = False
+    if tty:
+        return shutil.get_terminal_size((120, 24)).columns
+    asked = os.environ.get("COLUMNS", "").strip()
+    return int(asked) if asked.isdigit() and int(asked) > 0 else None
 """``--wide``: tables keep every column whole on a terminal too (set by the command line)."""
 
 # Columns a person reads whole (a date cut to 7 characters is no date); references go first, then
@@ -203,9 +224,10 @@ def emit(
     heads = [h for _, h in columns]
     widths = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(heads)]
     shown = list(range(len(heads)))
-    if stream.isatty() and not WIDE:
+    room = terminal_width(stream)
+    if room is not None:
         # Fit the terminal; piped output (and --wide) keeps whole values for whoever reads it.
-        shown, widths = _fit(widths, shutil.get_terminal_size((120, 24)).columns, [k for k, _ in columns])
+        shown, widths = _fit(widths, room, [k for k, _ in columns])
 
     def line(cells: Sequence[str]) -> str:
         parts = [shorten(cells[i], widths[i]).ljust(widths[i]) for i in shown]

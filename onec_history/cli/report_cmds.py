@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -309,8 +308,7 @@ def _emit_report(app: App, sheet: Sheet, fmt: str, excel: bool, what: str, parti
         _write_bytes(output, xlsx_bytes(sheet))
         n = len(sheet.rows)
     elif fmt == "table":
-        wide = output != "-" or not sys.stdout.isatty() or out.WIDE
-        text = render_table(sheet, None if wide else shutil.get_terminal_size((120, 24)).columns)
+        text = render_table(sheet, None if output != "-" else out.terminal_width())
         with output_file(output) as stream:
             stream.write(text)
         n = len(sheet.rows)

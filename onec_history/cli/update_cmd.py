@@ -10,7 +10,6 @@ sends nothing.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -39,7 +38,7 @@ from ..update import (
 )
 from .app import App, pass_app
 from .exitcodes import ExitCode
-from .output import emit, format_option
+from .output import emit, format_option, terminal_width
 from .params import DATE, build_filter, event_filter_options, resolve_client
 
 __all__ = ["UPDATE_COMMANDS"]
@@ -195,7 +194,7 @@ def _file_targets(file: str, encoding: str | None, updater: Updater, change: Cha
 def _show(results: list[UpdateResult], fmt: str, dry_run: bool, *, from_file: bool = False) -> None:
     if fmt == "table":
         # On a terminal each diff is one line of its width; redirected, the values are whole.
-        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 0
+        width = terminal_width() or 0
         for r in results:
             where = (f"line {r.line}: " if from_file else "") + (r.number or r.address or "—")
             click.echo(f"{where}: {r.status.value}" + (f" — {r.message}" if r.message else ""))
