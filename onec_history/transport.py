@@ -65,6 +65,8 @@ class Stats:
     bytes_sent: int = 0
     seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # Told of every request answered (a progress line of the work whose size only 1C knows).
+    listener: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def add(self, *, received: int, sent: int, seconds: float) -> None:
         with self._lock:
@@ -72,6 +74,8 @@ class Stats:
             self.bytes_received += received
             self.bytes_sent += sent
             self.seconds += seconds
+        if self.listener is not None:
+            self.listener()
 
     def as_dict(self) -> dict[str, float | int]:
         return {

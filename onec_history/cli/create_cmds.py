@@ -23,6 +23,7 @@ from ..local.inputs import COLUMNS, InputRow
 from .app import App, pass_app
 from .exitcodes import exit_code_of
 from .output import OutputFile, emit, format_option
+from .progress import progress as progress_line
 
 __all__ = ["create_cmd", "import_events_cmd"]
 
@@ -245,27 +246,18 @@ def import_events_cmd(ctx: click.Context, app: App, file: str, input_format: str
     # The column 'phone': the counterparty with that number (family C: the partner or contact person).
     family_c = bool(app.history().profile.documents)
     rows = PhoneBook(app.history()).rows(rows) if family_c else match_phones(app.history(), rows)
-    show_bar = sys.stderr.isatty() and not app.quiet
-    bar: Any = None
+    with progress_line("import", unit="rows", quiet=app.quiet) as bar:
 
-    def started(n: int) -> None:
-        nonlocal bar
-        if show_bar and n:
-            bar = click.progressbar(length=n, label="Writing events", file=sys.stderr)
-            bar.__enter__()
+        def started(n: int) -> None:
+            bar.set_total(n or None)
 
-    def progressed(_: RowResult) -> None:
-        if bar is not None:
-            bar.update(1)
+        def progressed(_: RowResult) -> None:
+            bar.advance(1)
 
-    try:
         with _quiet_retries(app), writer.ledger:
             summary = writer.import_rows(rows, source=str(Path(file).name) if file != "-" else "-",
                                          dry_run=dry_run, fail_fast=fail_fast, on_result=progressed,
                                          on_prepared=started)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     out_fmt = _report_format(ctx, fmt, report)
     if report is not None:
         with report.open("w", encoding="utf-8", newline="") as fh:

@@ -9,6 +9,7 @@ import click
 from .app import App, pass_app
 from .many import BaseOutcome, overall_code, run_per_base, selected_bases, summary_json, summary_table
 from .output import emit, format_option
+from .progress import progress as progress_line
 
 __all__ = ["mirror_cmd"]
 
@@ -52,11 +53,24 @@ def mirror_cmd(ctx: click.Context, app: App, db_url: str, full: bool, fmt: str, 
     mirror = Mirror(app.history(), db_url, link_overrides=app.links(), base=app.settings().base or DEFAULT_BASE)
     click.get_current_context().call_on_close(mirror.close)
 
-    def progress(rep: SetReport) -> None:
-        app.note(f"{rep.entity_set}: {rep.mode}, {rep.changed} fetched, {rep.deleted} deleted "
-                 f"({rep.requests} requests, {rep.bytes} bytes)")
+    with progress_line("mirror", unit="rows", quiet=app.quiet or fmt != "table") as bar:
+        shown = {"set": ""}
 
-    report = mirror.sync(full=full, progress=progress if fmt == "table" else None)
+        def done(rep: SetReport) -> None:
+            message = (f"{rep.entity_set}: {rep.mode}, {rep.changed} fetched, {rep.deleted} deleted "
+                       f"({rep.requests} requests, {rep.bytes} bytes)")
+            if bar.enabled:
+                bar.note(message)  # above the line, which goes on under it
+            else:
+                app.note(message)
+
+        def rows(entity_set: str, n: int) -> None:
+            if entity_set != shown["set"]:
+                shown["set"] = entity_set
+                bar.stage(f"mirror {entity_set}")
+            bar.advance(n)
+
+        report = mirror.sync(full=full, progress=done if fmt == "table" else None, on_rows=rows)
     if report.resumed:
         app.note(f"completed what the previous run left unfinished: {', '.join(report.resumed)}")
     for warning in report.warnings:

@@ -30,11 +30,13 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 __all__ = ["Progress", "progress", "shown_on"]
+
+T = TypeVar("T")
 
 REDRAW_EVERY = 0.2  # seconds: at most five redraws a second
 _FALLBACK_COLUMNS = 80
@@ -101,6 +103,12 @@ class Progress:
             self.done += n
             if self.enabled:
                 self._maybe_draw()
+
+    def over(self, items: Iterable[T]) -> Iterator[T]:
+        """``items`` as they come, each one counted."""
+        for item in items:
+            self.advance()
+            yield item
 
     def set_total(self, total: int | None) -> None:
         """The total became known (or changed) after the start."""

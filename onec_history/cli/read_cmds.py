@@ -5,6 +5,8 @@ The commands are added to their groups (``groups.py``) in ``commands.py``.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from ..presentations import event_labels, kind_title, type_title
 from .app import App, pass_app
 from .output import emit, format_option, plain
 from .params import build_filter, event_filter_options, resolve_client
+from .progress import progress as progress_line
 from .rows import CP_COLUMNS, cp_row, event_columns, event_row, marked
 
 __all__ = ["list_cmd", "search_cmd", "show_cmd", "show_event_cmd"]
@@ -112,6 +115,9 @@ def show_cmd(ctx: click.Context, app: App, client: str, limit: int, contacts: bo
          columns=marked(event_columns(family, who=False), "table"))
 
 
+_LONG_LIST = 1000  # rows after which a list shows how far it is
+
+
 @click.command("list")
 @click.option("--counterparty", "client", help="Only this client: name prefix, code, ИНН or reference.")
 @event_filter_options
@@ -132,10 +138,21 @@ def list_cmd(ctx: click.Context, app: App, client: str | None, since: datetime |
     postable = history.profile.can_post_events
     family = history.profile.family
     people = fmt in ("table", "csv")  # 1C's presentations; json and jsonl keep the raw values
-    n = emit((event_row(e, mark=fmt == "table", postable=postable, family=family if people else None)
-              for e in history.events(f, newest_first=not oldest_first, limit=limit or None)), fmt,
-             columns=marked(event_columns(family), fmt))
+    rows: Iterable[dict[str, Any]] = (
+        event_row(e, mark=fmt == "table", postable=postable, family=family if people else None)
+        for e in history.events(f, newest_first=not oldest_first, limit=limit or None))
+    columns = marked(event_columns(family), fmt)
+    # A long list (--limit 0 on a big base) counts what is read on stderr; a table is laid out when
+    # everything is in, so the line is cleared first. Streamed formats onto this terminal: no line.
+    long = not limit or limit > _LONG_LIST
+    streamed_here = fmt != "table" and sys.stdout.isatty()
+    with progress_line("events", unit="events", quiet=app.quiet or not long or streamed_here) as bar:
+        if fmt == "table":
+            rows = list(bar.over(rows))
+        else:
+            n = emit(bar.over(rows), fmt, columns=columns)
     if fmt == "table":
+        n = emit(rows, fmt, columns=columns)
         app.note(f"{n} events")
 
 

@@ -30,6 +30,7 @@ from .app import App, pass_app
 from .many import ALL
 from .output import emit, output_file, plain
 from .params import DATE, UNTIL
+from .progress import progress as progress_line
 from .report_table import render_table
 
 __all__ = ["report"]
@@ -235,7 +236,18 @@ def _run(app: App, mirror_url: str | None, name: str, allow_partial: bool,
     sheet with the base as its first column (the union of the bases' own reports)."""
     if app.base != ALL:
         source, find_user, partial = _report_source(app, mirror_url, name, allow_partial, base=app.base)
-        _emit_report(app, make(source, find_user), fmt, excel, what, partial, output=output)
+        if isinstance(source, History):
+            # What 1C is asked, counted: a report's passes can take minutes on a big base.
+            stats = source.client.transport.stats
+            with progress_line(f"report {name}", unit="requests", quiet=app.quiet) as bar:
+                stats.listener = bar.advance
+                try:
+                    sheet = make(source, find_user)
+                finally:
+                    stats.listener = None
+        else:
+            sheet = make(source, find_user)
+        _emit_report(app, sheet, fmt, excel, what, partial, output=output)
         return
     if not mirror_url:
         raise click.UsageError("--base all reports on every base a mirror holds: add --from-mirror URL "

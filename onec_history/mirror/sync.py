@@ -181,6 +181,7 @@ class Mirror(EngineOwner):
                  base: str = ms.DEFAULT_BASE) -> None:
         self.history = history
         self.base = base
+        self._on_rows: Callable[[str, int], None] | None = None
         self.client = history.client
         self.profile = history.profile
         self.engine = engine_for(db_url)
@@ -307,8 +308,11 @@ class Mirror(EngineOwner):
         return _Unit(self.base, entity_set, "names", _with_version(("Ref_Key", name_prop)), ms.names, convert)
 
     # -- running ----------------------------------------------------------------------------------
-    def sync(self, *, full: bool = False, progress: Callable[[SetReport], None] | None = None) -> MirrorReport:
-        """Bring the database up to date; ``full`` re-copies everything."""
+    def sync(self, *, full: bool = False, progress: Callable[[SetReport], None] | None = None,
+             on_rows: Callable[[str, int], None] | None = None) -> MirrorReport:
+        """Bring the database up to date; ``full`` re-copies everything. ``progress`` hears of each set
+        done, ``on_rows(entity_set, n)`` of each page of ``n`` rows written (a progress line)."""
+        self._on_rows = on_rows
         try:
             return self._sync(full=full, progress=progress)
         except sa.exc.SQLAlchemyError as exc:  # the local database, not 1C: unreachable, read-only, full
@@ -484,6 +488,8 @@ class Mirror(EngineOwner):
             for page in self.client.pages(unit.entity_set, q.Query(select=unit.select)):
                 self._insert(conn, unit.convert(page))
                 n += len(page)
+                if self._on_rows is not None:
+                    self._on_rows(unit.entity_set, len(page))
             finish(conn)
         return n
 
@@ -497,6 +503,8 @@ class Mirror(EngineOwner):
                     conn.execute(table.delete().where(unit.scope(table, set_col), table.c[ref_col].in_(chunk)))
             for rows in batches:
                 self._insert(conn, unit.convert(rows))
+                if self._on_rows is not None:
+                    self._on_rows(unit.entity_set, len(rows))
             finish(conn)
 
     def _insert(self, conn: sa.Connection, rows: Rows) -> None:
