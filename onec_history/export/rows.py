@@ -12,14 +12,15 @@ agreement on both demo families.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import query as q
 from ..errors import OnecError
-from ..events.shape import EventShape, Who
-from ..models import EMPTY_DATE, EventState
+from ..events.shape import EventShape, Slot, Who
+from ..models import EMPTY_DATE, EMPTY_REF, EventState, set_of_type
 from ..names import NameResolver
 from .writers import Column
 
@@ -92,7 +93,8 @@ class EventRowMapper:
     """
 
     def __init__(self, shape: EventShape, names: NameResolver, *, users_set: str,
-                 partners: Partners | None = None, preloader: NamePreloader | None = None) -> None:
+                 partners: Partners | None = None, preloader: NamePreloader | None = None,
+                 compiled: bool = True) -> None:
         self.shape = shape
         self.names = names
         self.users_set = users_set
@@ -124,10 +126,20 @@ class EventRowMapper:
             self._clients = _FamilyCClients(shape, names, partners)
             if partners is not None and shape.profile.person_set:
                 self.preloader.loaders.setdefault(shape.profile.person_set, partners.preload_owners)
+        # Families A and B: the page read by two functions compiled for this shape (see _compile);
+        # ``compiled=False`` keeps the generic path, which the tests hold them to.
+        self._compiled = _build(self) if doc is None and compiled else None
 
     # -- a page ---------------------------------------------------------------------------------
     def map_page(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Map a page: references first, then every display name in a few bulk requests, then tuples."""
+        if self._compiled is not None:
+            scan, emit = self._compiled
+            wanted: set[tuple[str, str]] = set()  # the page's names, each once
+            pre = scan(rows, wanted)
+            self.preloader.consider(wanted, rows=len(pre))
+            self.names.prefetch(wanted)
+            return emit(pre, self.names.name)  # type: ignore[no-any-return]
         pre = []
         users = self.users_set
         shape = self.shape
@@ -149,14 +161,14 @@ class EventRowMapper:
             self.preloader.consider(self._clients.persons(pre), rows=rows_seen)
             rows_seen = 0
             pre = self._clients.resolve(pre)
-        wanted: list[tuple[str | None, str | None]] = []
+        wanted_all: list[tuple[str | None, str | None]] = []
         for _, parts, client, resp, _ in pre:
-            wanted.append((client[1], client[0]))
-            wanted.append((users, resp))
+            wanted_all.append((client[1], client[0]))
+            wanted_all.append((users, resp))
             for p_ref, p_set, _ in parts:
-                wanted.append((p_set, p_ref))
-        self.preloader.consider(wanted, rows=rows_seen)
-        self.names.prefetch(wanted)
+                wanted_all.append((p_set, p_ref))
+        self.preloader.consider(wanted_all, rows=rows_seen)
+        self.names.prefetch(wanted_all)
         if self._clients is not None:
             pre = self._clients.texts(pre)
         return [self._row(*item) for item in pre]
@@ -369,3 +381,158 @@ class NamePreloader:
         except OnecError:
             return  # by key, as before
         self.preloaded.append(entity_set)
+
+
+# -- the row functions of one profile, compiled once ---------------------------------------------------
+# The generic path above reads each attribute through its Slot (a method call and a few branches
+# per attribute, per row). For families A and B the whole row is known once the shape is: the
+# functions below are Python source generated from the shape and compiled once per mapper, so a
+# row is read by one function with the property names as constants and no call per attribute.
+# tests/test_lean_rows.py holds them equal to the generic path on every demo row and on edge values.
+
+class _TypeSets(dict[Any, "str | None"]):
+    """``StandardODATA.Catalog_X`` → ``Catalog_X``, each type name worked out once."""
+
+    def __missing__(self, key: Any) -> str | None:
+        value = self[key] = set_of_type(key)
+        return value
+
+
+def _who_src(slot: Slot | None, prefix: str, get: str = "g") -> list[str]:
+    """Lines setting ``{prefix}_ref``, ``{prefix}_set``, ``{prefix}_text`` as :meth:`Slot.who` returns them."""
+    r, s, t = f"{prefix}_ref", f"{prefix}_set", f"{prefix}_text"
+    if slot is None:
+        return [f"{r} = {s} = {t} = None"]
+    if slot.composite:
+        return [f"v = {get}({slot.prop!r})",
+                f"tn = {get}({slot.type_prop!r})",
+                "tg = TYPES[tn] if tn is None or tn.__class__ is str else set_of_type(tn)",
+                "if tg is not None:",
+                f"    {r} = None if not v or v == EMPTY_REF else str(v)",
+                f"    {s} = tg",
+                f"    {t} = None",
+                "elif tn == 'Edm.String' and v not in NONE_EMPTY:",
+                f"    {r} = {s} = None",
+                f"    {t} = str(v)",
+                "else:",
+                f"    {r} = {s} = {t} = None"]
+    if slot.ref:
+        return [f"v = {get}({slot.prop!r})",
+                f"{r} = None if not v or v == EMPTY_REF else str(v)",
+                f"{s} = {slot.target!r}",
+                f"{t} = None"]
+    return [f"v = {get}({slot.prop!r})",
+            f"{r} = {s} = None",
+            f"{t} = None if v is None else str(v).strip() or None"]
+
+
+def _text_src(slot: Slot | None, var: str) -> list[str]:
+    """Lines setting ``var`` as :meth:`Slot.text` returns it."""
+    if slot is None:
+        return [f"{var} = None"]
+    lines = [f"v = g({slot.prop!r})", f"{var} = None if v is None else str(v).rstrip() or None"]
+    if slot.composite:
+        return [f"if g({slot.type_prop!r}) not in STRING_OR_NONE:", f"    {var} = None", "else:",
+                *("    " + line for line in lines)]
+    return lines
+
+
+def _stripped_src(prop: str | None, var: str) -> list[str]:
+    if not prop:
+        return [f"{var} = None"]
+    return [f"v = g({prop!r})", f"{var} = None if v is None else str(v).strip() or None"]
+
+
+def _date_src(prop: str | None, var: str) -> list[str]:
+    if not prop:
+        return [f"{var} = None"]
+    return [f"v = g({prop!r})", f"{var} = None if not v or v == EMPTY_DATE else str(v)[:19]"]
+
+
+def _get_src(prop: str | None) -> str:
+    return f"g({prop!r})" if prop else "None"
+
+
+def _compile(m: EventRowMapper) -> tuple[list[str], list[str]]:
+    """``scan(rows, wanted)`` → the page's (row, participants, client, responsible, contact), adding
+    the (set, ref) pairs it names to the set ``wanted``; ``emit(pre, name)`` → the page's tuples."""
+    shape, p = m.shape, m._p
+    part = shape.participant
+    scan = ["def scan(rows, wanted):", "    out = []", "    add = wanted.add", "    for row in rows:",
+            "        g = row.get"]
+    body: list[str] = []
+    if part is not None and shape.section:
+        body += ["parts = []", f"lines = g({shape.section!r})", "if lines:", "    for line in lines:",
+                 "        lg = line.get",
+                 *("        " + x for x in _who_src(part, "w", "lg")),
+                 "        if w_ref is not None or w_text is not None:",
+                 "            parts.append((w_ref, w_set, w_text))",
+                 "            if w_ref and w_set:",
+                 "                add((w_set, w_ref))"]
+    else:
+        body += ["parts = []"]
+    body += _who_src(shape.slots.get("counterparty"), "c")
+    body += ["if c_ref is not None or c_text is not None:", "    client = (c_ref, c_set, c_text)",
+             "else:", "    client = fallback(parts)",
+             "if client[0] and client[1]:", "    add((client[1], client[0]))"]
+    body += _who_src(m._resp, "r")
+    if m.users_set:
+        body += ["if r_ref:", f"    add(({m.users_set!r}, r_ref))"]
+    body += _who_src(m._contact, "k")
+    body += ["out.append((row, parts, client, r_ref, k_ref))"]
+    scan += ["        " + x for x in body] + ["    return out"]
+
+    state = shape.slots.get("state")
+    emit = ["def emit(pre, name):", "    out = []", "    append = out.append",
+            "    for row, parts, client, resp, contact in pre:", "        g = row.get"]
+    body = _stripped_src(p["kind"], "kind")
+    body += ["kind_code = KIND_CODES.get(kind or '', 'other' if kind else None)"]
+    body += _stripped_src(p["direction"], "direction")
+    body += ["direction_code = DIR_CODES.get(direction or '')"]
+    if state is None:
+        body += ["state = state_code = None"]
+    elif state.ref:
+        body += [f"v = g({state.prop!r})", "if not v or v == EMPTY_REF:", "    state = state_code = None",
+                 "else:", "    state, state_code = STATE_REFS.get(str(v)) or (str(v), OTHER)"]
+    else:
+        body += _stripped_src(state.prop, "state")
+        body += ["state_code = None if state is None else STATE_CODES.get(state, OTHER)"]
+    body += _date_src(p["start"], "start") + _date_src(p["end"], "end")
+    body += _who_src(m._basis, "b")
+    for logical, slot in zip(("subject", "body", "comment"), m._texts, strict=True):
+        body += _text_src(slot, f"t_{logical}")
+    body += ["cp_ref, cp_set, cp_text = client"]
+    body += _stripped_src(p["number"], "number") + _date_src(p["date"], "date")
+    deleted = f"bool(g({p['deleted']!r}))" if p["deleted"] else "False"
+    body += ["append((",
+             "    str(g('Ref_Key')), number, date, kind, kind_code, direction, direction_code, state, state_code,",
+             "    (name(cp_set, cp_ref) if cp_ref else None) or cp_text, cp_ref, contact,",
+             f"    name({m.users_set!r}, resp) if resp else None, resp, start, end, minutes(start, end),",
+             "    t_subject, t_body, t_comment, b_set if b_ref else None, b_ref if b_set else None,",
+             "    joined(parts, name) if parts else None,",
+             f"    {_get_src(m._posted)}, {deleted}, {_get_src(p['data_version'])},",
+             f"    {m.document_type!r}))"]
+    emit += ["        " + x for x in body] + ["    return out"]
+    return scan, emit
+
+
+def _joined(parts: list[Who], name: Callable[[str | None, str | None], str | None]) -> str | None:
+    """The participants column: each one's name, else its text, else its reference."""
+    return "; ".join((name(s, r) if r else None) or t or r or "" for r, s, t in parts) or None
+
+
+def _build(m: EventRowMapper) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    scan, emit = _compile(m)
+    shape = m.shape
+    namespace: dict[str, Any] = {
+        "TYPES": _TypeSets(), "set_of_type": set_of_type, "EMPTY_REF": EMPTY_REF, "EMPTY_DATE": EMPTY_DATE,
+        "NONE_EMPTY": (None, ""), "STRING_OR_NONE": ("Edm.String", None),
+        "fallback": functools.partial(shape.client, {}),  # the header names nobody: the participants decide
+        "KIND_CODES": m._kind_codes, "DIR_CODES": m._dir_codes, "STATE_CODES": m._state_codes,
+        "STATE_REFS": {ref: (words, st.value) for ref, (words, st) in shape.state_lookup.items()},
+        "OTHER": EventState.OTHER.value, "minutes": _minutes, "joined": _joined,
+    }
+    source = "\n".join([*scan, "", *emit, ""])
+    # our own source: the property names are in it as literals (repr), never as code
+    exec(compile(source, f"<event rows of {m.document_type}>", "exec"), namespace)
+    return namespace["scan"], namespace["emit"]
