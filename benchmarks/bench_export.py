@@ -51,8 +51,8 @@ WORK = Path("/tmp/onec-bench-export")
 
 _SERVER = """
 import sys
-from onec_history.demo.server import start_demo
-server = start_demo(sys.argv[1], persist=True)
+from onec_history.demo.server import Faults, start_demo
+server = start_demo(sys.argv[1], persist=True, faults=Faults(latency=float(sys.argv[2])))
 print(server.url, flush=True)
 sys.stdin.read()
 server.stop()
@@ -91,13 +91,16 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     _ = h.profile  # metadata and profile before the clock starts: a real run has them cached
     out = WORK / f"out.{args.scenario}"
     stats = h.client.transport.stats
+    requests0, bytes0 = stats.requests, stats.bytes_received  # the metadata and profile requests above
+    server0 = _server_cpu(args.server_pid)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rows, received, requests = _SCENARIOS[args.scenario](h, args, out)
-    result = {"scenario": args.scenario, "rows": rows, "wall_s": time.perf_counter() - wall0,
-              "cpu_s": time.process_time() - cpu0,
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    result = {"scenario": args.scenario, "rows": rows, "wall_s": wall, "cpu_s": cpu,
+              "server_cpu_s": _server_cpu(args.server_pid) - server0,
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-              "requests": requests if requests is not None else stats.requests,
-              "bytes": received if received is not None else stats.bytes_received}
+              "requests": requests if requests is not None else stats.requests - requests0,
+              "bytes": received if received is not None else stats.bytes_received - bytes0}
     if out.exists() and args.scenario != "fetch":
         out.unlink()
     return result
@@ -182,17 +185,77 @@ def _fetch(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
     return n, received, requests
 
 
+def _saved_pages() -> Any:
+    """The page bodies the ``fetch`` scenario saved, one ``bytes`` each."""
+    with open(WORK / "out.fetch", "rb") as f:
+        while size := int.from_bytes(f.read(8) or b"\0" * 8, "little"):
+            yield f.read(size)
+
+
+def _limit(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
+    """The stdlib-json limit: ``json.loads`` of the saved pages, every row ``json.dumps``-ed as a JSONL line."""
+    n = received = 0
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    with open(out, "w", encoding="utf-8") as f:
+        for body in _saved_pages():
+            received += len(body)
+            rows = json.loads(body)["value"]
+            f.write("".join(dumps(row) + "\n" for row in rows))
+            n += len(rows)
+    return n, received, 0
+
+
+def _peer(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
+    """python-1c-odata (PyPI) ``EntitySet.iterate`` over the same set, $filter, $select, $orderby and page size;
+    each row ``json.dumps``-ed as a JSONL line (its client decodes the pages with ``json.loads``)."""
+    import asyncio
+
+    from python_1c_odata import Document, Infobase
+
+    from onec_history import query as q
+
+    mapper = h.event_mapper()
+    params = dict(q.Query(filter=h.event_filter(_flt(args)), select=mapper.select(),
+                          orderby=("Date", "Ref_Key")).params())
+    kind, name = h.profile.event_set.split("_", 1)
+    assert kind == "Document", h.profile.event_set
+    root = h.client.transport.base_url.rstrip("/").removesuffix("/odata/standard.odata")
+    server, base = root.rsplit("/", 1)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    requests = 0
+
+    async def run() -> int:
+        nonlocal requests
+        n = 0
+        async with Infobase(server, base, "", "", timeout=600) as ib:
+            send = ib.request
+
+            async def counted(*a: Any, **kw: Any) -> Any:
+                nonlocal requests
+                requests += 1
+                return await send(*a, **kw)
+
+            ib.request = counted  # type: ignore[method-assign]
+            with open(out, "w", encoding="utf-8") as f:
+                async for row in Document(ib, name).iterate(page_size=args.page_size, select=params["$select"],
+                                                            odata_filter=params.get("$filter"),
+                                                            orderby=params["$orderby"]):
+                    f.write(dumps(row) + "\n")
+                    n += 1
+        return n
+
+    return asyncio.run(run()), 0, requests  # bytes: not counted (its client keeps no tally), shown as n/a
+
+
 def _parse(loads_name: str) -> Any:
     def run(h: Any, args: argparse.Namespace, out: Path) -> tuple[int, int, int]:
         import orjson
 
         loads = orjson.loads if loads_name == "orjson" else json.loads
         n = received = 0
-        with open(WORK / "out.fetch", "rb") as f:
-            while size := int.from_bytes(f.read(8) or b"\0" * 8, "little"):
-                body = f.read(size)
-                received += size
-                n += len(loads(body)["value"])
+        for body in _saved_pages():
+            received += len(body)
+            n += len(loads(body)["value"])
         return n, received, 0
     return run
 
@@ -201,13 +264,21 @@ _SCENARIOS = {
     "onec-csv": _export("csv"), "onec-jsonl": _export("jsonl"), "onec-xlsx": _export("xlsx"),
     "onec-state": _export("csv", state=True), "incremental": _export("csv", state=True),
     "models": _models, "naive": _naive, "fetch": _fetch, "parse-json": _parse("json"),
-    "parse-orjson": _parse("orjson"),
+    "parse-orjson": _parse("orjson"), "limit": _limit, "peer": _peer,
 }
 
 
 # -- the driver -----------------------------------------------------------------------------------------
-def _run_child(url: str, scenario: str, since: str | None, until: str | None, page_size: int) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", scenario, "--url", url, "--page-size", str(page_size)]
+def _server_cpu(pid: int) -> float:
+    """utime + stime of process ``pid`` in seconds (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_child(url: str, scenario: str, since: str | None, until: str | None, page_size: int,
+               server_pid: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", scenario, "--url", url, "--page-size", str(page_size),
+           "--server-pid", str(server_pid)]
     cmd += ["--since", since] if since else []
     cmd += ["--until", until] if until else []
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -306,9 +377,14 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
             subprocess.run([sys.executable, "-m", "onec_history.demo.generator", "--family", args.family, "--events",
                             str(args.events), "--counterparties", str(max(args.events // 10, 100)), "--seed", "1",
                             "--out", str(path), "--quiet"], cwd=ROOT, check=True)
-    results: dict[str, Any] = {"base": str(path), "runs": []}
-    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(path)], cwd=ROOT, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    results: dict[str, Any] = {"base": str(path), "latency_s": args.latency, "repeat": args.repeat, "runs": []}
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(path), str(args.latency)], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pid = server.pid
+
+    def run(scenario: str, since: str | None, until: str | None) -> dict[str, Any]:
+        return _run_child(url, scenario, since, until, args.page_size, pid)
+
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -317,21 +393,22 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
             windows = [10**12]
         for n in windows:
             since, until = _window(path, n)
-            for scenario in args.scenarios.split(","):
-                if scenario in ("incremental", "onec-state"):
-                    continue
-                r = _run_child(url, scenario, since, until, args.page_size)
-                r["window"] = min(n, r["rows"])
-                results["runs"].append(r)
-                print(json.dumps(r), file=sys.stderr, flush=True)
+            for rep in range(args.repeat):  # alternating: every scenario once, then again
+                for scenario in args.scenarios.split(","):
+                    if scenario in ("incremental", "onec-state"):
+                        continue
+                    r = run(scenario, since, until)
+                    r["window"], r["rep"] = min(n, r["rows"]), rep
+                    results["runs"].append(r)
+                    print(json.dumps(r), file=sys.stderr, flush=True)
         if "incremental" in args.scenarios:
             (WORK / "state.db").unlink(missing_ok=True)
-            inc: dict[str, Any] = {"full": _run_child(url, "onec-state", None, None, args.page_size)}
-            inc["touched"] = _touch_one_percent(path)
-            inc["incremental"] = _run_child(url, "incremental", None, None, args.page_size)
-            inc["nothing"] = _run_child(url, "incremental", None, None, args.page_size)
+            inc: dict[str, Any] = {"full": run("onec-state", None, None)}
+            inc["touched"] = _touch_one_percent(path)  # edits the base: use a copy (--reuse) if it is shared
+            inc["incremental"] = run("incremental", None, None)
+            inc["nothing"] = run("incremental", None, None)
             inc["touched_recent"] = _touch_one_percent(path, recent=True)
-            inc["incremental_recent"] = _run_child(url, "incremental", None, None, args.page_size)
+            inc["incremental_recent"] = run("incremental", None, None)
             results["incremental"] = inc
             print(json.dumps(inc), file=sys.stderr, flush=True)
     finally:
@@ -342,22 +419,90 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def table(results: dict[str, Any]) -> str:
-    lines = ["| window | scenario | rows | wall s | client CPU s | CPU ms / 1k rows | peak RSS MB | requests | MB |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _per_k(r: dict[str, Any], key: str = "cpu_s") -> float:
+    """Milliseconds of ``key`` per 1000 rows."""
+    return 1e6 * float(r[key]) / max(int(r["rows"]), 1)
+
+
+def _groups(results: dict[str, Any]) -> dict[tuple[int, str], list[dict[str, Any]]]:
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for r in results["runs"]:
-        per_k = 1000 * r["cpu_s"] / max(r["rows"], 1) * 1000
-        lines.append(f"| {r['window']:,} | {r['scenario']} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
-                     f"{per_k:.1f} | {r['peak_rss_mb']:.0f} | {r['requests']:,} | {r['bytes'] / 2**20:.0f} |")
+        groups.setdefault((r["window"], r["scenario"]), []).append(r)
+    return groups
+
+
+def _span(values: list[float], fmt: str) -> str:
+    """The median, and the range when there are several runs: ``22.1 (20.7–23.9)``."""
+    med = format(_median(values), fmt)
+    if len(values) < 2:
+        return med
+    return f"{med} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def ratios(results: dict[str, Any]) -> list[str]:
+    """The comparisons the issue asks for, on medians: client CPU per row ours / limit and ours / peer,
+    server CPU ours / naive ($skip paging) and peer ($skip paging as well)."""
+    groups = _groups(results)
+    lines = []
+    for window in sorted({w for w, _ in groups}):
+        def med(scenario: str, key: str, window: int = window) -> float | None:
+            runs = groups.get((window, scenario))
+            return _median([_per_k(r, key) for r in runs]) if runs else None
+
+        for ours in ("onec-jsonl", "onec-csv"):
+            cpu, srv = med(ours, "cpu_s"), med(ours, "server_cpu_s")
+            if cpu is None or srv is None:
+                continue
+            parts = [f"{window:,} rows, {ours}: client CPU {cpu:.1f} ms/1k rows"]
+            for other in ("limit", "peer", "naive"):
+                o = med(other, "cpu_s")
+                if o:
+                    parts.append(f"{cpu / o:.2f}× {other}")
+            for other in ("naive", "peer"):
+                o = med(other, "server_cpu_s")
+                if o:
+                    parts.append(f"server CPU {srv:.1f} ms/1k rows = {srv / o:.2f}× {other}'s")
+            lines.append("; ".join(parts))
+    return lines
+
+
+def table(results: dict[str, Any]) -> str:
+    runs = max((len(g) for g in _groups(results).values()), default=0)
+    lines = [f"latency {1000 * results.get('latency_s', 0.0):.0f} ms; median of {runs} alternating run(s), "
+             "range in brackets", "",
+             "| window | scenario | rows | wall s | client CPU ms / 1k rows | server CPU ms / 1k rows | "
+             "peak RSS MB | requests | MB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for (window, scenario), group in _groups(results).items():
+        r = group[0]
+        rows = f"{r['rows']:,}" if all(g["rows"] == r["rows"] for g in group) else "varies"
+        mb = f"{r['bytes'] / 2**20:.0f}" if r.get("bytes") else "n/a"
+        lines.append(f"| {window:,} | {scenario} | {rows} | {_span([g['wall_s'] for g in group], '.2f')} | "
+                     f"{_span([_per_k(g) for g in group], '.1f')} | "
+                     f"{_span([_per_k(g, 'server_cpu_s') for g in group], '.1f')} | "
+                     f"{_median([g['peak_rss_mb'] for g in group]):.0f} | {r['requests']:,} | {mb} |")
+    summary = ratios(results)
+    if summary:
+        lines += ["", *summary]
     inc = results.get("incremental")
     if inc:
+        full_bytes = max(inc["full"]["bytes"], 1)
         lines.append("")
-        lines.append("| run | rows | wall s | requests | MB |")
-        lines.append("|---|---:|---:|---:|---:|")
+        lines.append(f"incremental: {inc['touched']:,} events edited (spread), then {inc['touched_recent']:,} "
+                     "(the newest)")
+        lines.append("| run | rows | wall s | client CPU s | server CPU s | requests | MB | bytes vs full |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for key in ("full", "incremental", "nothing", "incremental_recent"):
             r = inc[key]
-            lines.append(f"| {key} | {r['rows']:,} | {r['wall_s']:.1f} | {r['requests']:,} | "
-                         f"{r['bytes'] / 2**20:.1f} |")
+            lines.append(f"| {key} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.2f} | "
+                         f"{r['server_cpu_s']:.2f} | {r['requests']:,} | {r['bytes'] / 2**20:.1f} | "
+                         f"{100 * r['bytes'] / full_bytes:.1f} % |")
     return "\n".join(lines)
 
 
@@ -375,9 +520,13 @@ def main() -> int:
     parser.add_argument("--scenarios", default="onec-csv,onec-jsonl,models,naive,fetch,parse-json,parse-orjson,"
                                                "incremental")
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.0, help="Seconds the demo server adds to every request.")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="Rounds of the scenarios, alternating (A B C A B C …); the table shows medians.")
     parser.add_argument("--json", help="Write the raw results here.")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--since", help=argparse.SUPPRESS)
     parser.add_argument("--until", help=argparse.SUPPRESS)
     args = parser.parse_args()
