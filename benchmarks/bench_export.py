@@ -1,16 +1,22 @@
 """Benchmark: exporting events from a big synthetic demo base — client CPU, wall time, peak memory.
 
     .venv/bin/python benchmarks/bench_export.py --events 100000            # generates the base first
+    .venv/bin/python benchmarks/bench_export.py --events 100000 --latency 0.02 --repeat 5 \
+        --scenarios onec-jsonl,onec-csv,naive,fetch,limit,peer            # the issue-19 comparison
     .venv/bin/python benchmarks/bench_export.py --reuse /tmp/onec-bench-export/ut10-1000000.sqlite \
         --windows 10000,100000,1000000
     .venv/bin/python benchmarks/bench_export.py --family ut11 --events 100000      # family C, generated
     .venv/bin/python benchmarks/bench_export.py --replicate ut11 --events 100000   # family C, the demo copied
     .venv/bin/python benchmarks/bench_export.py --replicate ut10 --events 100000   # A, same recipe
 
-The demo server runs in its own process on the generated SQLite file; every client scenario
-runs in a fresh interpreter, so its CPU time (``time.process_time``) and peak RSS
-(``ru_maxrss``) are the client's alone. Scenarios over the same rows (the whole base, or the
-first N events by date for the memory curve):
+The demo server runs in its own process on the generated SQLite file (``--latency`` seconds added
+to every request); every client scenario runs in a fresh interpreter, so its CPU time
+(``time.process_time``) and peak RSS (``ru_maxrss``) are the client's alone. The server's CPU
+(utime + stime from ``/proc/<pid>/stat``) is read by the child right before and after its clock,
+so it is what that scenario's requests cost the server. Each scenario's libraries are imported
+before the clock starts (``_WARM``). ``--repeat N`` runs the scenarios in
+alternating rounds (A B C A B C …); the table shows medians with the range, then the ratios.
+Scenarios over the same rows (the whole base, or the first N events by date for the memory curve):
 
 - ``onec-csv`` / ``onec-jsonl`` / ``onec-xlsx`` — ``onec_history.export.export_events`` to a file;
 - ``models`` — the model path: ``History.events`` (pydantic ``Event`` per row, names per page)
@@ -19,7 +25,12 @@ first N events by date for the memory curve):
   ``$top``/``$skip``, ``resp.json()`` and ``csv.writer`` (no names, no checks);
 - ``fetch`` — the same requests, bytes only (the server-bound floor of wall time); the pages
   are saved so that ``parse-json`` / ``parse-orjson`` time parsing those very bytes with no
-  client logic at all (the CPU floor);
+  client logic at all (the CPU floor); ``limit`` — ``json.loads`` of those pages and a
+  ``json.dumps`` JSONL line per row (the stdlib-json limit issue 19 compares with; run ``fetch``
+  first);
+- ``peer`` — python-1c-odata (PyPI, ``pip install python-1c-odata``): ``EntitySet.iterate``
+  (``$top``/``$skip`` pages, ``json.loads`` by its client) over the same set, ``$filter``,
+  ``$select``, ``$orderby`` and page size, a ``json.dumps`` JSONL line per row;
 - ``incremental`` — a run with ``--state-file`` after 1% of the events got a new
   ``DataVersion``: spread (every 100th row over the whole period, the worst case for fetching
   by key), then again with nothing changed, then the newest 1% (how edits cluster in practice).
@@ -86,9 +97,18 @@ def _query_string(h: Any, args: argparse.Namespace) -> tuple[str, str]:
     return h.profile.event_set, q.Query(filter=base, select=mapper.select(), orderby=("Date", "Ref_Key")).render()
 
 
+# Imported before the clock: a scenario is timed for its work, not for loading its libraries.
+_WARM = {"onec": ("onec_history.export",), "models": ("orjson",), "naive": ("requests", "csv"),
+         "fetch": ("requests",), "parse": ("orjson",), "peer": ("asyncio", "aiohttp", "python_1c_odata")}
+
+
 def child(args: argparse.Namespace) -> dict[str, Any]:
+    import importlib
+
     h = _history(args.url, args.page_size)
     _ = h.profile  # metadata and profile before the clock starts: a real run has them cached
+    for module in _WARM.get(args.scenario.split("-")[0], ()):
+        importlib.import_module(module)
     out = WORK / f"out.{args.scenario}"
     stats = h.client.transport.stats
     requests0, bytes0 = stats.requests, stats.bytes_received  # the metadata and profile requests above
