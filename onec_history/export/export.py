@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO
 
-from .. import family_c
+from .. import family_c, paging
 from .. import query as q
 from ..errors import ODataError
 from ..events.interactions import InteractionReader
@@ -265,6 +265,11 @@ class _Exporter:
 
     # -- passes -----------------------------------------------------------------------------------
     def _pages(self, view: _View, select: tuple[str, ...], page_size: int | None) -> Iterator[list[dict[str, Any]]]:
+        """:meth:`_pages_of` with the next page read while this one is mapped and written (paging.ahead)."""
+        return paging.ahead(self._pages_of(view, select, page_size))
+
+    def _pages_of(self, view: _View, select: tuple[str, ...],
+                  page_size: int | None) -> Iterator[list[dict[str, Any]]]:
         """Pages of one set's events in scope: the period and filters, and the client if one is given.
 
         A client's events are those with the client in the header (family A, family C's call and

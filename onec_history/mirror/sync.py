@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from .. import paging
 from .. import query as q
 from ..chains.links import Link, LinkTable, discover_links
 from ..chains.nodes import NodeReader, link_value
@@ -59,7 +60,7 @@ def engine_for(url: str) -> sa.Engine:
     # (a set is one transaction) rather than fail after pysqlite's 5 s.
     options: dict[str, Any] = {"connect_args": {"timeout": 600}} if url.startswith("sqlite") else {}
     try:
-        return sa.create_engine(url, future=True, **options)
+        engine = sa.create_engine(url, future=True, **options)
     except ImportError as exc:  # the driver is an extra: SQLite needs nothing, PostgreSQL psycopg
         if url.startswith("postgresql"):
             raise ConfigError(f"The mirror database {without_password(given)} is PostgreSQL, and its driver "
@@ -68,6 +69,7 @@ def engine_for(url: str) -> sa.Engine:
         raise database_error(url, exc) from None
     except (sa.exc.ArgumentError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
         raise database_error(url, exc) from None
+    return engine
 
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
@@ -485,7 +487,7 @@ class Mirror(EngineOwner):
             for table, ref_col, set_col in unit.children:  # first: a child may be scoped by its parents
                 conn.execute(table.delete().where(unit.child_scope(table, ref_col, set_col)))
             conn.execute(unit.table.delete().where(unit.own()))
-            for page in self.client.pages(unit.entity_set, q.Query(select=unit.select)):
+            for page in paging.ahead(self.client.pages(unit.entity_set, q.Query(select=unit.select))):
                 self._insert(conn, unit.convert(page))
                 n += len(page)
                 if self._on_rows is not None:
