@@ -405,6 +405,16 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
     def run(scenario: str, since: str | None, until: str | None) -> dict[str, Any]:
         return _run_child(url, scenario, since, until, args.page_size, pid)
 
+    def attempt(scenario: str) -> dict[str, Any]:
+        """An incremental step, or its error (the last line of the child's traceback): one failed step
+        does not hide the others."""
+        try:
+            return run(scenario, None, None)
+        except SystemExit as failed:
+            error = str(failed).strip().splitlines()[-1]
+            print(f"{scenario} failed: {error}", file=sys.stderr, flush=True)
+            return {"error": error}
+
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -425,10 +435,10 @@ def driver(args: argparse.Namespace) -> dict[str, Any]:
             (WORK / "state.db").unlink(missing_ok=True)
             inc: dict[str, Any] = {"full": run("onec-state", None, None)}
             inc["touched"] = _touch_one_percent(path)  # edits the base: use a copy (--reuse) if it is shared
-            inc["incremental"] = run("incremental", None, None)
-            inc["nothing"] = run("incremental", None, None)
+            inc["incremental"] = attempt("incremental")
+            inc["nothing"] = attempt("incremental")
             inc["touched_recent"] = _touch_one_percent(path, recent=True)
-            inc["incremental_recent"] = run("incremental", None, None)
+            inc["incremental_recent"] = attempt("incremental")
             results["incremental"] = inc
             print(json.dumps(inc), file=sys.stderr, flush=True)
     finally:
@@ -499,6 +509,8 @@ def table(results: dict[str, Any]) -> str:
              "| window | scenario | rows | wall s | client CPU ms / 1k rows | server CPU ms / 1k rows | "
              "peak RSS MB | requests | MB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    if not results["runs"]:
+        lines = []
     for (window, scenario), group in _groups(results).items():
         r = group[0]
         rows = f"{r['rows']:,}" if all(g["rows"] == r["rows"] for g in group) else "varies"
@@ -520,6 +532,9 @@ def table(results: dict[str, Any]) -> str:
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for key in ("full", "incremental", "nothing", "incremental_recent"):
             r = inc[key]
+            if "error" in r:
+                lines.append(f"| {key} | failed: {r['error']} | | | | | | |")
+                continue
             lines.append(f"| {key} | {r['rows']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.2f} | "
                          f"{r['server_cpu_s']:.2f} | {r['requests']:,} | {r['bytes'] / 2**20:.1f} | "
                          f"{100 * r['bytes'] / full_bytes:.1f} % |")
