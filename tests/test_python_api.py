@@ -293,8 +293,11 @@ def test_export_picks_the_format_from_the_suffix_and_runs_incrementally(h: onec_
 
     book = tmp_path / "events.xlsx"
     h.export(book, counterparty="7701000001")
-    sheet = openpyxl.load_workbook(book, read_only=True).active
-    assert sheet is not None and len(list(sheet.iter_rows())) - 1 == len(list(h.events(counterparty="7701000001")))
+    workbook = openpyxl.load_workbook(book, read_only=True)  # read-only keeps the file open until close()
+    sheet = workbook.active
+    rows = len(list(sheet.iter_rows())) if sheet is not None else -1
+    workbook.close()
+    assert rows - 1 == len(list(h.events(counterparty="7701000001")))
     state = tmp_path / "events.state"
     first = h.export(tmp_path / "a.jsonl", state_file=state)
     again = h.export(tmp_path / "b.jsonl", state_file=state)

@@ -28,6 +28,7 @@ from onec_history.demo.schema import (
     Schema,
     Table,
 )
+from onec_history.local.sqlite import owned_by
 
 Row = dict[str, Any]
 
@@ -172,7 +173,7 @@ class Store:
     """
 
     def __init__(self, conn: sqlite3.Connection, schema: Schema) -> None:
-        self.conn = conn
+        self.conn = owned_by(self, conn)
         self.schema = schema
         self.lock = threading.RLock()
         self._version = int(self.meta("data_version") or "0")
@@ -200,17 +201,19 @@ class Store:
         """Open a base written earlier; ``in_memory`` copies it so writes never reach the file."""
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = source.execute("SELECT value FROM _demo_meta WHERE key = 'schema'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{path} is not a demo base: {exc}") from exc
-        if row is None:
-            raise ValueError(f"{path} is not a demo base (no schema)")
-        if in_memory:
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-            source.backup(conn)
-        else:
-            conn = sqlite3.connect(str(path), check_same_thread=False)
-        source.close()
+            try:
+                row = source.execute("SELECT value FROM _demo_meta WHERE key = 'schema'").fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"{path} is not a demo base: {exc}") from exc
+            if row is None:
+                raise ValueError(f"{path} is not a demo base (no schema)")
+            if in_memory:
+                conn = sqlite3.connect(":memory:", check_same_thread=False)
+                source.backup(conn)
+            else:
+                conn = sqlite3.connect(str(path), check_same_thread=False)
+        finally:
+            source.close()
         _tune(conn)
         return cls(conn, schema_from_json(row[0]))
 

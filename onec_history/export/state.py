@@ -42,6 +42,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import ConfigError
+from ..local.sqlite import owned_by
 from ..transport import base_key
 
 __all__ = ["CHANGE_CHANGED", "CHANGE_DELETED", "CHANGE_NEW", "CHANGE_WAS_MARKED", "FORMAT", "FORMAT_1", "DiffCounts",
@@ -148,7 +149,8 @@ class StateRun:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.onec-partial-", dir=path.parent)
         os.close(fd)
         self._tmp: Path | None = Path(tmp)
-        self.db = sqlite3.connect(Path(tmp).resolve().as_uri(), uri=True, isolation_level=None)
+        self.db = owned_by(self, sqlite3.connect(Path(tmp).resolve().as_uri(), uri=True, isolation_level=None,
+                                                 check_same_thread=False))
         # The file is rebuilt from scratch each run and replaced only whole: durability per
         # statement buys nothing, so skip the journal and fsyncs until commit().
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;")

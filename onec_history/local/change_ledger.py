@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..transport import base_key
 from .ledger import open_ledger_db
+from .sqlite import owned_by
 
 __all__ = ["ChangeEntry", "ChangeLedger"]
 
@@ -55,7 +56,7 @@ class ChangeLedger:
         self.path = str(path)
         self.base = base_key(url)
         self._lock = threading.Lock()
-        self._db = open_ledger_db(self.path, _SCHEMA)
+        self._db = owned_by(self, open_ledger_db(self.path, _SCHEMA))
 
     @contextmanager
     def _tx(self, *, sync: bool = False) -> Iterator[sqlite3.Connection]:

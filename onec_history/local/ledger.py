@@ -30,6 +30,7 @@ from .. import paths
 from ..errors import ConfigError, LockedError
 from ..transport import base_key
 from .lock import RunLock
+from .sqlite import owned_by
 
 __all__ = ["Entry", "Ledger", "LedgerLocked", "base_key", "default_ledger_path"]
 
@@ -130,7 +131,7 @@ class Ledger:
         self.base = base_key(url)
         self._lock = threading.Lock()
         self._lockfile: RunLock | None = None
-        self._db = open_ledger_db(self.path, _SCHEMA)
+        self._db = owned_by(self, open_ledger_db(self.path, _SCHEMA))
         try:
             self._db.execute(
                 "INSERT OR IGNORE INTO bases (base, url, honours_keys, updated) VALUES (?, ?, NULL, ?)",

@@ -122,7 +122,8 @@ class MirrorReader(EngineOwner):
 
     def __init__(self, db_url: str, *, base: str | None = None) -> None:
         self.url = without_password(db_url)
-        self.engine, held = _open(db_url, self.url)
+        engine, held = _open(db_url, self.url)
+        self.engine = self._own(engine)
         if base is None and len(held) > 1:
             self.close()
             raise ConfigError(f"The mirror {self.url} holds {len(held)} bases ({', '.join(held)})",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,6 +165,13 @@ class EngineOwner:
 
     engine: sa.Engine
 
+    def _own(self, engine: sa.Engine) -> sa.Engine:
+        """``engine``, disposed of when this owner is dropped without :meth:`close`: its pooled
+        connections are closed then, not left for the garbage collector to find open (Python 3.13
+        warns of each SQLite one). The engine itself cannot carry this: its pool refers back to it."""
+        weakref.finalize(self, engine.dispose)
+        return engine
+
     def close(self) -> None:
         """Close every pooled connection (psycopg warns about connections left open)."""
         self.engine.dispose()
@@ -186,7 +194,7 @@ class Mirror(EngineOwner):
         self._on_rows: Callable[[str, int], None] | None = None
         self.client = history.client
         self.profile = history.profile
-        self.engine = engine_for(db_url)
+        self.engine = self._own(engine_for(db_url))
         self.link_overrides = link_overrides
         self._preloader: NamePreloader | None = None
 

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def ledger_states(path: Path) -> dict[str, int]:
     if not path.exists():
         return {}
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
             return dict(db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())
     except sqlite3.Error:
         return {}
