@@ -171,7 +171,9 @@ class Client:
         base = replace(base, orderby=self.stable_order(entity_set, base.orderby),
                        allowed_only=base.allowed_only or self.allowed_only)
         widest = max(len(encode(t._wrapped("or") + " or ")) for t in terms)
-        wrap = self._group_overhead(base, terms[0])
+        # the date bounds pages() adds to each request of a group walked by date
+        wrap = self._group_overhead(base, terms[0]) + (
+            _SEEK_ROOM if paging.seek_of(self.entity_set(entity_set), base) is not None else 0)
         try:
             base = self.within_budget(entity_set, base, room=wrap + widest * KEYS_PER_REQUEST)
         except errors.QueryError:
@@ -228,8 +230,12 @@ class Client:
         q = replace(q, orderby=self.stable_order(entity_set, orderby),
                     allowed_only=q.allowed_only or self.allowed_only)
         seek = paging.seek_of(es, q)
-        # the date conditions a walk by date adds to each request (two datetime literals)
-        q = self.within_budget(entity_set, q, room=0 if seek is None else _SEEK_ROOM)
+        if seek is not None:
+            try:  # the date conditions a walk by date adds to each request (two datetime literals)
+                q = self.within_budget(entity_set, q, room=_SEEK_ROOM)
+            except errors.QueryError:  # a filter that fills the URL (a caller's own group of keys): by $skip
+                seek = None
+        q = self.within_budget(entity_set, q) if seek is None else q
         if seek is not None:
             url = self.transport.url_for(entity_set)
 
