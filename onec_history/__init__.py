@@ -29,27 +29,60 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import errors, query
-from .api import Connection, connect
-from .client import Client
-from .errors import (
-    AmbiguousError,
-    AuthError,
-    ConfigError,
-    NoMatchError,
-    NotFoundError,
-    NotPublishedError,
-    ODataError,
-    OnecError,
-    TransportError,
-    ValidationError,
-)
-from .history import EventFilter, History
-from .metadata import Metadata
-from .models import Counterparty, Direction, DocumentRef, Event, EventKind, EventState, Participant
-from .profiles import Profile, detect_profile
-from .records import to_dataframe, to_records
-from .transport import RetryPolicy, Transport
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below are loaded when first used (PEP 562): `onec-history --help` needs none
+    from . import errors, query
+    from .api import Connection, connect
+    from .client import Client
+    from .errors import (
+        AmbiguousError,
+        AuthError,
+        ConfigError,
+        NoMatchError,
+        NotFoundError,
+        NotPublishedError,
+        ODataError,
+        OnecError,
+        TransportError,
+        ValidationError,
+    )
+    from .history import EventFilter, History
+    from .metadata import Metadata
+    from .models import Counterparty, Direction, DocumentRef, Event, EventKind, EventState, Participant
+    from .profiles import Profile, detect_profile
+    from .records import to_dataframe, to_records
+    from .transport import RetryPolicy, Transport
+
+# Where each public name lives; a module's name maps to None.
+_WHERE: dict[str, str | None] = {
+    "errors": None, "query": None,
+    "Connection": "api", "connect": "api", "Client": "client",
+    **dict.fromkeys(("AmbiguousError", "AuthError", "ConfigError", "NoMatchError", "NotFoundError",
+                     "NotPublishedError", "ODataError", "OnecError", "TransportError", "ValidationError"), "errors"),
+    "EventFilter": "history", "History": "history", "Metadata": "metadata",
+    **dict.fromkeys(("Counterparty", "Direction", "DocumentRef", "Event", "EventKind", "EventState",
+                     "Participant"), "models"),
+    "Profile": "profiles", "detect_profile": "profiles", "to_dataframe": "records", "to_records": "records",
+    "RetryPolicy": "transport", "Transport": "transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name, "")
+    if where == "":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = importlib.import_module(f".{name if where is None else where}", __name__)
+    if where is not None:
+        value = getattr(value, name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "AmbiguousError",

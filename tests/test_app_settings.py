@@ -10,7 +10,7 @@ from typing import Any
 import click
 import pytest
 
-from onec_history.cli import app as app_module
+from onec_history import config as config_module
 from onec_history.cli.app import App, pass_app
 from onec_history.cli.main import cli
 from onec_history.config import Settings, load_settings
@@ -28,7 +28,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Settings]]:
         loaded.append(load_settings(*args, **kwargs))
         return loaded[-1]
 
-    monkeypatch.setattr(app_module, "load_settings", counting)
+    monkeypatch.setattr(config_module, "load_settings", counting)  # App imports it when first asked
     yield loaded
 
 

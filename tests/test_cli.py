@@ -121,12 +121,16 @@ def test_doctor_on_demo(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_has_help_and_is_in_readme() -> None:
+    import click
+
     from onec_history.cli import commands
 
     commands.register(cli)
     missing = []
-    for name, command in cli.commands.items():
-        assert command.help, f"{name} has no help text"
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help, f"{name} has no help text"
         if not re.search(rf"`onec-history {name}\b", README):
             missing.append(name)
     assert not missing, f"commands not documented in README: {missing}"
@@ -142,3 +146,44 @@ def test_json_outputs_are_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "events", "show", first["ref"], "--format", "json")
     assert code == ExitCode.OK
     assert json.loads(out)["ref"] == first["ref"]
+
+
+# -- commands loaded when asked for (issue 19, item 3) ---------------------------------------------------
+def test_help_and_version_start_without_the_library() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom onec_history.cli.main import main\n"
+             "codes = [main(['--help']), main(['--version']), main(['events', '--help'])]\n"
+             "heavy = [m for m in ('requests', 'pydantic', 'sqlalchemy', 'onec_history.transport', "
+             "'onec_history.cli.read_cmds', 'onec_history.cli.export_cmd') if m in sys.modules]\n"
+             "print(codes, heavy, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[0, 0, 0] []"
+    assert "export  " in done.stdout and "Export events of a period" in done.stdout
+
+
+def test_the_listing_of_commands_not_loaded_is_what_click_shows_of_them_loaded() -> None:
+    """The first paragraph kept in commands.py is the command's own, and the listing of a group whose
+    commands are not loaded reads, at 80 and 120 columns, as click's listing of the loaded ones."""
+    import click
+
+    from onec_history.cli import commands
+    from onec_history.cli.groups import LazyGroup
+
+    for table in (commands.TOP_LEVEL, commands.COUNTERPARTIES, commands.EVENTS):
+        loaded = click.Group("loaded")
+        for name, (_, _, summary) in table.items():
+            command = LazyGroup.load(table, name)
+            assert summary == " ".join((command.help or "").split("\n\n")[0].split()), name
+            loaded.add_command(command, name)
+        lazy = LazyGroup("lazy")
+        lazy.lazy = table
+        for width in (80, 120):
+            shown = []
+            for group in (lazy, loaded):
+                formatter = click.HelpFormatter(width=width)
+                group.format_commands(click.Context(group), formatter)
+                shown.append(formatter.getvalue())
+            assert shown[0] == shown[1] and shown[0].count("\n") == len(table) + 1
+        assert not lazy.commands  # listing loaded nothing

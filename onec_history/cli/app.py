@@ -6,17 +6,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..client import Client
-from ..config import Settings, load_settings
 from ..errors import ConfigError
-from ..history import History
-from ..local.ledger import default_ledger_path
-from ..metadata_cache import MetadataCache
-from ..transport import Transport
+
+if TYPE_CHECKING:  # loaded by the methods that need them: `--help` and `--version` start without them
+    from ..client import Client
+    from ..config import Settings
+    from ..history import History
 
 __all__ = ["App", "pass_app"]
 
@@ -42,6 +41,8 @@ class App:
     def settings(self) -> Settings:
         """The settings, loaded once on first use."""
         if self._settings is None:
+            from ..config import load_settings
+
             self._settings = load_settings(self.config_file, overrides=self.overrides, base=self.base)
         return self._settings
 
@@ -57,6 +58,8 @@ class App:
     def ledger_location(self, given: Path | None) -> str | Path:
         """The ledger file: ``given``, else the default one; in memory for the built-in demo base,
         which is new on every run (a ledger on disk would only remember ghosts)."""
+        from ..local.ledger import default_ledger_path
+
         return given or (":memory:" if self.using_demo() else default_ledger_path())
 
     def note(self, message: str) -> None:
@@ -79,6 +82,10 @@ class App:
     def client(self) -> Client:
         if self._client is not None:
             return self._client
+        from ..client import Client
+        from ..metadata_cache import MetadataCache
+        from ..transport import Transport
+
         settings = self.settings()
         url = settings.url
         user = settings.user
@@ -128,6 +135,8 @@ class App:
 
     def history(self) -> History:
         if self._history is None:
+            from ..history import History
+
             # The built-in demo base gets a new port every run: its identity is the dataset's name.
             key = f"demo:{self.demo_dataset}" if self.using_demo() else None
             self._history = History(self.client(), profile_overrides=self.settings().profile, key=key)

@@ -7,13 +7,22 @@ turns into its code. The library itself knows nothing of exit codes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from enum import Enum, IntEnum
+from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from ..counterparties.importer import Outcome as ImportOutcome
-from ..create.batch import Outcome as WriteOutcome
-from ..export.export import Outcome as ExportOutcome
+
+if TYPE_CHECKING:  # the results' modules load with the commands that return them, not with every start
+    from ..counterparties.importer import Outcome as ImportOutcome
+    from ..create.batch import Outcome as WriteOutcome
+    from ..export.export import Outcome as ExportOutcome
+
+    #: The outcome of every library result a command ends with.
+    Outcome = ExportOutcome | WriteOutcome | ImportOutcome
+    #: What each outcome exits with (module ``__getattr__``: built on first use).
+    OUTCOMES: Mapping[Enum, ExitCode]
 
 __all__ = ["OUTCOMES", "ExitCode", "Outcome", "exit_code_for", "exit_code_of"]
 
@@ -62,30 +71,48 @@ def exit_code_for(exc: errors.OnecError) -> ExitCode:
     return ExitCode.FAILURE
 
 
-#: The outcome of every library result a command ends with.
-Outcome = ExportOutcome | WriteOutcome | ImportOutcome
+@functools.cache
+def _outcomes() -> Mapping[Enum, ExitCode]:
+    """What each outcome exits with. ``WriteOutcome.FAILED`` with a cause exits as that error does."""
+    from ..counterparties.importer import Outcome as ImportOutcome
+    from ..create.batch import Outcome as WriteOutcome
+    from ..export.export import Outcome as ExportOutcome
 
-#: What each outcome exits with. ``WriteOutcome.FAILED`` with a cause exits as that error does.
-OUTCOMES: Mapping[Enum, ExitCode] = {
-    ExportOutcome.OK: ExitCode.OK,
-    ExportOutcome.PARTIAL: ExitCode.PARTIAL,
-    ExportOutcome.NOTHING_NEW: ExitCode.NOTHING_TO_DO,
-    WriteOutcome.OK: ExitCode.OK,
-    WriteOutcome.PARTIAL: ExitCode.PARTIAL,
-    WriteOutcome.NOTHING_TO_DO: ExitCode.NOTHING_TO_DO,
-    WriteOutcome.INVALID: ExitCode.BAD_INPUT,
-    WriteOutcome.AMBIGUOUS: ExitCode.AMBIGUOUS,
-    WriteOutcome.NOT_FOUND: ExitCode.NOT_PUBLISHED,
-    WriteOutcome.FAILED: ExitCode.FAILURE,
-    ImportOutcome.OK: ExitCode.OK,
-    ImportOutcome.PARTIAL: ExitCode.PARTIAL,
-    ImportOutcome.NONE_SUCCEEDED: ExitCode.BAD_INPUT,
-    ImportOutcome.CONFLICT: ExitCode.CONFLICT,
-}
+    return {
+        ExportOutcome.OK: ExitCode.OK,
+        ExportOutcome.PARTIAL: ExitCode.PARTIAL,
+        ExportOutcome.NOTHING_NEW: ExitCode.NOTHING_TO_DO,
+        WriteOutcome.OK: ExitCode.OK,
+        WriteOutcome.PARTIAL: ExitCode.PARTIAL,
+        WriteOutcome.NOTHING_TO_DO: ExitCode.NOTHING_TO_DO,
+        WriteOutcome.INVALID: ExitCode.BAD_INPUT,
+        WriteOutcome.AMBIGUOUS: ExitCode.AMBIGUOUS,
+        WriteOutcome.NOT_FOUND: ExitCode.NOT_PUBLISHED,
+        WriteOutcome.FAILED: ExitCode.FAILURE,
+        ImportOutcome.OK: ExitCode.OK,
+        ImportOutcome.PARTIAL: ExitCode.PARTIAL,
+        ImportOutcome.NONE_SUCCEEDED: ExitCode.BAD_INPUT,
+        ImportOutcome.CONFLICT: ExitCode.CONFLICT,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """``OUTCOMES`` (the table of :func:`_outcomes`) and ``Outcome`` (the union of the outcomes),
+    loaded on first use."""
+    if name == "OUTCOMES":
+        return _outcomes()
+    if name == "Outcome":
+        from ..counterparties.importer import Outcome as ImportOutcome
+        from ..create.batch import Outcome as WriteOutcome
+        from ..export.export import Outcome as ExportOutcome
+
+        return ExportOutcome | WriteOutcome | ImportOutcome
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def exit_code_of(outcome: Outcome, cause: errors.OnecError | None = None) -> ExitCode:
     """The exit code of a result's outcome; a failure with a ``cause`` exits as that error does."""
-    if cause is not None and outcome is WriteOutcome.FAILED:
+    table = _outcomes()
+    if cause is not None and table[outcome] is ExitCode.FAILURE:  # WriteOutcome.FAILED, the one failure
         return exit_code_for(cause)
-    return OUTCOMES[outcome]
+    return table[outcome]

@@ -17,6 +17,7 @@ from ..errors import ConfigError, OnecError
 from ..exitcodes import ExitCode, exit_code_for
 from . import output
 from .app import App, setup_logging
+from .groups import LazyGroup
 from .interrupt import message_of
 
 __all__ = ["cli", "main"]
@@ -32,7 +33,7 @@ class _Interrupted(Exception):
     """Ctrl-C, kept apart from click's Abort (which also means "the user said no")."""
 
 
-class _Group(click.Group):
+class _Group(LazyGroup):
     """Turns a closed stdout and Ctrl-C into our own exceptions before click handles them.
 
     click's ``main`` answers EPIPE with exit code 1 and Ctrl-C with a bare "Aborted!", even

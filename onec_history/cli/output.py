@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
-from pydantic import BaseModel
 
 __all__ = ["FORMATS", "OutputFile", "emit", "format_option", "plain"]
 
@@ -56,6 +55,13 @@ class OutputFile(click.Path):
         return path
 
 
+def _is_model(value: object) -> bool:
+    """A pydantic model? pydantic is not imported for this: no value is one before pydantic is loaded,
+    and ``--help`` or ``--version`` never load it."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready version of a value (dates ISO, enums by value, models as dicts)."""
     if isinstance(value, datetime):
@@ -66,7 +72,7 @@ def plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return plain(value.model_dump(mode="json"))
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
@@ -249,7 +255,7 @@ def _csv(value: Any) -> Any:
         return value.value
     if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
         return ", ".join(str(v) for v in value)  # a cell a person can read, not a Python repr
-    if isinstance(value, Mapping | list | tuple | BaseModel):
+    if isinstance(value, Mapping | list | tuple) or _is_model(value):
         return json.dumps(plain(value), ensure_ascii=False)
     return value
 
