@@ -114,13 +114,11 @@ def seek_pages(fetch: Fetch, q: Query, seek: Seek, size: int) -> Iterator[Rows]:
     strict = False
     while limit is None or taken < limit:
         if bound is not None and len(given) >= size:
-            for rows in _ties(fetch, q, seek, bound, size, given):
-                rows = _limited(rows, taken, limit)
+            for rows in _ties_within(fetch, q, seek, bound, size, given, taken):
                 taken += len(rows)
-                if rows:
-                    yield rows
-                if limit is not None and taken >= limit:
-                    return
+                yield rows
+            if limit is not None and taken >= limit:
+                return
             strict, given = True, set()
             continue
         want = (size if limit is None else min(size, limit - taken)) + len(given)
@@ -188,13 +186,11 @@ def _windows(fetch: Fetch, q: Query, seek: Seek, size: int, bound: str | None, g
         if probe and not isinstance(end, str):
             raise ValueError(f"{seek.field} missing from the probe's row")
         if isinstance(end, str) and end == bound and not strict:  # more than a page of rows at this moment
-            for rows in _ties(fetch, q, seek, end, size, given):
-                rows = _limited(rows, taken, limit)
+            for rows in _ties_within(fetch, q, seek, end, size, given, taken):
                 taken += len(rows)
-                if rows:
-                    yield rows
-                if limit is not None and taken >= limit:
-                    return
+                yield rows
+            if limit is not None and taken >= limit:
+                return
             strict = True
             if not sticky:
                 given = set()
@@ -212,6 +208,18 @@ def _windows(fetch: Fetch, q: Query, seek: Seek, size: int, bound: str | None, g
         if end is None:  # a page or less was left: it came whole
             return
         bound, strict = end, False
+
+
+def _ties_within(fetch: Fetch, q: Query, seek: Seek, moment: str, size: int, given: set[Any],
+                 taken: int) -> Iterator[Rows]:
+    """:func:`_ties`, cut to the rows ``q.top`` leaves after the ``taken`` ones (no empty page)."""
+    for rows in _ties(fetch, q, seek, moment, size, given):
+        rows = _limited(rows, taken, q.top)
+        if rows:
+            taken += len(rows)
+            yield rows
+        if q.top is not None and taken >= q.top:
+            return
 
 
 def _ties(fetch: Fetch, q: Query, seek: Seek, moment: str, size: int, given: set[Any]) -> Iterator[Rows]:
