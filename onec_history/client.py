@@ -235,8 +235,9 @@ class Client:
                 q = self.within_budget(entity_set, q, room=_SEEK_ROOM)
             except errors.QueryError:  # a filter that fills the URL (a caller's own group of keys): by $skip
                 seek = None
-        q = self.within_budget(entity_set, q) if seek is None else q
-        if seek is not None:
+        if seek is None:
+            q = self.within_budget(entity_set, q)
+        else:
             url = self.transport.url_for(entity_set)
 
             def fetch(page_q: Query) -> list[dict[str, Any]]:

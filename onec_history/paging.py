@@ -155,10 +155,10 @@ def window_pages(fetch: Fetch, q: Query, seek: Seek, size: int) -> Iterator[Rows
         return
     start = _date_of(fetch, q, seek, first)
     yield first
-    if start is None:  # the rows of the first page are all gone already: walk from the start again
-        yield from _windows(fetch, q, seek, size, None, {r.get(seek.key) for r in first}, len(first), sticky=True)
-        return
-    yield from _windows(fetch, q, seek, size, start, {r.get(seek.key) for r in first}, len(first))
+    # start None: the rows of the first page are all gone already, so walk from the beginning again,
+    # dropping the rows given from every window (sticky)
+    yield from _windows(fetch, q, seek, size, start, {r.get(seek.key) for r in first}, len(first),
+                        sticky=start is None)
 
 
 def _date_of(fetch: Fetch, q: Query, seek: Seek, rows: Rows) -> str | None:

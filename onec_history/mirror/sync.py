@@ -61,7 +61,7 @@ def engine_for(url: str) -> sa.Engine:
     # (a set is one transaction) rather than fail after pysqlite's 5 s.
     options: dict[str, Any] = {"connect_args": {"timeout": 600}} if url.startswith("sqlite") else {}
     try:
-        engine = sa.create_engine(url, future=True, **options)
+        return sa.create_engine(url, future=True, **options)
     except ImportError as exc:  # the driver is an extra: SQLite needs nothing, PostgreSQL psycopg
         if url.startswith("postgresql"):
             raise ConfigError(f"The mirror database {without_password(given)} is PostgreSQL, and its driver "
@@ -70,7 +70,6 @@ def engine_for(url: str) -> sa.Engine:
         raise database_error(url, exc) from None
     except (sa.exc.ArgumentError, ValueError) as exc:  # a malformed URL (a port "abc"), a dialect we lack
         raise database_error(url, exc) from None
-    return engine
 
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
